@@ -1,0 +1,53 @@
+// Pipelines: in-process judgements computed on the box (DESIGN.md §3.5).
+//
+// factory (PipelineType) -> validated immutable settings -> per-instance
+// Pipeline that consumes samples of its inputs and emits Events.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/config/settings.hpp"
+#include "daemon/core/clock.hpp"
+#include "daemon/core/event_sink.hpp"
+#include "daemon/core/sample.hpp"
+#include "daemon/core/status.hpp"
+
+namespace cityedge::pipelines {
+
+// What a pipeline instance is given at creation.
+// OWNERSHIP: sink and clock outlive the pipeline.
+struct Context {
+  std::string id;                  // pipeline instance id from config
+  std::vector<std::string> inputs; // "driver-instance/channel" as configured
+  EventSink* sink = nullptr;
+  const clock::Clock* clock = nullptr;
+};
+
+// THREADING: OnSample runs on the thread of the driver that produced the
+// sample; OnTick on the daemon's timer thread. The framework serialises calls
+// to one instance, so an instance needs no locking of its own.
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  virtual void OnSample(const Sample& sample) = 0;
+  // Called about once a second; used for stale-input checks and window closes
+  // when inputs go quiet.
+  virtual void OnTick(std::int64_t monotonic_ns) { (void)monotonic_ns; }
+};
+
+struct PipelineType {
+  std::string name;  // registry key == folder == config `type:`
+  std::string description;
+  config::SettingsSchema schema;
+  std::function<Result<std::unique_ptr<Pipeline>>(const config::Settings&, Context)> create;
+};
+
+// The built-in pipeline types, from the generated table (no static constructors).
+[[nodiscard]] const std::vector<PipelineType>& BuiltinPipelineTypes();
+[[nodiscard]] const PipelineType* FindPipelineType(std::string_view name);
+
+}  // namespace cityedge::pipelines
