@@ -1,0 +1,79 @@
+#include "daemon/config/settings.hpp"
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+namespace cityedge::config {
+
+std::string_view SettingTypeName(SettingType type) {
+  switch (type) {
+    case SettingType::kString: return "string";
+    case SettingType::kInt: return "integer";
+    case SettingType::kDouble: return "number";
+    case SettingType::kBool: return "bool";
+    case SettingType::kDuration: return "duration";
+    case SettingType::kSize: return "size";
+    case SettingType::kEnum: return "enum";
+    case SettingType::kList: return "list";
+  }
+  return "unknown";
+}
+
+bool Settings::Has(std::string_view key) const { return values_.find(std::string(key)) != values_.end(); }
+
+const v1::SettingValue& Settings::Get(std::string_view key) const {
+  const auto it = values_.find(std::string(key));
+  if (it == values_.end()) {
+    // The validator fills every declared key; asking for another is a bug.
+    spdlog::critical("setting \"{}\" read but never declared or validated", key);
+    std::abort();
+  }
+  return it->second;
+}
+
+const std::string& Settings::GetString(std::string_view key) const {
+  const auto& v = Get(key);
+  if (!v.has_string_value()) {
+    spdlog::critical("setting \"{}\" read as string but holds another type", key);
+    std::abort();
+  }
+  return v.string_value();
+}
+
+std::int64_t Settings::GetInt(std::string_view key) const {
+  const auto& v = Get(key);
+  if (!v.has_int_value()) {
+    spdlog::critical("setting \"{}\" read as integer but holds another type", key);
+    std::abort();
+  }
+  return v.int_value();
+}
+
+double Settings::GetDouble(std::string_view key) const {
+  const auto& v = Get(key);
+  if (v.has_double_value()) return v.double_value();
+  if (v.has_int_value()) return static_cast<double>(v.int_value());
+  spdlog::critical("setting \"{}\" read as number but holds another type", key);
+  std::abort();
+}
+
+bool Settings::GetBool(std::string_view key) const {
+  const auto& v = Get(key);
+  if (!v.has_bool_value()) {
+    spdlog::critical("setting \"{}\" read as bool but holds another type", key);
+    std::abort();
+  }
+  return v.bool_value();
+}
+
+std::vector<std::string> Settings::GetList(std::string_view key) const {
+  const auto& v = Get(key);
+  if (!v.has_list_value()) {
+    spdlog::critical("setting \"{}\" read as list but holds another type", key);
+    std::abort();
+  }
+  return {v.list_value().items().begin(), v.list_value().items().end()};
+}
+
+}  // namespace cityedge::config
