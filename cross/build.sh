@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Cross-builds CityEdge for ARM and, with --test, runs the unit tests under qemu-user.
+#   cross/build.sh [arm64|armhf] [--test] [--with-opencv]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+arch=${1:-arm64}
+shift || true
+run_tests=0
+opencv=OFF
+setup_flags=()
+for a in "$@"; do
+  case "$a" in
+    --test) run_tests=1 ;;
+    --with-opencv) opencv=ON; setup_flags+=(--with-opencv) ;;
+    *) echo "cross/build.sh: unknown option '$a'" >&2; exit 64 ;;
+  esac
+done
+case "$arch" in
+  arm64) toolchain=aarch64-linux-gnu ;;
+  armhf) toolchain=arm-linux-gnueabihf ;;
+  *) echo "cross/build.sh: unknown architecture '$arch' (valid: arm64, armhf)" >&2; exit 64 ;;
+esac
+
+bash "$here/cross/setup-multiarch.sh" "$arch" "${setup_flags[@]}"
+build="$here/build-$arch"
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE="$here/cross/$toolchain.cmake" \
+  -DCITYEDGE_WITH_OPENCV=$opencv -DCITYEDGE_BUILD_BENCH=OFF
+cmake --build "$build" -j"$(nproc)"
+file "$build/daemon/app/cityedged"
+if [ "$run_tests" = 1 ]; then
+  (cd "$build" && ctest --output-on-failure -L unit)
+fi
