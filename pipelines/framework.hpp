@@ -1,0 +1,99 @@
+// The parts every reading pipeline shares: time taken from capture times,
+// input keys, and building and emitting an Event with the source, priority and
+// capture time the wire contract expects.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "cityedge/v1/event.pb.h"
+#include "daemon/config/settings.hpp"
+#include "daemon/core/sample.hpp"
+#include "pipelines/pipeline.hpp"
+
+namespace cityedge::pipelines {
+
+inline constexpr std::int64_t kNsPerMs = 1'000'000;
+inline constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+inline constexpr std::int64_t kNsPerHour = 3600 * kNsPerSecond;
+
+// Pipelines judge time by when a value was measured, never by when it arrived,
+// so a replay of a day runs fast and gives the same events as the day did.
+[[nodiscard]] inline std::int64_t CaptureNs(const Sample& sample) {
+  return sample.capture_time->wall_unix_ns();
+}
+
+// "driver-instance/channel", the form inputs are configured in.
+[[nodiscard]] std::string InputKey(const Sample& sample);
+
+// "aq1" of "aq1/pm2_5"; the whole text when it has no channel part.
+[[nodiscard]] std::string_view InputDriver(std::string_view input);
+
+// An event caused by `sample`: source "<sample driver>/<pipeline id>", the
+// sample's capture time (with its clock provenance) and `priority`. The caller
+// sets the body.
+[[nodiscard]] v1::Event MakeEvent(const Context& context, const Sample& sample,
+                                  v1::PriorityClass priority);
+
+// Same, for a result that was computed from earlier samples: `driver` is the
+// input's driver instance, `capture_time` the time of the last sample used.
+[[nodiscard]] v1::Event MakeEvent(const Context& context, std::string_view driver,
+                                  const v1::Timestamp& capture_time, v1::PriorityClass priority);
+
+// An event caused by the passing of time rather than a sample (a silent
+// input): stamped with the context's clock.
+[[nodiscard]] v1::Event MakeTimerEvent(const Context& context, std::string_view input,
+                                       v1::PriorityClass priority);
+
+// Hands the event to the sink. A refusal (shutting down) is logged at warn:
+// the sink's contract makes loss after acceptance its own business.
+void Emit(const Context& context, v1::Event event);
+
+// Builds one row of a settings table so each row reads as one line:
+//   Setting("hysteresis", SettingType::kDouble, "...").Default("0").Min(0)
+class Setting {
+ public:
+  Setting(std::string key, config::SettingType type, std::string description) {
+    spec_.key = std::move(key);
+    spec_.type = type;
+    spec_.description = std::move(description);
+  }
+  Setting& Default(std::string text) {
+    spec_.default_text = std::move(text);
+    return *this;
+  }
+  Setting& Required() {
+    spec_.required = true;
+    return *this;
+  }
+  Setting& Min(double v) {
+    spec_.min = v;
+    return *this;
+  }
+  Setting& Max(double v) {
+    spec_.max = v;
+    return *this;
+  }
+  Setting& Unit(std::string unit) {
+    spec_.unit = std::move(unit);
+    return *this;
+  }
+  Setting& Allowed(std::vector<std::string> values) {
+    spec_.allowed = std::move(values);
+    return *this;
+  }
+  operator config::SettingSpec() const { return spec_; }  // NOLINT: a builder converts
+
+ private:
+  config::SettingSpec spec_;
+};
+
+// "2024-06-01T12:00:05.250Z", for the detail texts of alerts.
+[[nodiscard]] std::string FormatUtc(std::int64_t unix_ns);
+
+}  // namespace cityedge::pipelines
