@@ -8,19 +8,29 @@ namespace cityedge::config {
 
 std::string_view SettingTypeName(SettingType type) {
   switch (type) {
-    case SettingType::kString: return "string";
-    case SettingType::kInt: return "integer";
-    case SettingType::kDouble: return "number";
-    case SettingType::kBool: return "bool";
-    case SettingType::kDuration: return "duration";
-    case SettingType::kSize: return "size";
-    case SettingType::kEnum: return "enum";
-    case SettingType::kList: return "list";
+    case SettingType::kString:
+      return "string";
+    case SettingType::kInt:
+      return "integer";
+    case SettingType::kDouble:
+      return "number";
+    case SettingType::kBool:
+      return "bool";
+    case SettingType::kDuration:
+      return "duration";
+    case SettingType::kSize:
+      return "size";
+    case SettingType::kEnum:
+      return "enum";
+    case SettingType::kList:
+      return "list";
   }
   return "unknown";
 }
 
-bool Settings::Has(std::string_view key) const { return values_.find(std::string(key)) != values_.end(); }
+bool Settings::Has(std::string_view key) const {
+  return values_.find(std::string(key)) != values_.end();
+}
 
 const v1::SettingValue& Settings::Get(std::string_view key) const {
   const auto it = values_.find(std::string(key));

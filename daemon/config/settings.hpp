@@ -53,8 +53,9 @@ class Settings {
 
   [[nodiscard]] bool Has(std::string_view key) const;
   [[nodiscard]] const std::string& GetString(std::string_view key) const;
-  [[nodiscard]] std::int64_t GetInt(std::string_view key) const;  // also durations (ms), sizes (bytes)
-  [[nodiscard]] double GetDouble(std::string_view key) const;     // ints convert
+  [[nodiscard]] std::int64_t GetInt(
+      std::string_view key) const;                             // also durations (ms), sizes (bytes)
+  [[nodiscard]] double GetDouble(std::string_view key) const;  // ints convert
   [[nodiscard]] bool GetBool(std::string_view key) const;
   [[nodiscard]] std::vector<std::string> GetList(std::string_view key) const;
   [[nodiscard]] const std::map<std::string, v1::SettingValue>& values() const { return values_; }
