@@ -180,8 +180,9 @@ class Host {
   Host(const ce_host_api* api, ce_host_context* ctx) : api_(api), ctx_(ctx) {}
 
   ce_driver_result Emit(const Reading& r) const {
-    const ce_driver_reading reading{sizeof(ce_driver_reading), r.channel, r.value, r.unit,
-                                    r.quality, r.capture_wall_ns, r.capture_mono_ns};
+    const ce_driver_reading reading{
+        sizeof(ce_driver_reading), r.channel,        r.value, r.unit, r.quality,
+        r.capture_wall_ns,         r.capture_mono_ns};
     return api_->emit_reading(ctx_, &reading);
   }
   ce_driver_result Emit(const char* channel, double value, const char* unit,
@@ -359,7 +360,9 @@ struct Hooks {
 };
 
 template <typename D>
-concept HasReadNow = requires { requires D::kSupportsReadNow; };
+concept HasReadNow = requires {
+  requires D::kSupportsReadNow;
+};
 
 template <typename D>
 const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_minor) {
@@ -397,10 +400,10 @@ const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_m
 
 // Defines the driver's entry function for `Class`, whose kName must equal the
 // token `name`.
-#define CITYEDGE_DRIVER(name, Class)                                                  \
+#define CITYEDGE_DRIVER(name, Class)                                                 \
   static_assert(std::string_view(Class::kName) == #name,                             \
                 "CITYEDGE_DRIVER name must equal " #Class "::kName");                \
-  extern "C" __attribute__((visibility("default"))) const ce_driver_descriptor*       \
-  CITYEDGE_SDK_ENTRY_NAME_(name)(uint32_t host_abi_major, uint32_t host_abi_minor) {  \
-    return ::cityedge::sdk::internal::Entry<Class>(host_abi_major, host_abi_minor);    \
+  extern "C" __attribute__((visibility("default"))) const ce_driver_descriptor*      \
+  CITYEDGE_SDK_ENTRY_NAME_(name)(uint32_t host_abi_major, uint32_t host_abi_minor) { \
+    return ::cityedge::sdk::internal::Entry<Class>(host_abi_major, host_abi_minor);  \
   }

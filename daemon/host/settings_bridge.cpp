@@ -1,0 +1,306 @@
+#include "daemon/host/settings_bridge.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <span>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace cityedge::host {
+namespace {
+
+using config::SettingSpec;
+using config::SettingType;
+
+struct TypeMapping {
+  ce_driver_setting_type abi;
+  SettingType type;
+};
+
+constexpr TypeMapping kTypes[] = {
+    {CE_DRIVER_SETTING_STRING, SettingType::kString},
+    {CE_DRIVER_SETTING_INT, SettingType::kInt},
+    {CE_DRIVER_SETTING_DOUBLE, SettingType::kDouble},
+    {CE_DRIVER_SETTING_BOOL, SettingType::kBool},
+    {CE_DRIVER_SETTING_DURATION, SettingType::kDuration},
+    {CE_DRIVER_SETTING_SIZE, SettingType::kSize},
+    {CE_DRIVER_SETTING_ENUM, SettingType::kEnum},
+    {CE_DRIVER_SETTING_LIST, SettingType::kList},
+};
+
+// Offsets of the ABI 1.0 fields, so a schema entry compiled against a newer
+// minor (a larger stride) is still read correctly.
+constexpr std::size_t kMinSpecSize =
+    offsetof(ce_driver_setting_spec, description) + sizeof(const char*);
+
+Result<std::int64_t> ParseStrictInt(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return MakeError(Code::kInvalidArgument, "'{}' is not an integer", text);
+  }
+  return value;
+}
+
+Result<double> ParseStrictDouble(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    return MakeError(Code::kInvalidArgument, "'{}' is not a finite number", text);
+  }
+  return value;
+}
+
+struct UnitFactor {
+  std::string_view suffix;
+  std::int64_t factor;
+};
+
+// Splits "250ms" into 250 and "ms", then looks the suffix up in `units`.
+Result<std::int64_t> ParseWithUnits(std::string_view text, std::span<const UnitFactor> units,
+                                    std::string_view what) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view suffix = text.substr(digits);
+  Result<std::int64_t> number = ParseStrictInt(text.substr(0, digits));
+  for (const UnitFactor& unit : units) {
+    if (number && unit.suffix == suffix) {
+      if (*number > INT64_MAX / unit.factor) break;
+      return *number * unit.factor;
+    }
+  }
+  std::string valid;
+  for (const UnitFactor& unit : units) valid += fmt::format(" {}", unit.suffix);
+  return MakeError(Code::kInvalidArgument, "'{}' is not a {} (a whole number with one of:{})", text,
+                   what, valid);
+}
+
+std::string FormatDouble(double value) { return fmt::format("{}", value); }
+
+}  // namespace
+
+Result<std::int64_t> ParseDurationMs(std::string_view text) {
+  static constexpr UnitFactor kUnits[] = {{"", 1},       {"ms", 1},        {"s", 1000},
+                                          {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  return ParseWithUnits(text, kUnits, "duration");
+}
+
+Result<std::int64_t> ParseSizeBytes(std::string_view text) {
+  static constexpr UnitFactor kUnits[] = {
+      {"", 1},         {"B", 1},         {"kB", 1000},       {"KiB", 1024},
+      {"MB", 1000000}, {"MiB", 1 << 20}, {"GB", 1000000000}, {"GiB", 1 << 30}};
+  return ParseWithUnits(text, kUnits, "size");
+}
+
+namespace {
+
+Result<SettingSpec> ConvertSpec(const ce_driver_setting_spec& c) {
+  if (c.key == nullptr || *c.key == '\0') {
+    return MakeError(Code::kInvalidArgument, "a setting has no key");
+  }
+  SettingSpec spec;
+  spec.key = c.key;
+  const TypeMapping* mapping = nullptr;
+  for (const TypeMapping& m : kTypes) {
+    if (m.abi == c.type) mapping = &m;
+  }
+  if (mapping == nullptr) {
+    return MakeError(Code::kInvalidArgument, "setting '{}' has unknown type {}", spec.key, c.type);
+  }
+  spec.type = mapping->type;
+  spec.required = c.required != 0;
+  if (c.default_text != nullptr) spec.default_text = c.default_text;
+  if (c.has_min != 0) spec.min = c.min;
+  if (c.has_max != 0) spec.max = c.max;
+  for (const char* const* a = c.allowed; a != nullptr && *a != nullptr; ++a) {
+    spec.allowed.emplace_back(*a);
+  }
+  if (spec.type == SettingType::kEnum && spec.allowed.empty()) {
+    return MakeError(Code::kInvalidArgument, "enum setting '{}' lists no allowed values", spec.key);
+  }
+  if (c.unit != nullptr) spec.unit = c.unit;
+  if (c.description == nullptr) {
+    return MakeError(Code::kInvalidArgument, "setting '{}' has no description", spec.key);
+  }
+  spec.description = c.description;
+  return spec;
+}
+
+}  // namespace
+
+Result<config::SettingsSchema> ConvertSchema(const ce_driver_descriptor& descriptor) {
+  config::SettingsSchema schema;
+  if (descriptor.settings_count > 0 &&
+      (descriptor.settings == nullptr || descriptor.setting_spec_size < kMinSpecSize)) {
+    return MakeError(Code::kInvalidArgument,
+                     "settings table is missing or its entries ({} bytes) are smaller than "
+                     "ABI 1.0's ({} bytes)",
+                     descriptor.setting_spec_size, kMinSpecSize);
+  }
+  std::set<std::string> keys;
+  const auto* base = reinterpret_cast<const unsigned char*>(descriptor.settings);
+  for (std::size_t i = 0; i < descriptor.settings_count; ++i) {
+    ce_driver_setting_spec c{};
+    std::memcpy(&c, base + i * descriptor.setting_spec_size,
+                std::min(sizeof(c), descriptor.setting_spec_size));
+    Result<SettingSpec> spec = ConvertSpec(c);
+    if (!spec) return std::unexpected(spec.error());
+    if (!keys.insert(spec->key).second) {
+      return MakeError(Code::kInvalidArgument, "setting '{}' is declared twice", spec->key);
+    }
+    schema.push_back(std::move(*spec));
+  }
+  return schema;
+}
+
+namespace {
+
+std::string RangeText(const SettingSpec& spec) {
+  if (spec.min && spec.max) return fmt::format("between {} and {}", *spec.min, *spec.max);
+  if (spec.min) return fmt::format(">= {}", *spec.min);
+  if (spec.max) return fmt::format("<= {}", *spec.max);
+  return "";
+}
+
+Result<double> CheckRange(const SettingSpec& spec, double value) {
+  if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
+    return MakeError(Code::kInvalidArgument, "{} is out of range: must be {}", FormatDouble(value),
+                     RangeText(spec));
+  }
+  return value;
+}
+
+// Integer-valued kinds: kInt, kDuration (ms), kSize (bytes). Durations and sizes
+// also accept their YAML text, so a default or a hand-built config works.
+Result<std::string> IntegerText(const SettingSpec& spec, const v1::SettingValue& v) {
+  Result<std::int64_t> value = MakeError(Code::kInvalidArgument, "expected an integer");
+  if (v.has_int_value()) {
+    value = v.int_value();
+  } else if (v.has_string_value() && spec.type == SettingType::kDuration) {
+    value = ParseDurationMs(v.string_value());
+  } else if (v.has_string_value() && spec.type == SettingType::kSize) {
+    value = ParseSizeBytes(v.string_value());
+  } else if (v.has_string_value()) {
+    value = ParseStrictInt(v.string_value());
+  }
+  if (!value) return std::unexpected(value.error());
+  if (Result<double> r = CheckRange(spec, static_cast<double>(*value)); !r) {
+    return std::unexpected(r.error());
+  }
+  return std::to_string(*value);
+}
+
+Result<std::string> ValueText(const SettingSpec& spec, const v1::SettingValue& v) {
+  switch (spec.type) {
+    case SettingType::kInt:
+    case SettingType::kDuration:
+    case SettingType::kSize:
+      return IntegerText(spec, v);
+    case SettingType::kDouble: {
+      Result<double> value = v.has_double_value() ? Result<double>(v.double_value())
+                             : v.has_int_value()  ? Result<double>(double(v.int_value()))
+                             : v.has_string_value()
+                                 ? ParseStrictDouble(v.string_value())
+                                 : MakeError(Code::kInvalidArgument, "expected a number");
+      if (value) value = CheckRange(spec, *value);
+      if (!value) return std::unexpected(value.error());
+      return FormatDouble(*value);
+    }
+    case SettingType::kBool:
+      if (v.has_bool_value()) return std::string(v.bool_value() ? "true" : "false");
+      if (v.has_string_value() && (v.string_value() == "true" || v.string_value() == "false")) {
+        return v.string_value();
+      }
+      return MakeError(Code::kInvalidArgument, "expected true or false");
+    case SettingType::kList: {
+      if (!v.has_list_value()) return MakeError(Code::kInvalidArgument, "expected a list");
+      return fmt::format("{}", fmt::join(v.list_value().items(), "\n"));
+    }
+    case SettingType::kString:
+    case SettingType::kEnum:
+      break;
+  }
+  if (!v.has_string_value()) return MakeError(Code::kInvalidArgument, "expected text");
+  if (spec.type == SettingType::kEnum &&
+      std::find(spec.allowed.begin(), spec.allowed.end(), v.string_value()) == spec.allowed.end()) {
+    return MakeError(Code::kInvalidArgument, "'{}' is not one of: {}", v.string_value(),
+                     fmt::join(spec.allowed, ", "));
+  }
+  return v.string_value();
+}
+
+// A default as written in YAML, turned into the SettingValue the YAML would give.
+v1::SettingValue DefaultValue(const SettingSpec& spec) {
+  v1::SettingValue v;
+  if (spec.type == SettingType::kList) {
+    v.mutable_list_value();  // list defaults are empty
+  } else if (spec.type == SettingType::kBool) {
+    v.set_bool_value(spec.default_text == "true");
+  } else {
+    v.set_string_value(spec.default_text);
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<SettingTexts> CanonicalSettings(
+    const config::SettingsSchema& schema,
+    const google::protobuf::Map<std::string, v1::SettingValue>& values) {
+  std::vector<std::string> problems;
+  std::vector<std::string> valid_keys;
+  for (const SettingSpec& spec : schema) valid_keys.push_back(spec.key);
+  for (const auto& [key, value] : values) {
+    if (std::find(valid_keys.begin(), valid_keys.end(), key) == valid_keys.end()) {
+      problems.push_back(fmt::format("unknown setting '{}'; valid settings: {}", key,
+                                     fmt::join(valid_keys, ", ")));
+    }
+  }
+  SettingTexts texts;
+  for (const SettingSpec& spec : schema) {
+    const auto it = values.find(spec.key);
+    if (it == values.end() && spec.required) {
+      problems.push_back(fmt::format("setting '{}' is required ({})", spec.key, spec.description));
+      continue;
+    }
+    if (it == values.end() && spec.default_text.empty() && spec.type != SettingType::kBool) {
+      continue;  // optional and unset
+    }
+    const v1::SettingValue value = it != values.end() ? it->second : DefaultValue(spec);
+    Result<std::string> text = ValueText(spec, value);
+    if (!text) {
+      problems.push_back(fmt::format("setting '{}' ({}): {}{}", spec.key,
+                                     config::SettingTypeName(spec.type), text.error().message(),
+                                     it == values.end() ? " (in the driver's default)" : ""));
+      continue;
+    }
+    texts.emplace_back(spec.key, std::move(*text));
+  }
+  if (!problems.empty()) {
+    return MakeError(Code::kInvalidArgument, "{}", fmt::join(problems, "; "));
+  }
+  return texts;
+}
+
+std::string FormatSettingsTable(const config::SettingsSchema& schema) {
+  std::string out =
+      "| key | type | default | range | unit | description |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const SettingSpec& spec : schema) {
+    std::string type(config::SettingTypeName(spec.type));
+    if (spec.type == SettingType::kEnum) type = fmt::format("{}", fmt::join(spec.allowed, " \\| "));
+    const std::string def = spec.required               ? "(required)"
+                            : spec.default_text.empty() ? ""
+                                                        : fmt::format("`{}`", spec.default_text);
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", spec.key, type, def, RangeText(spec),
+                       spec.unit, spec.description);
+  }
+  return out;
+}
+
+}  // namespace cityedge::host

@@ -1,0 +1,41 @@
+// Translation between the daemon's settings tables (config::SettingsSchema,
+// v1::SettingValue) and the driver ABI's C schema and canonical text values.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cityedge/driver_abi.h"
+#include "cityedge/v1/config.pb.h"
+#include "daemon/config/settings.hpp"
+#include "daemon/core/status.hpp"
+
+namespace cityedge::host {
+
+// Canonical text key/value pairs, in schema order, as on_create receives them.
+using SettingTexts = std::vector<std::pair<std::string, std::string>>;
+
+// Converts a driver's C schema, checking that it is well formed (keys present
+// and unique, known types, enums with allowed values, descriptions).
+[[nodiscard]] Result<config::SettingsSchema> ConvertSchema(const ce_driver_descriptor& descriptor);
+
+// Checks `values` against `schema` (unknown keys, required keys, types, ranges,
+// allowed values; every problem at once) and renders them as canonical text,
+// with defaults filled in: durations in integer ms, sizes in integer bytes,
+// bools "true"/"false", lists joined by '\n'. Duration and size settings also
+// accept their YAML text ("250ms", "64KiB").
+[[nodiscard]] Result<SettingTexts> CanonicalSettings(
+    const config::SettingsSchema& schema,
+    const google::protobuf::Map<std::string, v1::SettingValue>& values);
+
+// "250ms", "30s", "5m", "2h", "1d" or plain milliseconds.
+[[nodiscard]] Result<std::int64_t> ParseDurationMs(std::string_view text);
+// "512MiB", "64kB", "1GB" or plain bytes.
+[[nodiscard]] Result<std::int64_t> ParseSizeBytes(std::string_view text);
+
+// The settings table as markdown, one row per setting; the same text goes
+// into each driver's README.
+[[nodiscard]] std::string FormatSettingsTable(const config::SettingsSchema& schema);
+
+}  // namespace cityedge::host
