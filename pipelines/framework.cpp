@@ -1,5 +1,6 @@
 #include "pipelines/framework.hpp"
 
+#include <cmath>
 #include <ctime>
 #include <utility>
 
@@ -41,6 +42,15 @@ void Emit(const Context& context, v1::Event event) {
   if (auto status = context.sink->Emit(std::move(event)); !status) {
     spdlog::warn("pipeline {}: event from {} not accepted: {}", context.id, source, status.error());
   }
+}
+
+bool IsDecibelUnit(std::string_view unit) {
+  return unit.size() >= 2 && (unit[0] == 'd' || unit[0] == 'D') &&
+         (unit[1] == 'b' || unit[1] == 'B');
+}
+
+double EnergyMeanDb(double energy_sum, std::size_t count) {
+  return 10.0 * std::log10(energy_sum / static_cast<double>(count));
 }
 
 std::string FormatUtc(std::int64_t unix_ns) {

@@ -3,6 +3,8 @@
 // capture time the wire contract expects.
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +23,23 @@ namespace cityedge::pipelines {
 inline constexpr std::int64_t kNsPerMs = 1'000'000;
 inline constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr std::int64_t kNsPerHour = 3600 * kNsPerSecond;
+
+// Start of the tumbling window of `window_ns` that holds `t_ns`. Windows are
+// aligned to the Unix epoch, so every gateway and every replay cuts the same
+// windows.
+[[nodiscard]] inline std::int64_t WindowStart(std::int64_t t_ns, std::int64_t window_ns) {
+  std::int64_t start = t_ns - t_ns % window_ns;
+  if (start > t_ns) start -= window_ns;  // negative times round toward the past
+  return start;
+}
+
+// True for units that are levels in decibels ("dB", "dBA", "dB(A)", "dBZ"),
+// which must be averaged as energies, never arithmetically.
+[[nodiscard]] bool IsDecibelUnit(std::string_view unit);
+
+// 10·log10(mean(10^(L/10))) of levels given as the sum of 10^(L/10) and a count.
+[[nodiscard]] double EnergyMeanDb(double energy_sum, std::size_t count);
+[[nodiscard]] inline double DbToEnergy(double level_db) { return std::pow(10.0, level_db / 10.0); }
 
 // Pipelines judge time by when a value was measured, never by when it arrived,
 // so a replay of a day runs fast and gives the same events as the day did.
