@@ -238,6 +238,9 @@ std::string_view NodeKindName(const YAML::Node& node) {
 }
 
 YAML::Mark MarkOr(const YAML::Node& node, const YAML::Mark& fallback) {
+  // yaml-cpp places an empty value at the start of the next token, often the
+  // next line; the key is where the reader looks.
+  if (node.IsNull()) return fallback;
   const YAML::Mark mark = node.Mark();
   return mark.is_null() || mark.line < 0 ? fallback : mark;
 }

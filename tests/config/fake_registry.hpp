@@ -1,0 +1,106 @@
+// A SchemaRegistry for the config tests. Its driver and pipeline schemas use
+// the keys the example config uses (replay, threshold, aqi, flood), so the
+// example can be checked here without linking the real plugins.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/config/settings.hpp"
+
+namespace cityedge::config::testing {
+
+inline SettingSpec Spec(std::string key, SettingType type, std::string default_text,
+                        std::string description) {
+  SettingSpec spec;
+  spec.key = std::move(key);
+  spec.type = type;
+  spec.default_text = std::move(default_text);
+  spec.description = std::move(description);
+  return spec;
+}
+
+inline SettingsSchema ReplaySchema() {
+  SettingSpec path = Spec("path", SettingType::kString, "", "CSV or JSONL file to replay");
+  path.required = true;
+  SettingSpec format = Spec("format", SettingType::kEnum, "csv", "File format");
+  format.allowed = {"csv", "jsonl"};
+  SettingSpec rate = Spec("rate", SettingType::kDouble, "1.0", "Playback speed factor");
+  rate.min = 0.01;
+  rate.max = 1000;
+  SettingSpec port = Spec("port", SettingType::kInt, "8080", "A made-up port for range tests");
+  port.min = 1;
+  port.max = 65535;
+  SettingSpec period = Spec("period", SettingType::kDuration, "1s", "A made-up poll period");
+  period.min = 10;
+  period.unit = "ms";
+  SettingSpec buffer = Spec("buffer", SettingType::kSize, "64KiB", "A made-up buffer size");
+  buffer.unit = "bytes";
+  SettingSpec channels = Spec("channels", SettingType::kList, "[pm2_5, pm10]", "Channels kept");
+  channels.max = 4;
+  return {path, format, rate,   Spec("loop", SettingType::kBool, "false", "Start over at the end"),
+          port, period, buffer, channels};
+}
+
+inline SettingsSchema ThresholdSchema() {
+  SettingSpec samples = Spec("debounce_samples", SettingType::kInt, "1", "Samples to confirm");
+  samples.min = 1;
+  samples.max = 100000;
+  return {Spec("high", SettingType::kDouble, "", "High limit"),
+          Spec("low", SettingType::kDouble, "", "Low limit"),
+          Spec("hysteresis", SettingType::kDouble, "0", "Clear margin"),
+          samples,
+          Spec("debounce", SettingType::kDuration, "0s", "Time to confirm"),
+          Spec("stale_after", SettingType::kDuration, "0s", "Silence alert; 0s: off")};
+}
+
+inline SettingsSchema AqiSchema() {
+  SettingSpec standard = Spec("standard", SettingType::kEnum, "hj633", "AQI standard");
+  standard.allowed = {"hj633", "us_epa"};
+  return {standard};
+}
+
+inline SettingsSchema FloodSchema() {
+  SettingsSchema schema;
+  for (const char* level : {"blue", "yellow", "orange", "red"}) {
+    SettingSpec spec = Spec(level, SettingType::kDouble, "", std::string(level) + " warning level");
+    spec.required = true;
+    spec.unit = "m";
+    schema.push_back(spec);
+  }
+  return schema;
+}
+
+class FakeRegistry final : public SchemaRegistry {
+ public:
+  FakeRegistry()
+      : drivers_{{"replay", ReplaySchema()}},
+        pipelines_{
+            {"threshold", ThresholdSchema()}, {"aqi", AqiSchema()}, {"flood", FloodSchema()}} {}
+
+  const SettingsSchema* FindDriver(std::string_view type) const override {
+    return Find(drivers_, type);
+  }
+  const SettingsSchema* FindPipeline(std::string_view type) const override {
+    return Find(pipelines_, type);
+  }
+  std::vector<std::string> DriverTypes() const override { return Names(drivers_); }
+  std::vector<std::string> PipelineTypes() const override { return Names(pipelines_); }
+
+ private:
+  using Table = std::map<std::string, SettingsSchema, std::less<>>;
+  static const SettingsSchema* Find(const Table& table, std::string_view type) {
+    const auto it = table.find(type);
+    return it == table.end() ? nullptr : &it->second;
+  }
+  static std::vector<std::string> Names(const Table& table) {
+    std::vector<std::string> names;
+    for (const auto& [name, schema] : table) names.push_back(name);
+    return names;
+  }
+  Table drivers_;
+  Table pipelines_;
+};
+
+}  // namespace cityedge::config::testing
