@@ -1,0 +1,149 @@
+// Retention: history, byte quota, age and the free-disk floor. Every eviction
+// of a queued row is counted in the transaction's gap record for its reason.
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "daemon/journal/gap.hpp"
+#include "daemon/journal/sqlite_journal.hpp"
+
+namespace cityedge::journal {
+namespace {
+
+// Lowest priority first; gap records go last because they describe the rest.
+constexpr int kEvictionOrder[] = {v1::PRIORITY_CLASS_TELEMETRY, v1::PRIORITY_CLASS_HEALTH,
+                                  v1::PRIORITY_CLASS_DETECTION, v1::PRIORITY_CLASS_ALARM,
+                                  v1::PRIORITY_CLASS_GAP};
+constexpr std::uint64_t kChunkRows = 256;
+constexpr std::uint64_t kMinDiskStep = 64 * 1024;
+constexpr std::uint64_t kDiskSlack = 256 * 1024;
+
+}  // namespace
+
+std::uint64_t SqliteJournal::StoredBytes() const {
+  const Counters& d = writer_.pending_delta();
+  std::int64_t total = 0;
+  for (int c = 0; c < kClassCount; ++c) {
+    total += counters_.bytes[kQueuedSlot + c] + d.bytes[kQueuedSlot + c];
+    total += counters_.bytes[kHistorySlot + c] + d.bytes[kHistorySlot + c];
+  }
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(total, 0));
+}
+
+Status SqliteJournal::EnforceBounds(bool periodic) {
+  if (limits_.keep_history()) {
+    const Counters& d = writer_.pending_delta();
+    std::int64_t history = 0;
+    for (int c = 0; c < kClassCount; ++c) {
+      history += counters_.bytes[kHistorySlot + c] + d.bytes[kHistorySlot + c];
+    }
+    const auto h = static_cast<std::uint64_t>(std::max<std::int64_t>(history, 0));
+    if (h > limits_.history_bytes) {
+      if (auto s = EvictHistory(h - limits_.history_bytes, 0); !s) return s;
+    }
+    if (periodic && limits_.history_age_ms > 0) {
+      const std::int64_t cutoff = NowMs() - static_cast<std::int64_t>(limits_.history_age_ms);
+      if (auto s = EvictHistory(UINT64_MAX, cutoff); !s) return s;
+    }
+  }
+  if (StoredBytes() > limits_.max_bytes) {
+    if (auto s = EvictToTarget(limits_.max_bytes - limits_.max_bytes / 32, v1::GAP_REASON_QUOTA); !s) {
+      return s;
+    }
+  }
+  if (periodic && limits_.max_age_ms > 0) {
+    const std::int64_t cutoff = NowMs() - static_cast<std::int64_t>(limits_.max_age_ms);
+    for (const int p : kEvictionOrder) {
+      if (auto r = EvictQueued(p, v1::GAP_REASON_AGE, UINT64_MAX, cutoff); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+  }
+  if (auto s = CheckDiskFloor(); !s) return s;
+  if (StoredBytes() > disk_cap_) return EvictToTarget(disk_cap_, v1::GAP_REASON_DISK_FULL);
+  return OkStatus();
+}
+
+Status SqliteJournal::EvictToTarget(std::uint64_t target_bytes, v1::GapReason reason) {
+  if (StoredBytes() <= target_bytes) return OkStatus();
+  if (auto s = EvictHistory(StoredBytes() - target_bytes, 0); !s) return s;
+  for (const int p : kEvictionOrder) {
+    const std::uint64_t stored = StoredBytes();
+    if (stored <= target_bytes) break;
+    if (auto r = EvictQueued(p, reason, stored - target_bytes, 0); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return OkStatus();
+}
+
+Status SqliteJournal::EvictHistory(std::uint64_t bytes_to_free, std::int64_t ts_cutoff_ms) {
+  std::uint64_t freed = 0;
+  while (freed < bytes_to_free) {
+    auto t = writer_.DeleteHistory(kChunkRows, ts_cutoff_ms);
+    if (!t) return std::unexpected(t.error());
+    if (t->rows == 0) break;
+    freed += t->bytes;
+  }
+  return OkStatus();
+}
+
+Result<std::uint64_t> SqliteJournal::EvictQueued(int priority, v1::GapReason reason,
+                                                 std::uint64_t bytes_to_free,
+                                                 std::int64_t ts_cutoff_ms) {
+  std::uint64_t freed = 0;
+  while (freed < bytes_to_free) {
+    Touched found;
+    {
+      // Leased rows stay: they may be on their way to the broker.
+      std::lock_guard lease_lock(lease_mu_);
+      for (const auto& [lo, hi] : leases_.FreeIntervals(priority, 0, UINT64_MAX)) {
+        auto f = writer_.FindQueued(priority, lo, hi, kChunkRows, ts_cutoff_ms);
+        if (!f) return std::unexpected(f.error());
+        if (f->rows > 0 || ts_cutoff_ms > 0) {
+          found = *f;
+          break;
+        }
+      }
+      if (found.rows == 0) break;
+      leases_.Add(LeaseTable::kPinOwner, priority, {found.first_seq, found.last_seq});
+    }
+    auto t = writer_.DeleteQueued(priority, {found.first_seq, found.last_seq});
+    if (!t) return std::unexpected(t.error());
+    v1::GapRecord& gap = txn_.gaps[reason];
+    gap.set_reason(reason);
+    MergeIntoGap(&gap, priority, *t);
+    writer_.AddToCounter(kEvictedSlot + reason, static_cast<std::int64_t>(t->rows),
+                         static_cast<std::int64_t>(t->bytes));
+    freed += t->bytes;
+  }
+  return freed;
+}
+
+// Deleted rows free pages inside the file, not on the filesystem, so below the
+// floor the journal caps its own size (reusing the freed pages) instead of
+// evicting until the disk recovers. The cap tightens only if the disk keeps
+// filling, and lifts once there is room again.
+Status SqliteJournal::CheckDiskFloor() {
+  if (limits_.min_free_disk == 0) return OkStatus();
+  std::string dir = std::filesystem::path(limits_.path).parent_path().string();
+  struct statvfs vfs {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return OkStatus();
+  const std::uint64_t free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (free >= limits_.min_free_disk) {
+    if (free > limits_.min_free_disk + std::max<std::uint64_t>(limits_.min_free_disk / 2, 1 << 20)) {
+      disk_cap_ = UINT64_MAX;
+    }
+    return OkStatus();
+  }
+  if (disk_cap_ == UINT64_MAX || free + kDiskSlack < free_at_cap_) {
+    const std::uint64_t used = StoredBytes();
+    const std::uint64_t step = std::min(used, std::max(used / 16, kMinDiskStep));
+    disk_cap_ = std::min(disk_cap_, used - step);
+    free_at_cap_ = free;
+  }
+  return OkStatus();
+}
+
+}  // namespace cityedge::journal

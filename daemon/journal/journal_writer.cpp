@@ -1,0 +1,306 @@
+// The writer thread: group commit, seq assignment, acks, overflow.
+#include <algorithm>
+#include <chrono>
+
+#include "daemon/core/log.hpp"
+#include "daemon/journal/gap.hpp"
+#include "daemon/journal/sqlite_journal.hpp"
+
+namespace cityedge::journal {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::int64_t kPeriodicNs = 1'000'000'000;
+constexpr int kCloseRetries = 3;
+
+std::int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+      .count();
+}
+
+// Field 1 (seq), wire type varint: the payload is the serialized event with
+// its seq in front, which parses the same as a fully serialized event.
+void AppendSeqField(std::string* out, std::uint64_t seq) {
+  out->push_back(0x08);
+  while (seq >= 0x80) {
+    out->push_back(static_cast<char>((seq & 0x7f) | 0x80));
+    seq >>= 7;
+  }
+  out->push_back(static_cast<char>(seq));
+}
+
+}  // namespace
+
+void SqliteJournal::WriterLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    const bool closing = WaitForWork(lock);
+    // A flush also runs the periodic bound checks, so callers (and tests) see
+    // age and disk bounds applied without waiting for the next period.
+    if (flush_requested_) next_periodic_ns_ = 0;
+    std::swap(pending_, spare_);
+    const std::uint64_t ticket = submitted_;
+    flush_requested_ = false;
+    lock.unlock();
+    ProcessRound(spare_);
+    spare_.Clear();
+    lock.lock();
+    const bool drained = carry_.entries.empty() && carry_.ops.empty();
+    if (drained) {
+      processed_ = ticket;
+      done_cv_.notify_all();
+    }
+    const bool idle = pending_.entries.empty() && pending_.ops.empty();
+    if (closing && idle && (drained || failures_ >= kCloseRetries)) break;
+  }
+  if (!carry_.entries.empty()) {
+    spdlog::error("journal closed with {} events it could not store", carry_.entries.size());
+  }
+}
+
+bool SqliteJournal::WaitForWork(std::unique_lock<std::mutex>& lock) {
+  const std::int64_t interval_ns = static_cast<std::int64_t>(limits_.commit_interval_ms) * 1'000'000;
+  for (;;) {
+    if (closing_) return true;
+    const std::int64_t now = SteadyNs();
+    const bool carrying = !carry_.entries.empty() || !carry_.ops.empty();
+    if (carrying && now >= retry_at_ns_) return false;
+    std::int64_t wake = next_periodic_ns_;
+    if (!pending_.entries.empty() || !pending_.ops.empty()) {
+      const std::int64_t due = first_pending_ns_ + interval_ns;
+      if (flush_requested_ || pending_.entries.size() >= limits_.commit_max_events || now >= due) {
+        return false;
+      }
+      wake = std::min(wake, due);
+    } else if (flush_requested_ && !carrying) {
+      return false;
+    }
+    if (now >= next_periodic_ns_) return false;
+    if (carrying) wake = std::min(wake, retry_at_ns_);
+    work_cv_.wait_for(lock, std::chrono::nanoseconds(std::max<std::int64_t>(wake - now, 0)));
+  }
+}
+
+void SqliteJournal::ProcessRound(Batch& incoming) {
+  Batch* work = &incoming;
+  if (!carry_.entries.empty() || !carry_.ops.empty()) {
+    carry_.Append(incoming, 0, true);
+    work = &carry_;
+  }
+  const std::int64_t now = SteadyNs();
+  bool periodic = now >= next_periodic_ns_;
+  if (periodic) next_periodic_ns_ = now + kPeriodicNs;
+  std::size_t done = 0;
+  bool with_ops = true;
+  Status status = OkStatus();
+  if (!writer_.db().is_open()) {
+    std::scoped_lock locks(lease_mu_, reader_mu_);
+    status = OpenFiles(false, "");
+  }
+  while (status) {
+    const std::size_t to = std::min<std::size_t>(done + limits_.commit_max_events,
+                                                 work->entries.size());
+    const bool ops = with_ops && !work->ops.empty();
+    status = CommitChunk(*work, done, to, ops, periodic);
+    if (!status) break;
+    AfterCommit(work, ops);
+    with_ops = false;
+    periodic = false;
+    done = to;
+    if (done >= work->entries.size()) break;
+  }
+  if (status) {
+    if (failures_ > 0) SetDegraded("");
+    failures_ = 0;
+    carry_.Clear();
+    return;
+  }
+  ++failures_;
+  retry_at_ns_ = SteadyNs() + std::min<std::int64_t>(100'000'000LL << std::min(failures_, 5), 2'000'000'000);
+  RecoverFromError(status.error());
+  Batch rest;
+  rest.Append(*work, done, with_ops);
+  carry_ = std::move(rest);
+  DropOverflow();
+}
+
+Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
+                                  bool with_ops, bool periodic) {
+  txn_ = committed_txn_;
+  for (auto& gap : txn_.gaps) gap.Clear();
+  if (auto s = RaiseCeiling(txn_.next_seq + (to - from) + 64); !s) return s;
+  if (auto s = writer_.Begin(); !s) return s;
+  Status s = with_ops ? ApplyOps(batch.ops) : OkStatus();
+  if (s) s = InsertEntries(batch, from, to);
+  if (s) s = EnforceBounds(periodic);
+  if (s) s = WriteGaps();
+  if (s) s = writer_.Commit();
+  if (!s) {
+    writer_.Rollback();
+    ReleasePins();
+  }
+  return s;
+}
+
+Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
+  const bool keep = limits_.keep_history();
+  for (const Op& op : ops) {
+    for (const SeqRange& range : op.ranges) {
+      if (!op.dead_letter) {
+        if (auto t = writer_.Acknowledge(op.priority, range, keep); !t) return std::unexpected(t.error());
+        continue;
+      }
+      auto t = writer_.MoveToDeadLetter(op.priority, range, op.detail);
+      if (!t) return std::unexpected(t.error());
+      v1::GapRecord& gap = txn_.gaps[v1::GAP_REASON_REJECTED];
+      gap.set_reason(v1::GAP_REASON_REJECTED);
+      MergeIntoGap(&gap, op.priority, *t);
+      gap.set_detail(op.detail);
+      writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_REJECTED, static_cast<std::int64_t>(t->rows),
+                           static_cast<std::int64_t>(t->bytes));
+    }
+  }
+  return OkStatus();
+}
+
+Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::size_t to) {
+  const std::int64_t now_ms = NowMs();
+  for (std::size_t i = from; i < to; ++i) {
+    const Entry& e = batch.entries[i];
+    const std::uint64_t seq = txn_.next_seq++;
+    scratch_.clear();
+    AppendSeqField(&scratch_, seq);
+    scratch_.append(batch.bytes, e.offset, e.size);
+    if (auto s = writer_.Insert(seq, e.priority, now_ms, e.capture_ns, scratch_); !s) return s;
+  }
+  return OkStatus();
+}
+
+Status SqliteJournal::InsertEvent(const v1::Event& event, int priority) {
+  const std::uint64_t seq = txn_.next_seq++;
+  scratch_.clear();
+  AppendSeqField(&scratch_, seq);
+  if (!event.AppendToString(&scratch_)) return MakeError(Code::kInternal, "gap record too large");
+  return writer_.Insert(seq, priority, NowMs(), event.capture_time().wall_unix_ns(), scratch_);
+}
+
+// One gap record per reason and transaction; while the previous record of that
+// reason is still queued and not leased it is rewritten in place instead.
+Status SqliteJournal::WriteGaps() {
+  if (overflow_gap_.count() > 0) {
+    txn_.gaps[v1::GAP_REASON_OVERFLOW].set_reason(v1::GAP_REASON_OVERFLOW);
+    MergeGaps(&txn_.gaps[v1::GAP_REASON_OVERFLOW], overflow_gap_);
+    writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_OVERFLOW,
+                         static_cast<std::int64_t>(overflow_gap_.count()), 0);
+    txn_.overflow_written = true;
+  }
+  constexpr int kGap = v1::PRIORITY_CLASS_GAP;
+  for (int reason = 1; reason < 8; ++reason) {
+    const v1::GapRecord& gap = txn_.gaps[reason];
+    if (gap.reason() == v1::GAP_REASON_UNSPECIFIED) continue;
+    CoalesceTarget& target = txn_.coalesce[reason];
+    if (target.seq != 0 && reason != v1::GAP_REASON_CORRUPT) {
+      bool pinned = false;
+      {
+        std::lock_guard lease_lock(lease_mu_);
+        if (!leases_.Covers(kGap, target.seq)) {
+          leases_.Add(LeaseTable::kPinOwner, kGap, {target.seq, target.seq});
+          pinned = true;
+        }
+      }
+      if (pinned) {
+        v1::GapRecord merged = target.record;
+        MergeGaps(&merged, gap);
+        v1::Event event = MakeGapEvent(merged, clock_.Now());
+        scratch_.clear();
+        AppendSeqField(&scratch_, target.seq);
+        event.AppendToString(&scratch_);
+        auto rewritten = writer_.Rewrite(target.seq, kGap, target.size, scratch_);
+        if (!rewritten) return std::unexpected(rewritten.error());
+        if (*rewritten) {
+          target.record = std::move(merged);
+          target.size = scratch_.size();
+          continue;
+        }
+      }
+    }
+    const std::uint64_t seq = txn_.next_seq;
+    if (auto s = InsertEvent(MakeGapEvent(gap, clock_.Now()), kGap); !s) return s;
+    target = CoalesceTarget{seq, scratch_.size(), gap};
+  }
+  return OkStatus();
+}
+
+void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
+  {
+    std::lock_guard lock(stats_mu_);
+    const Counters& d = writer_.pending_delta();
+    for (int slot = 0; slot < kSlotCount; ++slot) counters_.Add(slot, d.rows[slot], d.bytes[slot]);
+    overflow_events_ = carry_.entries.size();
+  }
+  if (txn_.overflow_written) {
+    overflow_gap_.Clear();
+    txn_.overflow_written = false;
+  }
+  committed_txn_ = txn_;
+  for (auto& gap : committed_txn_.gaps) gap.Clear();
+  const std::uint64_t durable = txn_.next_seq - 1;
+  durable_seq_.store(durable);
+  {
+    std::lock_guard lease_lock(lease_mu_);
+    leases_.RemoveOwner(LeaseTable::kPinOwner);
+    if (with_ops && batch != nullptr) {
+      for (const Op& op : batch->ops) {
+        leases_.RemoveOwner(op.lease_id);
+        lease_info_.erase(op.lease_id);
+      }
+    }
+  }
+  std::lock_guard lock(listener_mu_);
+  if (listener_) listener_(durable);
+}
+
+void SqliteJournal::ReleasePins() {
+  std::lock_guard lease_lock(lease_mu_);
+  leases_.RemoveOwner(LeaseTable::kPinOwner);
+}
+
+// Storage is failing and the in-memory backlog is over its bound: drop the
+// oldest events of the lowest class present and count them in a gap record.
+void SqliteJournal::DropOverflow() {
+  constexpr int kEvictionOrder[] = {1, 2, 4, 5, 3};
+  while (carry_.bytes.size() > limits_.overflow_bytes && !carry_.entries.empty()) {
+    int victim = 0;
+    for (const int p : kEvictionOrder) {
+      if (std::any_of(carry_.entries.begin(), carry_.entries.end(),
+                      [p](const Entry& e) { return e.priority == p; })) {
+        victim = p;
+        break;
+      }
+    }
+    std::size_t to_drop = std::max<std::size_t>(carry_.entries.size() / 8, 1);
+    Batch kept;
+    Touched dropped;
+    for (const Entry& e : carry_.entries) {
+      if (e.priority == victim && to_drop > 0) {
+        --to_drop;
+        dropped.Merge(0, e.size, e.capture_ns);
+        continue;
+      }
+      kept.entries.push_back(Entry{static_cast<std::uint32_t>(kept.bytes.size()), e.size,
+                                   e.priority, e.capture_ns});
+      kept.bytes.append(carry_.bytes, e.offset, e.size);
+    }
+    kept.ops = std::move(carry_.ops);
+    carry_ = std::move(kept);
+    overflow_gap_.set_reason(v1::GAP_REASON_OVERFLOW);
+    MergeIntoGap(&overflow_gap_, victim, dropped);
+    overflow_gap_.set_detail("dropped from memory before a seq was assigned: storage kept failing");
+    spdlog::error("journal overflow: dropped {} events of class {}", dropped.rows, victim);
+  }
+  std::lock_guard lock(stats_mu_);
+  overflow_events_ = carry_.entries.size();
+}
+
+}  // namespace cityedge::journal

@@ -1,0 +1,196 @@
+// The SQLite implementation of Journal (see journal.hpp for the contract).
+//
+// Threads and locks:
+//  - Producers call Emit: the event is serialized (without seq) on the caller's
+//    thread into a thread-local buffer and copied into the pending batch under
+//    mu_. No per-event allocation once buffers have grown.
+//  - One writer thread owns writer_ (the only connection that writes). It takes
+//    the pending batch, prepends each event's seq to its payload and commits up
+//    to commit_max_events rows per transaction, together with queued acks and
+//    dead letters, evictions and gap records.
+//  - Take/ReadRange/GetStats read through reader_ (a second connection, WAL
+//    snapshots) under reader_mu_, so they never wait for the writer's fsync.
+//  - lease_mu_ guards the lease table; the writer takes it only briefly to pin
+//    rows it is about to evict or rewrite. Lock order: lease_mu_, reader_mu_.
+// Storage errors never reach producers: SQLITE_FULL evicts and retries, I/O
+// errors reopen, corruption quarantines the file; meanwhile events wait in a
+// bounded in-memory overflow and Stats report the journal degraded.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "daemon/journal/journal.hpp"
+#include "daemon/journal/lease_table.hpp"
+#include "daemon/journal/state_file.hpp"
+#include "daemon/journal/store.hpp"
+
+namespace cityedge::journal {
+
+// JournalConfig with zeros replaced by working values.
+struct Limits {
+  std::string path;
+  bool full_sync = false;
+  std::uint64_t max_bytes = 0;
+  std::uint64_t max_age_ms = 0;  // 0: no age bound
+  std::uint64_t min_free_disk = 0;
+  std::uint64_t history_bytes = 0;  // 0 with history_age_ms 0: no history
+  std::uint64_t history_age_ms = 0;
+  std::uint32_t commit_max_events = 0;
+  std::uint64_t commit_interval_ms = 0;
+  std::uint64_t wal_limit = 0;
+  std::uint64_t overflow_bytes = 0;
+  static Limits From(const v1::JournalConfig& config);
+  [[nodiscard]] bool keep_history() const { return history_bytes > 0 || history_age_ms > 0; }
+};
+
+class SqliteJournal final : public Journal {
+ public:
+  SqliteJournal(const v1::JournalConfig& config, const clock::Clock& clock);
+  ~SqliteJournal() override;
+
+  // Opens the files (quarantining a damaged one) and starts the writer.
+  [[nodiscard]] Status Start();
+
+  Status Emit(v1::Event event) override;
+  Status Flush(std::int64_t timeout_ms) override;
+  Result<std::optional<Lease>> Take(const LeaseRequest& request) override;
+  Status Ack(std::uint64_t lease_id) override;
+  Status Release(std::uint64_t lease_id) override;
+  void ReleaseAll() override;
+  Status DeadLetter(std::uint64_t lease_id, const std::string& detail) override;
+  Result<std::vector<LeasedEvent>> ReadRange(std::uint64_t first_seq, std::uint64_t last_seq,
+                                             std::size_t max_events) override;
+  Stats GetStats() override;
+  std::uint64_t DurableSeq() const override { return durable_seq_.load(); }
+  void SetCommitListener(CommitListener listener) override;
+  void Close() override;
+
+ private:
+  struct Entry {
+    std::uint32_t offset;
+    std::uint32_t size;
+    std::int32_t priority;
+    std::int64_t capture_ns;
+  };
+  struct Op {
+    bool dead_letter = false;
+    std::uint64_t lease_id = 0;
+    int priority = 0;
+    std::vector<SeqRange> ranges;
+    std::string detail;
+  };
+  struct Batch {
+    std::string bytes;
+    std::vector<Entry> entries;
+    std::vector<Op> ops;
+    void Clear();
+    void Append(const Batch& other, std::size_t from_entry, bool with_ops);
+  };
+  struct LeaseInfo {
+    int priority = 0;
+    std::vector<SeqRange> ranges;
+    bool settling = false;  // an ack or dead letter is queued for the writer
+  };
+  struct CoalesceTarget {
+    std::uint64_t seq = 0;
+    std::uint64_t size = 0;
+    v1::GapRecord record;
+  };
+  // What one transaction did, kept apart so a rollback forgets it.
+  struct TxnState {
+    std::uint64_t next_seq = 0;
+    v1::GapRecord gaps[8];
+    CoalesceTarget coalesce[8];
+    bool overflow_written = false;
+  };
+
+  // Opening and quarantine (journal_open.cpp).
+  [[nodiscard]] Status OpenFiles(bool force_quarantine, const std::string& why);
+  [[nodiscard]] Result<Store> OpenChecked(bool unclean);
+  [[nodiscard]] Status InitSequence(bool fresh, const std::string& quarantine_detail);
+  [[nodiscard]] Status CommitOpeningGap(std::uint64_t db_seq);
+  [[nodiscard]] Status RaiseCeiling(std::uint64_t seq);
+  void RecoverFromError(const Error& error);
+
+  // Writer thread (journal_writer.cpp).
+  void WriterLoop();
+  bool WaitForWork(std::unique_lock<std::mutex>& lock);
+  void ProcessRound(Batch& incoming);
+  [[nodiscard]] Status CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
+                                   bool with_ops, bool periodic);
+  [[nodiscard]] Status ApplyOps(const std::vector<Op>& ops);
+  [[nodiscard]] Status InsertEntries(const Batch& batch, std::size_t from, std::size_t to);
+  [[nodiscard]] Status InsertEvent(const v1::Event& event, int priority);
+  void AfterCommit(const Batch* batch, bool with_ops);
+  void DropOverflow();
+  void ReleasePins();
+
+  // Bounds (journal_bounds.cpp).
+  [[nodiscard]] Status EnforceBounds(bool periodic);
+  [[nodiscard]] Status EvictHistory(std::uint64_t bytes_to_free, std::int64_t ts_cutoff_ms);
+  [[nodiscard]] Result<std::uint64_t> EvictQueued(int priority, v1::GapReason reason,
+                                                  std::uint64_t bytes_to_free,
+                                                  std::int64_t ts_cutoff_ms);
+  [[nodiscard]] Status EvictToTarget(std::uint64_t target_bytes, v1::GapReason reason);
+  [[nodiscard]] Status CheckDiskFloor();
+  [[nodiscard]] Status WriteGaps();
+  [[nodiscard]] std::uint64_t StoredBytes() const;
+  [[nodiscard]] std::int64_t NowMs() const { return clock_.WallNs() / 1'000'000; }
+
+  void SetDegraded(const std::string& reason);
+
+  Limits limits_;
+  const clock::Clock& clock_;
+  std::string state_path_;
+
+  // Producer side, guarded by mu_.
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  Batch pending_;
+  Batch spare_;
+  std::uint64_t submitted_ = 0;  // tickets handed to Emit/Ack/DeadLetter
+  std::uint64_t processed_ = 0;  // tickets committed (or counted in a gap)
+  std::int64_t first_pending_ns_ = 0;
+  bool flush_requested_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+
+  // Writer thread only (and Start, before the thread runs).
+  Store writer_;
+  Batch carry_;  // events waiting for storage to recover
+  JournalState state_;
+  TxnState txn_;
+  TxnState committed_txn_;
+  v1::GapRecord overflow_gap_;
+  std::uint64_t disk_cap_ = UINT64_MAX;
+  std::uint64_t free_at_cap_ = 0;
+  std::int64_t next_periodic_ns_ = 0;
+  std::int64_t retry_at_ns_ = 0;
+  int failures_ = 0;
+  std::string scratch_;
+  std::thread writer_thread_;
+
+  std::mutex lease_mu_;
+  LeaseTable leases_;
+  std::unordered_map<std::uint64_t, LeaseInfo> lease_info_;
+  std::uint64_t next_lease_id_ = 1;
+
+  std::mutex reader_mu_;
+  Store reader_;
+
+  mutable std::mutex stats_mu_;
+  Counters counters_;
+  std::uint64_t overflow_events_ = 0;
+  std::string degraded_reason_;
+
+  std::atomic<std::uint64_t> durable_seq_{0};
+  std::mutex listener_mu_;
+  CommitListener listener_;
+};
+
+}  // namespace cityedge::journal

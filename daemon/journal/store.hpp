@@ -1,0 +1,175 @@
+// The journal's tables and the statements on them. One Store is the writer
+// connection (every mutation goes through it, inside Begin/Commit); a second
+// Store opened with Role::kReader serves leases, replays and stats from WAL
+// snapshots without waiting for the writer's fsync.
+//
+// Layout: `events` holds queued (state 0) and delivered-history (state 1) rows,
+// seq INTEGER PRIMARY KEY AUTOINCREMENT so sqlite_sequence keeps the high-water
+// mark after deletions. Partial indexes serve the queue (priority, seq) and the
+// history (seq). `counters` keeps rows/bytes per (state, class), evictions per
+// reason and dead letters, updated in the same transaction as the rows, so
+// opening never counts rows.
+//
+// OWNERSHIP: owns its connection and statements.
+// THREADING: one thread at a time (the writer thread, or under the reader mutex).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/status.hpp"
+#include "daemon/journal/lease_table.hpp"
+#include "daemon/journal/sqlite_db.hpp"
+
+namespace cityedge::journal {
+
+// Counter slots.
+inline constexpr int kQueuedSlot = 0;    // + priority class
+inline constexpr int kHistorySlot = 8;   // + priority class
+inline constexpr int kEvictedSlot = 16;  // + gap reason
+inline constexpr int kDeadLetterSlot = 24;
+inline constexpr int kSlotCount = 32;
+
+struct Counters {
+  std::array<std::int64_t, kSlotCount> rows{};
+  std::array<std::int64_t, kSlotCount> bytes{};
+  void Add(int slot, std::int64_t r, std::int64_t b) {
+    rows[slot] += r;
+    bytes[slot] += b;
+  }
+};
+
+// What a range operation touched.
+struct Touched {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::int64_t first_capture_ns = 0;
+  std::int64_t last_capture_ns = 0;
+  void Merge(std::uint64_t seq, std::uint64_t size, std::int64_t capture_ns);
+};
+
+struct StoreOptions {
+  bool full_sync = false;
+  std::uint64_t wal_limit = 16 << 20;
+};
+
+class Store {
+ public:
+  enum class Role { kWriter, kReader };
+
+  // Opens an existing or new file, applies pragmas and (writer) the schema.
+  // Fails with kDataLoss when the file is not a usable journal.
+  [[nodiscard]] static Result<Store> Open(const std::string& path, Role role,
+                                          const StoreOptions& options);
+
+  [[nodiscard]] Status QuickCheck();
+  [[nodiscard]] Result<std::uint64_t> ReadSequence();
+  [[nodiscard]] Status WriteSequence(std::uint64_t seq);  // inside a transaction
+  [[nodiscard]] Result<Counters> ReadCounters();
+
+  // Writer transaction. Commit folds the pending counter deltas into the rows
+  // of `counters`; Rollback discards them.
+  [[nodiscard]] Status Begin();
+  [[nodiscard]] Status Commit();
+  void Rollback();
+  [[nodiscard]] const Counters& pending_delta() const { return delta_; }
+  void AddToCounter(int slot, std::int64_t rows, std::int64_t bytes) { delta_.Add(slot, rows, bytes); }
+
+  [[nodiscard]] Status Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
+                              std::int64_t capture_ns, std::string_view payload);
+  // Replaces a queued row's payload (gap record coalescing).
+  [[nodiscard]] Result<bool> Rewrite(std::uint64_t seq, int priority, std::uint64_t old_size,
+                                     std::string_view payload);
+  // Queued rows of a class in [first, last] become history, or are deleted
+  // when keep_history is false.
+  [[nodiscard]] Result<Touched> Acknowledge(int priority, SeqRange range, bool keep_history);
+  // Queued rows of a class in [first, last] move to dead_letter.
+  [[nodiscard]] Result<Touched> MoveToDeadLetter(int priority, SeqRange range,
+                                                 std::string_view detail);
+  // Oldest queued rows of a class with lo < seq <= hi, at most `limit`, and
+  // (when ts_cutoff_ms > 0) only while ts_ms < ts_cutoff_ms. Returns the range
+  // covered, for the caller to pin and delete.
+  [[nodiscard]] Result<Touched> FindQueued(int priority, std::uint64_t lo, std::uint64_t hi,
+                                           std::uint64_t limit, std::int64_t ts_cutoff_ms);
+  [[nodiscard]] Result<Touched> DeleteQueued(int priority, SeqRange range);
+  // Deletes up to `limit` oldest history rows (only those with ts_ms below the
+  // cutoff when it is > 0).
+  [[nodiscard]] Result<Touched> DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff_ms);
+
+  // Reader side.
+  struct Row {
+    std::uint64_t seq;
+    std::string_view payload;  // valid until the next Step/Reset of the query
+  };
+  // Runs `visit` on queued rows of a class with lo < seq <= hi, ascending, at
+  // most limit; visit returns false to stop.
+  template <typename Visit>
+  Status ScanQueued(int priority, std::uint64_t lo, std::uint64_t hi, std::uint64_t limit,
+                    Visit&& visit);
+  template <typename Visit>
+  Status ScanRange(std::uint64_t first, std::uint64_t last, std::uint64_t limit, Visit&& visit);
+  // ts_ms of the oldest queued row of a class.
+  [[nodiscard]] Result<std::optional<std::int64_t>> OldestQueuedTs(int priority);
+
+  [[nodiscard]] Db& db() { return db_; }
+  [[nodiscard]] bool in_transaction() const { return in_txn_; }
+
+ private:
+  [[nodiscard]] Status Prepare();
+  [[nodiscard]] Status FlushCounters();
+  [[nodiscard]] Status Fail(int rc, std::string_view what);
+
+  Db db_;
+  Role role_ = Role::kWriter;
+  bool in_txn_ = false;
+  Counters delta_;
+  Stmt begin_, commit_, rollback_;
+  Stmt insert_, rewrite_, ack_keep_, ack_delete_, to_dead_, find_queued_, delete_queued_;
+  Stmt find_history_, delete_history_, bump_counter_;
+  Stmt scan_queued_, scan_range_, oldest_;
+};
+
+template <typename Visit>
+Status Store::ScanQueued(int priority, std::uint64_t lo, std::uint64_t hi, std::uint64_t limit,
+                         Visit&& visit) {
+  Stmt& q = scan_queued_;
+  q.Reset()
+      .Bind(1, priority)
+      .Bind(2, static_cast<std::int64_t>(lo))
+      .Bind(3, static_cast<std::int64_t>(hi > INT64_MAX ? INT64_MAX : hi))
+      .Bind(4, static_cast<std::int64_t>(limit));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    if (!visit(Row{static_cast<std::uint64_t>(q.Int(0)), q.Blob(1)})) break;
+  }
+  const bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+  q.Reset();
+  if (!ok) return std::unexpected(db_.MakeSqliteError(rc, "scan queue"));
+  return OkStatus();
+}
+
+template <typename Visit>
+Status Store::ScanRange(std::uint64_t first, std::uint64_t last, std::uint64_t limit,
+                        Visit&& visit) {
+  Stmt& q = scan_range_;
+  q.Reset()
+      .Bind(1, static_cast<std::int64_t>(first))
+      .Bind(2, static_cast<std::int64_t>(last > INT64_MAX ? INT64_MAX : last))
+      .Bind(3, static_cast<std::int64_t>(limit));
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    if (!visit(Row{static_cast<std::uint64_t>(q.Int(0)), q.Blob(1)})) break;
+  }
+  const bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+  q.Reset();
+  if (!ok) return std::unexpected(db_.MakeSqliteError(rc, "read range"));
+  return OkStatus();
+}
+
+}  // namespace cityedge::journal

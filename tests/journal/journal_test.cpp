@@ -1,0 +1,313 @@
+// Append, lease, ack, release, dead letter and seq continuity against real
+// SQLite files.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "daemon/journal/journal.hpp"
+#include "journal_test_util.hpp"
+
+namespace cityedge::journal {
+namespace {
+
+using testing::MakeConfig;
+using testing::MakeEvent;
+using testing::Parse;
+using testing::ReadAll;
+using testing::TempDir;
+
+constexpr std::int64_t kFlushMs = 30'000;
+
+std::unique_ptr<Journal> OpenOrFail(const v1::JournalConfig& config,
+                                    const clock::Clock& clock = clock::Default()) {
+  auto journal = Open(config, clock);
+  if (!journal) FAIL("open: " << journal.error().ToString());
+  return std::move(*journal);
+}
+
+std::vector<double> Values(const Lease& lease) {
+  std::vector<double> values;
+  for (const auto& e : lease.events) values.push_back(Parse(e).reading().value());
+  return values;
+}
+
+TEST_CASE("Appended events get increasing seqs, are durable after Flush and keep their content") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  std::atomic<std::uint64_t> listened{0};
+  journal->SetCommitListener([&](std::uint64_t seq) { listened = seq; });
+  for (int i = 0; i < 300; ++i) {
+    v1::Event event = MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i);
+    event.set_seq(999);  // ignored: the journal assigns seqs
+    REQUIRE(journal->Emit(event));
+  }
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableSeq() == 300);
+  CHECK(listened.load() == 300);
+  const auto events = ReadAll(*journal);
+  REQUIRE(events.size() == 300);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].seq() == i + 1);
+    CHECK(events[i].reading().value() == static_cast<double>(i));
+    CHECK(events[i].source() == "test");
+    CHECK(events[i].capture_time().wall_unix_ns() == MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i).capture_time().wall_unix_ns());
+  }
+  const Stats stats = journal->GetStats();
+  CHECK(stats.queued_rows == 300);
+  CHECK(stats.by_class[v1::PRIORITY_CLASS_TELEMETRY].rows == 300);
+  CHECK(stats.durable_seq == 300);
+  journal->Close();
+  CHECK_FALSE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 1)).has_value());
+}
+
+TEST_CASE("Leases come highest class first, oldest first, within the requested seq range") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  // seq 1..10 alternate telemetry/detection, 11..12 alarm, 13 health.
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(journal->Emit(MakeEvent(i % 2 ? v1::PRIORITY_CLASS_DETECTION : v1::PRIORITY_CLASS_TELEMETRY, i)));
+  }
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 11)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_HEALTH, 12)));
+  REQUIRE(journal->Flush(kFlushMs));
+
+  auto alarms = journal->Take({});
+  REQUIRE(alarms.has_value());
+  REQUIRE(alarms->has_value());
+  CHECK((*alarms)->priority == v1::PRIORITY_CLASS_ALARM);
+  CHECK(Values(**alarms) == std::vector<double>{10, 11});
+  CHECK((*alarms)->events.front().seq == 11);
+
+  LeaseRequest two;
+  two.max_events = 2;
+  auto det = journal->Take(two);
+  REQUIRE(det->has_value());
+  CHECK((*det)->priority == v1::PRIORITY_CLASS_DETECTION);
+  CHECK(Values(**det) == std::vector<double>{1, 3});
+  auto det2 = journal->Take({});
+  CHECK(Values(**det2) == std::vector<double>{5, 7, 9});
+
+  auto health = journal->Take({});
+  CHECK((*health)->priority == v1::PRIORITY_CLASS_HEALTH);
+
+  LeaseRequest live;
+  live.after_seq = 6;  // seq 7 is value 6, seq 9 is value 8
+  auto tel_live = journal->Take(live);
+  REQUIRE(tel_live->has_value());
+  CHECK(Values(**tel_live) == std::vector<double>{6, 8});
+  LeaseRequest backlog;
+  backlog.up_to_seq = 3;
+  auto tel_old = journal->Take(backlog);
+  CHECK(Values(**tel_old) == std::vector<double>{0, 2});
+  auto rest = journal->Take({});
+  CHECK(Values(**rest) == std::vector<double>{4});
+  auto none = journal->Take({});
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("A lease respects max_bytes but always carries at least one event") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  for (int i = 0; i < 5; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 1000)));
+  REQUIRE(journal->Flush(kFlushMs));
+  LeaseRequest small;
+  small.max_bytes = 10;
+  auto one = journal->Take(small);
+  REQUIRE(one->has_value());
+  CHECK((*one)->events.size() == 1);
+  small.max_bytes = 2500;
+  auto two = journal->Take(small);
+  CHECK((*two)->events.size() == 2);
+  CHECK((*two)->bytes <= 2500);
+  CHECK((*two)->bytes == (*two)->events[0].payload.size() + (*two)->events[1].payload.size());
+}
+
+TEST_CASE("Outstanding leases never share a row; release puts rows back in place") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  for (int i = 0; i < 30; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  LeaseRequest ten;
+  ten.max_events = 10;
+  auto a = journal->Take(ten);
+  auto b = journal->Take(ten);
+  auto c = journal->Take(ten);
+  REQUIRE((a->has_value() && b->has_value() && c->has_value()));
+  CHECK(Values(**a).front() == 0);
+  CHECK(Values(**b).front() == 10);
+  CHECK(Values(**c).front() == 20);
+  CHECK_FALSE(journal->Take(ten)->has_value());
+
+  REQUIRE(journal->Release((*b)->id));
+  CHECK_FALSE(journal->Release((*b)->id).has_value());
+  auto again = journal->Take(ten);
+  REQUIRE(again->has_value());
+  CHECK(Values(**again) == Values(**b));
+  CHECK((*again)->id != (*b)->id);
+
+  // An earlier gap released in the middle of later leases is found again.
+  REQUIRE(journal->Release((*a)->id));
+  LeaseRequest big;
+  auto refill = journal->Take(big);
+  CHECK(Values(**refill) == Values(**a));
+
+  journal->ReleaseAll();
+  auto all = journal->Take(big);
+  CHECK((*all)->events.size() == 30);
+}
+
+TEST_CASE("Ack removes rows from the queue; with history they stay readable for replay") {
+  for (const bool history : {false, true}) {
+    DYNAMIC_SECTION("history " << history) {
+      TempDir dir;
+      v1::JournalConfig config = MakeConfig(dir);
+      if (history) config.set_history_bytes(1 << 20);
+      auto journal = OpenOrFail(config);
+      for (int i = 0; i < 20; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, i)));
+      REQUIRE(journal->Flush(kFlushMs));
+      LeaseRequest ten;
+      ten.max_events = 10;
+      auto lease = journal->Take(ten);
+      REQUIRE(journal->Ack((*lease)->id));
+      CHECK_FALSE(journal->Ack((*lease)->id).has_value());
+      CHECK_FALSE(journal->Release((*lease)->id).has_value());
+      REQUIRE(journal->Flush(kFlushMs));
+      const Stats stats = journal->GetStats();
+      CHECK(stats.queued_rows == 10);
+      CHECK(stats.history_rows == (history ? 10u : 0u));
+      CHECK(ReadAll(*journal).size() == (history ? 20u : 10u));
+      auto next = journal->Take({});
+      CHECK(Values(**next).front() == 10);
+      CHECK((*next)->events.size() == 10);
+    }
+  }
+}
+
+TEST_CASE("Dead-lettered rows leave the queue and a rejected gap record says which") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  for (int i = 0; i < 4; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_DETECTION, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  auto lease = journal->Take({});
+  REQUIRE(journal->DeadLetter((*lease)->id, "payload too large for broker"));
+  REQUIRE(journal->Flush(kFlushMs));
+  auto gap_lease = journal->Take({});
+  REQUIRE(gap_lease->has_value());
+  REQUIRE((*gap_lease)->priority == v1::PRIORITY_CLASS_GAP);
+  REQUIRE((*gap_lease)->events.size() == 1);
+  const v1::Event gap_event = Parse((*gap_lease)->events[0]);
+  CHECK(gap_event.seq() == 5);
+  const v1::GapRecord& gap = gap_event.gap_record();
+  CHECK(gap.reason() == v1::GAP_REASON_REJECTED);
+  CHECK(gap.first_seq() == 1);
+  CHECK(gap.last_seq() == 4);
+  CHECK(gap.count() == 4);
+  REQUIRE(gap.by_class_size() == 1);
+  CHECK(gap.by_class(0).priority() == v1::PRIORITY_CLASS_DETECTION);
+  CHECK(gap.detail() == "payload too large for broker");
+  const Stats stats = journal->GetStats();
+  CHECK(stats.dead_letter_rows == 4);
+  CHECK(stats.evicted[v1::GAP_REASON_REJECTED] == 4);
+  CHECK(stats.by_class[v1::PRIORITY_CLASS_DETECTION].rows == 0);
+}
+
+TEST_CASE("Seqs continue after reopen, even when every row was acked and deleted") {
+  TempDir dir;
+  const v1::JournalConfig config = MakeConfig(dir);
+  {
+    auto journal = OpenOrFail(config);
+    for (int i = 0; i < 50; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_HEALTH, i)));
+    REQUIRE(journal->Flush(kFlushMs));
+    auto lease = journal->Take({});
+    REQUIRE(journal->Ack((*lease)->id));
+    journal->Close();
+  }
+  {
+    auto journal = OpenOrFail(config);
+    CHECK(journal->DurableSeq() == 50);
+    CHECK(journal->GetStats().queued_rows == 0);
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_HEALTH, 50)));
+    REQUIRE(journal->Flush(kFlushMs));
+    const auto events = ReadAll(*journal);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].seq() == 51);
+  }
+}
+
+TEST_CASE("Counters survive reopen without recounting") {
+  TempDir dir;
+  const v1::JournalConfig config = MakeConfig(dir);
+  Stats before;
+  {
+    auto journal = OpenOrFail(config);
+    for (int i = 0; i < 40; ++i) {
+      REQUIRE(journal->Emit(MakeEvent(i % 3 ? v1::PRIORITY_CLASS_TELEMETRY : v1::PRIORITY_CLASS_ALARM, i)));
+    }
+    REQUIRE(journal->Flush(kFlushMs));
+    before = journal->GetStats();
+  }
+  auto journal = OpenOrFail(config);
+  const Stats after = journal->GetStats();
+  for (int c = 0; c < 6; ++c) {
+    CHECK(after.by_class[c].rows == before.by_class[c].rows);
+    CHECK(after.by_class[c].bytes == before.by_class[c].bytes);
+  }
+  CHECK(after.by_class[v1::PRIORITY_CLASS_ALARM].rows == 14);
+  CHECK(after.queued_rows == 40);
+}
+
+TEST_CASE("Seqs continue above the high-water mark when the database file is lost") {
+  TempDir dir;
+  const v1::JournalConfig config = MakeConfig(dir);
+  {
+    auto journal = OpenOrFail(config);
+    for (int i = 0; i < 10; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, i)));
+    REQUIRE(journal->Flush(kFlushMs));
+  }
+  std::filesystem::remove(config.path());
+  auto journal = OpenOrFail(config);
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
+  REQUIRE(journal->Flush(kFlushMs));
+  const auto events = ReadAll(*journal);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].priority() == v1::PRIORITY_CLASS_GAP);
+  CHECK(events[0].gap_record().reason() == v1::GAP_REASON_CORRUPT);
+  CHECK(events[0].gap_record().last_seq() >= 10);
+  CHECK(events[0].seq() > 10);
+  CHECK(events[1].seq() > events[0].seq());
+  CHECK(events[1].reading().value() == 10);
+}
+
+TEST_CASE("Concurrent producers: every event lands once, each producer's order kept") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 5000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, t * 1'000'000 + i))) return;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(journal->Flush(kFlushMs));
+  const auto events = ReadAll(*journal);
+  REQUIRE(events.size() == kThreads * kPerThread);
+  std::vector<int> next(kThreads, 0);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    REQUIRE(events[i].seq() == i + 1);
+    const auto v = static_cast<int>(events[i].reading().value());
+    REQUIRE(v % 1'000'000 == next[v / 1'000'000]++);
+  }
+}
+
+}  // namespace
+}  // namespace cityedge::journal

@@ -1,0 +1,91 @@
+// Helpers shared by the journal tests: a temporary folder that cleans up, a
+// clock whose wall time tests can move, and event builders.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cityedge/v1/event.pb.h"
+#include "daemon/core/clock.hpp"
+#include "daemon/journal/journal.hpp"
+
+namespace cityedge::journal::testing {
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& base = std::filesystem::temp_directory_path().string()) {
+    std::string tmpl = base + "/cityedge-journal-XXXXXX";
+    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The system clock with a wall-time offset tests can move forward.
+class ShiftedClock final : public clock::Clock {
+ public:
+  [[nodiscard]] std::int64_t WallNs() const override {
+    return clock::Default().WallNs() + offset_ns_.load();
+  }
+  [[nodiscard]] std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
+  [[nodiscard]] const clock::BootId& boot_id() const override { return clock::Default().boot_id(); }
+  [[nodiscard]] clock::SyncInfo Sync() const override { return clock::Default().Sync(); }
+  void Advance(std::int64_t ms) { offset_ns_ += ms * 1'000'000; }
+
+ private:
+  std::atomic<std::int64_t> offset_ns_{0};
+};
+
+inline v1::JournalConfig MakeConfig(const TempDir& dir) {
+  v1::JournalConfig config;
+  config.set_path(dir.File("journal.db"));
+  config.set_durability("normal");
+  config.set_commit_max_events(64);
+  config.set_commit_interval_ms(2);
+  return config;
+}
+
+// A reading event; `value` identifies it in tests.
+inline v1::Event MakeEvent(v1::PriorityClass priority, double value, std::size_t padding = 0) {
+  v1::Event event;
+  event.set_source("test");
+  event.set_priority(priority);
+  event.mutable_capture_time()->set_wall_unix_ns(1'700'000'000'000'000'000 +
+                                                 static_cast<std::int64_t>(value));
+  auto* reading = event.mutable_reading();
+  reading->set_channel(std::string("ch") + std::string(padding, 'x'));
+  reading->set_value(value);
+  reading->set_unit("ug/m3");
+  return event;
+}
+
+inline v1::Event Parse(const LeasedEvent& leased) {
+  v1::Event event;
+  event.ParseFromString(leased.payload);
+  return event;
+}
+
+// Every row still held, via ReadRange.
+inline std::vector<v1::Event> ReadAll(Journal& journal) {
+  std::vector<v1::Event> events;
+  auto rows = journal.ReadRange(0, UINT64_MAX, 100'000'000);
+  if (!rows) return events;
+  for (const auto& row : *rows) events.push_back(Parse(row));
+  return events;
+}
+
+}  // namespace cityedge::journal::testing
