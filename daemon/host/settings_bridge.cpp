@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "daemon/config/values.hpp"
+
 namespace cityedge::host {
 namespace {
 
@@ -37,65 +39,17 @@ constexpr TypeMapping kTypes[] = {
 constexpr std::size_t kMinSpecSize =
     offsetof(ce_driver_setting_spec, description) + sizeof(const char*);
 
-Result<std::int64_t> ParseStrictInt(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return MakeError(Code::kInvalidArgument, "'{}' is not an integer", text);
-  }
-  return value;
-}
-
-Result<double> ParseStrictDouble(std::string_view text) {
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value)) {
-    return MakeError(Code::kInvalidArgument, "'{}' is not a finite number", text);
-  }
-  return value;
-}
-
-struct UnitFactor {
-  std::string_view suffix;
-  std::int64_t factor;
-};
-
-// Splits "250ms" into 250 and "ms", then looks the suffix up in `units`.
-Result<std::int64_t> ParseWithUnits(std::string_view text, std::span<const UnitFactor> units,
-                                    std::string_view what) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string_view suffix = text.substr(digits);
-  Result<std::int64_t> number = ParseStrictInt(text.substr(0, digits));
-  for (const UnitFactor& unit : units) {
-    if (number && unit.suffix == suffix) {
-      if (*number > INT64_MAX / unit.factor) break;
-      return *number * unit.factor;
-    }
-  }
-  std::string valid;
-  for (const UnitFactor& unit : units) valid += fmt::format(" {}", unit.suffix);
-  return MakeError(Code::kInvalidArgument, "'{}' is not a {} (a whole number with one of:{})", text,
-                   what, valid);
-}
-
 std::string FormatDouble(double value) { return fmt::format("{}", value); }
 
+Result<std::int64_t> AsInt64(Result<std::uint64_t> value) {
+  if (!value) return std::unexpected(value.error());
+  if (*value > static_cast<std::uint64_t>(INT64_MAX)) {
+    return MakeError(Code::kInvalidArgument, "{} is too large", *value);
+  }
+  return static_cast<std::int64_t>(*value);
+}
+
 }  // namespace
-
-Result<std::int64_t> ParseDurationMs(std::string_view text) {
-  static constexpr UnitFactor kUnits[] = {{"", 1},       {"ms", 1},        {"s", 1000},
-                                          {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  return ParseWithUnits(text, kUnits, "duration");
-}
-
-Result<std::int64_t> ParseSizeBytes(std::string_view text) {
-  static constexpr UnitFactor kUnits[] = {
-      {"", 1},         {"B", 1},         {"kB", 1000},       {"KiB", 1024},
-      {"MB", 1000000}, {"MiB", 1 << 20}, {"GB", 1000000000}, {"GiB", 1 << 30}};
-  return ParseWithUnits(text, kUnits, "size");
-}
 
 namespace {
 
@@ -182,11 +136,11 @@ Result<std::string> IntegerText(const SettingSpec& spec, const v1::SettingValue&
   if (v.has_int_value()) {
     value = v.int_value();
   } else if (v.has_string_value() && spec.type == SettingType::kDuration) {
-    value = ParseDurationMs(v.string_value());
+    value = AsInt64(config::ParseDuration(v.string_value()));
   } else if (v.has_string_value() && spec.type == SettingType::kSize) {
-    value = ParseSizeBytes(v.string_value());
+    value = AsInt64(config::ParseSize(v.string_value()));
   } else if (v.has_string_value()) {
-    value = ParseStrictInt(v.string_value());
+    value = config::ParseInteger(v.string_value());
   }
   if (!value) return std::unexpected(value.error());
   if (Result<double> r = CheckRange(spec, static_cast<double>(*value)); !r) {
@@ -205,7 +159,7 @@ Result<std::string> ValueText(const SettingSpec& spec, const v1::SettingValue& v
       Result<double> value = v.has_double_value() ? Result<double>(v.double_value())
                              : v.has_int_value()  ? Result<double>(double(v.int_value()))
                              : v.has_string_value()
-                                 ? ParseStrictDouble(v.string_value())
+                                 ? config::ParseNumber(v.string_value())
                                  : MakeError(Code::kInvalidArgument, "expected a number");
       if (value) value = CheckRange(spec, *value);
       if (!value) return std::unexpected(value.error());
@@ -285,22 +239,6 @@ Result<SettingTexts> CanonicalSettings(
     return MakeError(Code::kInvalidArgument, "{}", fmt::join(problems, "; "));
   }
   return texts;
-}
-
-std::string FormatSettingsTable(const config::SettingsSchema& schema) {
-  std::string out =
-      "| key | type | default | range | unit | description |\n"
-      "|---|---|---|---|---|---|\n";
-  for (const SettingSpec& spec : schema) {
-    std::string type(config::SettingTypeName(spec.type));
-    if (spec.type == SettingType::kEnum) type = fmt::format("{}", fmt::join(spec.allowed, " \\| "));
-    const std::string def = spec.required               ? "(required)"
-                            : spec.default_text.empty() ? ""
-                                                        : fmt::format("`{}`", spec.default_text);
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", spec.key, type, def, RangeText(spec),
-                       spec.unit, spec.description);
-  }
-  return out;
 }
 
 }  // namespace cityedge::host

@@ -29,13 +29,4 @@ using SettingTexts = std::vector<std::pair<std::string, std::string>>;
     const config::SettingsSchema& schema,
     const google::protobuf::Map<std::string, v1::SettingValue>& values);
 
-// "250ms", "30s", "5m", "2h", "1d" or plain milliseconds.
-[[nodiscard]] Result<std::int64_t> ParseDurationMs(std::string_view text);
-// "512MiB", "64kB", "1GB" or plain bytes.
-[[nodiscard]] Result<std::int64_t> ParseSizeBytes(std::string_view text);
-
-// The settings table as markdown, one row per setting; the same text goes
-// into each driver's README.
-[[nodiscard]] std::string FormatSettingsTable(const config::SettingsSchema& schema);
-
 }  // namespace cityedge::host
