@@ -15,7 +15,7 @@ namespace {
 constexpr int kEvictionOrder[] = {v1::PRIORITY_CLASS_TELEMETRY, v1::PRIORITY_CLASS_HEALTH,
                                   v1::PRIORITY_CLASS_DETECTION, v1::PRIORITY_CLASS_ALARM,
                                   v1::PRIORITY_CLASS_GAP};
-constexpr std::uint64_t kChunkRows = 256;
+constexpr std::uint64_t kChunkRows = 64;
 constexpr std::uint64_t kMinDiskStep = 64 * 1024;
 constexpr std::uint64_t kDiskSlack = 256 * 1024;
 
