@@ -71,31 +71,34 @@ Instance::Instance(std::string id, std::shared_ptr<const DriverType> type, bool 
 
 void Instance::Run() {
   std::uint32_t failures = 0;
-  while (!stop_) {
+  bool ended = false;  // finished or failed for good: not a stop
+  while (!stop_ && !ended) {
     SetState(v1::COMPONENT_STATE_STARTING, restarts_ == 0 ? "starting" : "restarting");
     const Attempt attempt = RunOnce();
     if (stop_) break;
     if (attempt.result == CE_DRIVER_OK) {
       SetState(v1::COMPONENT_STATE_STOPPED, "finished: the driver's source has ended");
-      break;
-    }
-    if (attempt.result == CE_DRIVER_FATAL) {
+      ended = true;
+    } else if (attempt.result == CE_DRIVER_FATAL) {
       SetState(v1::COMPONENT_STATE_OFFLINE, attempt.message + " (not restarted: fix the config)");
-      break;
+      ended = true;
+    } else {
+      if (attempt.ran_for >= options_.stable_after) failures = 0;
+      WaitBeforeRestart(attempt.message, Backoff(failures++));
     }
-    if (attempt.ran_for >= options_.stable_after) failures = 0;
-    const std::chrono::milliseconds delay = Backoff(failures++);
-    {
-      std::lock_guard lock(status_mu_);
-      ++restarts_;
-    }
-    SetState(v1::COMPONENT_STATE_OFFLINE,
-             fmt::format("{}; restarting in {} ms", attempt.message, delay.count()));
-    std::unique_lock lock(wake_mu_);
-    wake_cv_.wait_for(lock, delay, [this] { return stop_.load(); });
   }
-  if (stop_) SetState(v1::COMPONENT_STATE_STOPPED, "stopped");
+  if (!ended) SetState(v1::COMPONENT_STATE_STOPPED, "stopped");
   MarkDone();
+}
+
+void Instance::WaitBeforeRestart(const std::string& why, std::chrono::milliseconds delay) {
+  {
+    std::lock_guard lock(status_mu_);
+    ++restarts_;
+  }
+  SetState(v1::COMPONENT_STATE_OFFLINE, fmt::format("{}; restarting in {} ms", why, delay.count()));
+  std::unique_lock lock(wake_mu_);
+  wake_cv_.wait_for(lock, delay, [this] { return stop_.load(); });
 }
 
 ce_driver_instance* Instance::Create(std::string* error) {

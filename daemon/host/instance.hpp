@@ -76,6 +76,7 @@ class Instance {
   Attempt RunOnce();
   ce_driver_instance* Create(std::string* error);
   [[nodiscard]] std::chrono::milliseconds Backoff(std::uint32_t failures) const;
+  void WaitBeforeRestart(const std::string& why, std::chrono::milliseconds delay);
   void SetState(v1::ComponentState state, const std::string& reason);
   void NoteActivity();
   [[nodiscard]] v1::Timestamp Stamp(std::int64_t wall_ns, std::int64_t mono_ns) const;
