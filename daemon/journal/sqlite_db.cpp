@@ -106,7 +106,11 @@ Result<Db> Db::Open(const std::string& path, bool create) {
 Status Db::Exec(std::string_view sql) {
   const std::string text(sql);
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return std::unexpected(MakeSqliteError(rc, sql));
+  if (rc != SQLITE_OK) {
+    const auto start = sql.find_first_not_of(" \n");
+    const std::string_view head = sql.substr(start == std::string_view::npos ? 0 : start, 40);
+    return std::unexpected(MakeSqliteError(rc, head.substr(0, head.find('\n'))));
+  }
   return OkStatus();
 }
 
