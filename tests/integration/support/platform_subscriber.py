@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""Plays the city platform for integration tests and benchmarks.
+
+Subscribes to {prefix}/{gateway}/# , decodes every EventBatch and GatewayState
+with the classes protoc generated from proto/, records seqs, duplicates and
+state messages, and prints one JSON summary line ("SUMMARY {...}") when every
+expected seq has arrived (and the awaited state was seen), on SIGTERM, or at
+the timeout. Prints "SUBSCRIBED <n>" after each SUBACK so a test knows when it
+may start publishing, and "STATE <json>" for every state message.
+
+Needs Debian's python3 with python3-paho-mqtt and python3-protobuf, and
+--proto-dir (or CITYEDGE_PROTO_PYTHON_DIR) holding cityedge/v1/*_pb2.py.
+"""
+import argparse
+import json
+import os
+import signal
+import ssl
+import sys
+import threading
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--prefix", default="cityedge")
+    p.add_argument("--gateway", required=True)
+    p.add_argument("--client-id", default="platform-test")
+    p.add_argument("--username")
+    p.add_argument("--password")
+    p.add_argument("--mqtt-version", choices=["5", "3.1.1"], default="5")
+    p.add_argument("--expect-seqs", type=int, default=0,
+                   help="finish once seqs 1..N have all arrived")
+    p.add_argument("--expect-count", type=int, default=0,
+                   help="finish once N distinct seqs have arrived (any values)")
+    p.add_argument("--await-online-seq", type=int, default=0,
+                   help="also wait for an online state with session_seq >= this")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--tls-ca")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--latency", action="store_true",
+                   help="record receive time minus capture wall time per event")
+    p.add_argument("--proto-dir", default=os.environ.get("CITYEDGE_PROTO_PYTHON_DIR", ""))
+    return p.parse_args()
+
+
+class Platform:
+    def __init__(self, args, event_pb2):
+        self.args = args
+        self.pb = event_pb2
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.seqs = set()
+        self.duplicates = 0
+        self.batches = 0
+        self.historical_batches = 0
+        self.events = 0
+        self.decode_errors = 0
+        self.states = []
+        self.subscribes = 0
+        self.first_event_time = None
+        self.last_event_time = None
+        self.latencies_ms = []
+
+    def on_connect(self, client, userdata, flags, rc, properties=None):
+        print("platform_subscriber: connected rc=%s" % rc, file=sys.stderr, flush=True)
+        topic = "%s/%s/#" % (self.args.prefix, self.args.gateway)
+        client.subscribe(topic, qos=1)
+
+    def on_subscribe(self, client, userdata, mid, granted, properties=None):
+        with self.lock:
+            self.subscribes += 1
+            print("SUBSCRIBED %d" % self.subscribes, flush=True)
+
+    def on_message(self, client, userdata, msg):
+        now = time.time()
+        if msg.topic.endswith("/state"):
+            self.record_state(msg)
+        elif "/events/" in msg.topic:
+            self.record_batch(msg, now)
+        self.check_done()
+
+    def record_state(self, msg):
+        state = self.pb.GatewayState()
+        try:
+            state.ParseFromString(msg.payload)
+        except Exception:  # a foreign payload is counted, not fatal
+            self.decode_errors += 1
+            return
+        status = {1: "online", 2: "offline"}.get(state.status, "unspecified")
+        entry = {"session_seq": state.session_seq, "status": status, "retained": bool(msg.retain),
+                 "reason": state.offline_reason}
+        with self.lock:
+            self.states.append(entry)
+        print("STATE " + json.dumps(entry), flush=True)
+
+    def record_batch(self, msg, now):
+        batch = self.pb.EventBatch()
+        try:
+            batch.ParseFromString(msg.payload)
+        except Exception:
+            self.decode_errors += 1
+            return
+        with self.lock:
+            self.batches += 1
+            self.historical_batches += 1 if batch.historical else 0
+            if self.first_event_time is None:
+                self.first_event_time = now
+            self.last_event_time = now
+            for event in batch.events:
+                self.events += 1
+                if event.seq in self.seqs:
+                    self.duplicates += 1
+                    continue
+                self.seqs.add(event.seq)
+                if self.args.latency:
+                    wall_ns = event.capture_time.wall_unix_ns
+                    self.latencies_ms.append((now * 1e9 - wall_ns) / 1e6)
+
+    def check_done(self):
+        a = self.args
+        with self.lock:
+            if a.expect_seqs and len([s for s in self.seqs if s <= a.expect_seqs]) < a.expect_seqs:
+                return
+            if a.expect_count and len(self.seqs) < a.expect_count:
+                return
+            if not a.expect_seqs and not a.expect_count and not a.await_online_seq:
+                return
+            if a.await_online_seq and not any(
+                    s["status"] == "online" and s["session_seq"] >= a.await_online_seq
+                    for s in self.states):
+                return
+        self.done.set()
+
+    def summary(self):
+        with self.lock:
+            missing = []
+            if self.args.expect_seqs:
+                missing = [s for s in range(1, self.args.expect_seqs + 1) if s not in self.seqs]
+            lat = sorted(self.latencies_ms)
+            span = ((self.last_event_time - self.first_event_time)
+                    if self.first_event_time is not None else 0.0)
+            return {
+                "distinct": len(self.seqs), "events": self.events, "batches": self.batches,
+                "historical_batches": self.historical_batches, "duplicates": self.duplicates,
+                "missing_count": len(missing), "missing": missing[:20],
+                "max_seq": max(self.seqs) if self.seqs else 0, "states": self.states,
+                "decode_errors": self.decode_errors, "span_s": span,
+                "first_event_unix": self.first_event_time or 0.0,
+                "latency_p50_ms": lat[len(lat) // 2] if lat else 0.0,
+                "latency_p99_ms": lat[min(len(lat) - 1, len(lat) * 99 // 100)] if lat else 0.0,
+            }
+
+
+def make_client(args, platform, mqtt):
+    if args.mqtt_version == "5":
+        client = mqtt.Client(client_id=args.client_id, protocol=mqtt.MQTTv5)
+    else:
+        client = mqtt.Client(client_id=args.client_id, protocol=mqtt.MQTTv311, clean_session=True)
+    if args.username:
+        client.username_pw_set(args.username, args.password)
+    if args.tls_ca:
+        client.tls_set(ca_certs=args.tls_ca, certfile=args.tls_cert, keyfile=args.tls_key,
+                       cert_reqs=ssl.CERT_REQUIRED)
+    client.on_connect = platform.on_connect
+    client.on_disconnect = lambda c, u, rc, *rest: print(
+        "platform_subscriber: disconnected rc=%s" % rc, file=sys.stderr, flush=True)
+    client.on_subscribe = platform.on_subscribe
+    client.on_message = platform.on_message
+    # Reconnect quickly after a broker restart and subscribe again.
+    client.reconnect_delay_set(min_delay=1, max_delay=1)
+    return client
+
+
+def main():
+    args = parse_args()
+    sys.path.insert(0, args.proto_dir)
+    import paho.mqtt.client as mqtt
+    from cityedge.v1 import event_pb2
+
+    platform = Platform(args, event_pb2)
+    client = make_client(args, platform, mqtt)
+    signal.signal(signal.SIGTERM, lambda *_: platform.done.set())
+    deadline = time.time() + args.timeout
+    while True:
+        try:
+            client.connect(args.host, args.port, keepalive=3)
+            break
+        except OSError:
+            if time.time() > deadline:
+                print("SUMMARY " + json.dumps(platform.summary()), flush=True)
+                return 2
+            time.sleep(0.1)
+    client.loop_start()
+    platform.done.wait(max(0.0, deadline - time.time()))
+    client.loop_stop()
+    client.disconnect()
+    print("SUMMARY " + json.dumps(platform.summary()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+// Child processes for integration tests: spawn with an argv, read stdout
+// lines with a timeout, signal, wait. The destructor SIGKILLs and reaps a
+// child that is still running, so a failing test leaves nothing behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/status.hpp"
+
+namespace cityedge::testing {
+
+// THREADING: one thread per Process object.
+class Process {
+ public:
+  // Starts argv[0] (a path) with the parent's environment. With
+  // capture_stdout the child's stdout is readable through ReadLine; its
+  // stderr goes to `stderr_path` when given, else to the parent's stderr.
+  [[nodiscard]] static Result<Process> Spawn(const std::vector<std::string>& argv,
+                                             bool capture_stdout,
+                                             const std::string& stderr_path = "");
+  Process(Process&& other) noexcept;
+  Process& operator=(Process&& other) noexcept;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process();
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  // The next stdout line, or nullopt at EOF or timeout.
+  [[nodiscard]] std::optional<std::string> ReadLine(std::chrono::milliseconds timeout);
+  // Reads lines until one starts with `prefix`; returns it.
+  [[nodiscard]] std::optional<std::string> ReadUntil(const std::string& prefix,
+                                                     std::chrono::milliseconds timeout);
+  void Signal(int signal) const;
+  // Waits for exit; returns the exit status (128 + signal when killed) or
+  // nullopt on timeout.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  // SIGKILL and reap.
+  void Kill();
+
+ private:
+  Process(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read,
+// closed). Racy by nature; the window is small.
+[[nodiscard]] int FreeLoopbackPort();
+
+// Polls a TCP connect to 127.0.0.1:port until it succeeds or the timeout.
+[[nodiscard]] bool WaitForPort(int port, std::chrono::milliseconds timeout);
+
+// A fresh folder under $TMPDIR removed (recursively) by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Environment variable or a default.
+[[nodiscard]] std::string EnvOr(const char* name, const std::string& fallback);
+
+}  // namespace cityedge::testing
