@@ -1,0 +1,84 @@
+// Each pipeline folder's sample.yaml must stay valid against the pipeline's
+// settings table, and its README must document every key of the table.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "daemon/config/settings_validation.hpp"
+#include "tests/pipelines/support.hpp"
+
+namespace cityedge::pipelines {
+namespace {
+
+std::string PipelineDir(const std::string& name) {
+  const char* root = std::getenv("CITYEDGE_SOURCE_DIR");
+  REQUIRE(root != nullptr);
+  return std::string(root) + "/pipelines/" + name;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  INFO(path);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_CASE("Every settings table passes the schema check") {
+  for (const auto& type : BuiltinPipelineTypes()) {
+    INFO(type.name);
+    CHECK(config::CheckSettingsSchema(type.schema).empty());
+  }
+}
+
+TEST_CASE("Each pipeline's sample.yaml validates against its schema and creates the pipeline") {
+  for (const auto& type : BuiltinPipelineTypes()) {
+    const std::string file = PipelineDir(type.name) + "/sample.yaml";
+    INFO(file);
+    const YAML::Node root = YAML::Load(ReadFile(file));
+    int instances = 0;
+    for (const auto& entry : root["pipelines"]) {
+      REQUIRE(entry["type"].as<std::string>() == type.name);
+      ++instances;
+      const auto settings = config::ValidateSettings(type.schema, entry["settings"], file);
+      INFO((settings ? "" : config::FormatProblems(settings.error())));
+      REQUIRE(settings.has_value());
+      testing::MemorySink sink;
+      testing::FakeClock clock;
+      Context context{entry["id"].as<std::string>(), entry["inputs"].as<std::vector<std::string>>(),
+                      &sink, &clock};
+      const auto created = type.create(*settings, std::move(context));
+      INFO((created ? "" : created.error().ToString()));
+      CHECK(created.has_value());
+    }
+    CHECK(instances > 0);
+  }
+}
+
+TEST_CASE("Each pipeline's README has a settings row for every key") {
+  for (const auto& type : BuiltinPipelineTypes()) {
+    const std::string file = PipelineDir(type.name) + "/README.md";
+    const std::string readme = ReadFile(file);
+    INFO(file);
+    std::size_t rows = 0;
+    for (const auto& spec : type.schema) {
+      INFO(spec.key);
+      CHECK(readme.find("| `" + spec.key + "` |") != std::string::npos);
+    }
+    for (std::size_t at = readme.find("\n| `"); at != std::string::npos;
+         at = readme.find("\n| `", at + 1)) {
+      ++rows;
+    }
+    // Other tables in a README (events) start their rows with a kind, not a key.
+    CHECK(rows >= type.schema.size());
+  }
+}
+
+}  // namespace
+}  // namespace cityedge::pipelines
