@@ -55,6 +55,16 @@ inline std::string RangeText(const ce_driver_setting_spec& s) {
   return "";
 }
 
+// A '|' inside a cell would end it; markdown wants it escaped.
+inline std::string EscapeCell(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 // The markdown table a driver README carries.
 inline std::string RenderSettingsTable(const ce_driver_descriptor& d) {
   std::string out =
@@ -66,7 +76,7 @@ inline std::string RenderSettingsTable(const ce_driver_descriptor& d) {
                             : s.default_text ? fmt::format("`{}`", s.default_text)
                                              : "";
     out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", s.key, TypeName(s.type), def,
-                       RangeText(s), s.unit ? s.unit : "", s.description);
+                       RangeText(s), s.unit ? s.unit : "", EscapeCell(s.description));
   }
   return out;
 }

@@ -1,0 +1,213 @@
+// The modbus driver against a real Modbus TCP server (python3-pymodbus),
+// started by the test on a loopback port chosen at run time. The register
+// values are those of modbus_server.py.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "tests/drivers/pms5003/fake_host.hpp"
+
+extern "C" const ce_driver_descriptor* ce_driver_entry_modbus(uint32_t, uint32_t);
+
+namespace cityedge::drivers::modbus {
+namespace {
+
+using testing::FakeHost;
+using testing::RunningInstance;
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The Python server as a child process; killed and reaped on destruction.
+class Server {
+ public:
+  explicit Server(int port) : port_(port) { Start(); }
+  ~Server() { Stop(); }
+  void Start() {
+    const std::string python = Env("CITYEDGE_PYTHON", "/usr/bin/python3");
+    const std::string script =
+        Env("CITYEDGE_SOURCE_DIR", ".") + std::string("/tests/drivers/modbus/modbus_server.py");
+    const std::string port = std::to_string(port_);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::execl(python.c_str(), python.c_str(), script.c_str(), "--tcp", port.c_str(), nullptr);
+      ::_exit(127);
+    }
+  }
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+std::size_t OpenFds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+const char* const kMap =
+    "channel=noise addr=0 fn=holding type=u16 scale=0.1 unit=dB\n"
+    "channel=temp addr=1 fn=holding type=i16 scale=0.01 unit=degC\n"
+    "channel=energy addr=2 fn=holding type=u32 order=abcd unit=Wh\n"
+    "channel=level addr=4 fn=holding type=i32 order=cdab scale=0.001 offset=1 unit=m\n"
+    "channel=pm2_5 addr=0 fn=input type=f32 order=badc unit=ug/m3\n"
+    "channel=flow addr=2 fn=input type=f32 order=dcba scale=2 unit=m3/h\n"
+    "channel=pump addr=0 fn=coil\n"
+    "channel=door addr=0 fn=discrete";
+
+std::vector<std::pair<std::string, std::string>> Settings(int port, const std::string& map) {
+  return {{"transport", "tcp"},
+          {"host", "127.0.0.1"},
+          {"port", std::to_string(port)},
+          {"slave_id", "7"},
+          {"registers", map},
+          {"poll_interval", "100"},
+          {"response_timeout", "500"},
+          {"reconnect_min", "100"},
+          {"reconnect_max", "400"},
+          {"baud", "9600"},
+          {"parity", "none"},
+          {"stop_bits", "1"}};
+}
+
+const testing::RecordedReading* Last(const FakeHost& h, const std::string& channel) {
+  const testing::RecordedReading* found = nullptr;
+  for (const auto& r : h.readings()) {
+    if (r.channel == channel) found = &r;
+  }
+  return found;
+}
+
+bool SawEveryChannel(const FakeHost& h) {
+  for (const char* c : {"noise", "temp", "energy", "level", "pm2_5", "flow", "pump", "door"}) {
+    if (h.CountChannel(c) == 0) return false;
+  }
+  return true;
+}
+
+TEST_CASE("Mixed types and byte orders arrive scaled with units") {
+  const int port = FreePort();
+  Server server(port);
+  FakeHost host;
+  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, Settings(port, kMap));
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  // The server may still be starting: the driver then retries, degraded.
+  REQUIRE(host.WaitFor([](const FakeHost& h) {
+    return SawEveryChannel(h) && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
+  }));
+  struct Expect {
+    const char* channel;
+    double value;
+    const char* unit;
+  };
+  const Expect expected[] = {{"noise", 123.4, "dB"},   {"temp", -2.5, "degC"},
+                             {"energy", 70000, "Wh"},  {"level", -122.456, "m"},
+                             {"pm2_5", 21.5, "ug/m3"}, {"flow", 6.5, "m3/h"},
+                             {"pump", 1, ""},          {"door", 0, ""}};
+  for (const Expect& e : expected) {
+    INFO(e.channel);
+    const auto* r = Last(host, e.channel);
+    REQUIRE(r != nullptr);
+    CHECK(r->value == Approx(e.value));
+    CHECK(r->unit == e.unit);
+  }
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
+TEST_CASE("Server stopped and restarted: degraded, then online, without fd growth") {
+  const int port = FreePort();
+  Server server(port);
+  FakeHost host;
+  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, Settings(port, kMap));
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
+  const std::size_t fds_online = OpenFds();
+
+  for (int round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    server.Stop();
+    // Wait until the backoff reached its cap: several failed connects happened.
+    REQUIRE(host.WaitFor([](const FakeHost& h) {
+      return h.LastState() == CE_DRIVER_HEALTH_DEGRADED &&
+             h.health().back().reason.find("retrying in 400 ms") != std::string::npos;
+    }));
+    CHECK_THAT(host.health().back().reason, Catch::Contains("127.0.0.1:" + std::to_string(port)));
+    server.Start();
+    const std::size_t before = host.readings().size();
+    REQUIRE(host.WaitFor([&](const FakeHost& h) {
+      return h.LastState() == CE_DRIVER_HEALTH_ONLINE && h.readings().size() > before;
+    }));
+    CHECK(OpenFds() <= fds_online);
+  }
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
+TEST_CASE("A Modbus exception is reported by name and costs only its channel") {
+  const int port = FreePort();
+  Server server(port);
+  FakeHost host;
+  RunningInstance driver(ce_driver_entry_modbus(1, 0), host,
+                         Settings(port,
+                                  "channel=noise addr=0 scale=0.1 unit=dB\n"
+                                  "channel=ghost addr=500 fn=holding"));
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  // The server may still be starting; wait for the answer to the ghost.
+  REQUIRE(host.WaitFor([](const FakeHost& h) {
+    return h.LastState() == CE_DRIVER_HEALTH_DEGRADED &&
+           h.health().back().reason.find("registers failed") != std::string::npos;
+  }));
+  CHECK_THAT(host.health().back().reason,
+             Catch::Contains("1 of 2 registers failed") && Catch::Contains("channel ghost") &&
+                 Catch::Contains("ILLEGAL DATA ADDRESS (exception 2)"));
+  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("noise") > 0; }));
+  CHECK(host.CountChannel("ghost") == 0);
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
+TEST_CASE("Bad settings are refused naming the entry and key") {
+  FakeHost host;
+  auto settings = Settings(1502, "channel=a addr=1\nchannel=b addr=2 type=f64");
+  RunningInstance bad_map(ce_driver_entry_modbus(1, 0), host, settings);
+  CHECK_THAT(bad_map.Create(), Catch::Contains("registers[1]: type=\"f64\" is not one of"));
+
+  settings = Settings(1502, "channel=a addr=1");
+  settings[1].second = "";
+  RunningInstance no_host(ce_driver_entry_modbus(1, 0), host, settings);
+  CHECK_THAT(no_host.Create(), Catch::Contains("host: required when transport is tcp"));
+}
+
+}  // namespace
+}  // namespace cityedge::drivers::modbus
