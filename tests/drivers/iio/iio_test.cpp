@@ -124,7 +124,9 @@ TEST_CASE("The driver emits converted readings and reports a garbled channel") {
                          {{"root", sys.root()}, {"device", "rawsensor"}, {"poll_interval", "100"}});
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("pressure") >= 1; }));
+  REQUIRE(host.WaitFor([](const FakeHost& h) {
+    return h.CountChannel("pressure") >= 1 && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
+  }));
   {
     // Channels unset: every channel the device has, in table order.
     const auto& r = host.readings();

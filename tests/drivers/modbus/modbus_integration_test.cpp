@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <optional>
 
 #include "tests/drivers/pms5003/fake_host.hpp"
 
@@ -100,10 +101,10 @@ std::vector<std::pair<std::string, std::string>> Settings(int port, const std::s
           {"stop_bits", "1"}};
 }
 
-const testing::RecordedReading* Last(const FakeHost& h, const std::string& channel) {
-  const testing::RecordedReading* found = nullptr;
+std::optional<testing::RecordedReading> Last(const FakeHost& h, const std::string& channel) {
+  std::optional<testing::RecordedReading> found;
   for (const auto& r : h.readings()) {
-    if (r.channel == channel) found = &r;
+    if (r.channel == channel) found = r;
   }
   return found;
 }
@@ -137,8 +138,8 @@ TEST_CASE("Mixed types and byte orders arrive scaled with units") {
                              {"pump", 1, ""},          {"door", 0, ""}};
   for (const Expect& e : expected) {
     INFO(e.channel);
-    const auto* r = Last(host, e.channel);
-    REQUIRE(r != nullptr);
+    const auto r = Last(host, e.channel);
+    REQUIRE(r.has_value());
     CHECK(r->value == Approx(e.value));
     CHECK(r->unit == e.unit);
   }

@@ -65,17 +65,28 @@ class FakeHost {
     return changed_.wait_for(lock, limit, [&] { return done(*this); });
   }
 
-  // Accessors for WaitFor predicates (called with the lock held) and for
-  // checks after the instance stopped.
-  [[nodiscard]] const std::vector<RecordedReading>& readings() const { return readings_; }
-  [[nodiscard]] const std::vector<RecordedHealth>& health() const { return health_; }
-  [[nodiscard]] const std::vector<std::string>& logs() const { return logs_; }
+  // Copies taken under the lock, so tests may call them while the driver
+  // thread records (and, the mutex being recursive, inside WaitFor predicates).
+  [[nodiscard]] std::vector<RecordedReading> readings() const {
+    std::lock_guard lock(mu_);
+    return readings_;
+  }
+  [[nodiscard]] std::vector<RecordedHealth> health() const {
+    std::lock_guard lock(mu_);
+    return health_;
+  }
+  [[nodiscard]] std::vector<std::string> logs() const {
+    std::lock_guard lock(mu_);
+    return logs_;
+  }
   [[nodiscard]] std::size_t CountChannel(const std::string& channel) const {
+    std::lock_guard lock(mu_);
     std::size_t n = 0;
     for (const auto& r : readings_) n += r.channel == channel ? 1 : 0;
     return n;
   }
   [[nodiscard]] ce_driver_health LastState() const {
+    std::lock_guard lock(mu_);
     return health_.empty() ? 0 : health_.back().state;
   }
 
@@ -112,8 +123,8 @@ class FakeHost {
 
   ce_host_api api_{};
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::condition_variable changed_;
+  mutable std::recursive_mutex mu_;
+  std::condition_variable_any changed_;
   std::vector<RecordedReading> readings_;
   std::vector<RecordedHealth> health_;
   std::vector<std::string> logs_;
