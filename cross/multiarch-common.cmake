@@ -1,5 +1,6 @@
 # Shared part of the Debian multiarch toolchain files. The including file sets
-# CITYEDGE_TRIPLET, CMAKE_SYSTEM_PROCESSOR and CITYEDGE_QEMU before including it.
+# CITYEDGE_TRIPLET, CITYEDGE_DEB_ARCH, CMAKE_SYSTEM_PROCESSOR and CITYEDGE_QEMU before
+# including it.
 #
 # Debian multiarch puts the target's libraries beside the host's, under
 # /usr/lib/<triplet>, so the "sysroot" is / and the library architecture picks
@@ -11,7 +12,10 @@ set(CMAKE_CXX_COMPILER ${CITYEDGE_TRIPLET}-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE ${CITYEDGE_TRIPLET})
 
 set(CITYEDGE_CROSS_SYSROOT "/" CACHE PATH "Root holding the target's multiarch libraries")
-set(CMAKE_FIND_ROOT_PATH ${CITYEDGE_CROSS_SYSROOT})
+# -dev packages that cannot be co-installed are unpacked here by setup-multiarch.sh.
+set(CITYEDGE_CROSS_STAGE "${CMAKE_CURRENT_LIST_DIR}/../.cache/cross/${CITYEDGE_DEB_ARCH}" CACHE PATH
+    "Staging root of the target's non-co-installable -dev packages")
+set(CMAKE_FIND_ROOT_PATH ${CITYEDGE_CROSS_STAGE} ${CITYEDGE_CROSS_SYSROOT})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

@@ -20,7 +20,13 @@ SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
 libs=(libprotobuf-dev libpaho-mqtt-dev libpaho-mqttpp-dev libsqlite3-dev libfmt-dev
-      libspdlog-dev libyaml-cpp-dev libmodbus-dev libsystemd-dev libssl-dev)
+      libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libyaml-cpp0.7)
+# -dev packages that are not multiarch co-installable: installing the target's
+# would remove the host's. They are unpacked into a staging root instead, which
+# the toolchain file adds to CMake's search roots; their runtime libraries
+# (co-installable) come from apt above so qemu finds them.
+staged=(libyaml-cpp-dev libyaml-cpp0.7)
+stage_root="${CITYEDGE_CROSS_STAGE:-$(cd "$(dirname "$0")/.." && pwd)/.cache/cross}/$arch"
 [ "$with_opencv" = 1 ] && libs+=(libopencv-dev)
 
 packages=("g++-$triplet" qemu-user-static binfmt-support file)
@@ -40,4 +46,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   # (multiarch "same" packages), so native ones may be upgraded alongside.
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "setup-multiarch: ok ($arch, $triplet)"
+for p in "${staged[@]}"; do
+  marker="$stage_root/.staged-$p"
+  [ -f "$marker" ] && continue
+  mkdir -p "$stage_root"
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"
+  (cd "$tmp" && apt-get download -q "$p:$arch" >/dev/null 2>&1)
+  dpkg-deb -x "$tmp"/*.deb "$stage_root"
+  rm -rf "$tmp"
+  touch "$marker"
+done
+echo "setup-multiarch: ok ($arch, $triplet, staged: ${staged[*]} in $stage_root)"
