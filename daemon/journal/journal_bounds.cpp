@@ -1,10 +1,14 @@
 // Retention: history, byte quota, age and the free-disk floor. Every eviction
 // of a queued row is counted in the transaction's gap record for its reason.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "daemon/core/log.hpp"
 #include "daemon/journal/gap.hpp"
 #include "daemon/journal/sqlite_journal.hpp"
 
@@ -18,6 +22,14 @@ constexpr int kEvictionOrder[] = {v1::PRIORITY_CLASS_TELEMETRY, v1::PRIORITY_CLA
 constexpr std::uint64_t kChunkRows = 64;
 constexpr std::uint64_t kMinDiskStep = 64 * 1024;
 constexpr std::uint64_t kDiskSlack = 256 * 1024;
+constexpr std::uint64_t kReserveBytes = 1 << 20;
+
+std::uint64_t FreeBytes(const std::string& file) {
+  const std::string dir = std::filesystem::path(file).parent_path().string();
+  struct statvfs vfs {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return UINT64_MAX;
+  return static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+}
 
 }  // namespace
 
@@ -126,17 +138,17 @@ Result<std::uint64_t> SqliteJournal::EvictQueued(int priority, v1::GapReason rea
 // evicting until the disk recovers. The cap tightens only if the disk keeps
 // filling, and lifts once there is room again.
 Status SqliteJournal::CheckDiskFloor() {
-  if (limits_.min_free_disk == 0) return OkStatus();
-  std::string dir = std::filesystem::path(limits_.path).parent_path().string();
-  struct statvfs vfs {};
-  if (::statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return OkStatus();
-  const std::uint64_t free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  if (free >= limits_.min_free_disk) {
-    if (free > limits_.min_free_disk + std::max<std::uint64_t>(limits_.min_free_disk / 2, 1 << 20)) {
+  if (limits_.min_free_disk == 0 && disk_cap_ == UINT64_MAX) return OkStatus();
+  const std::uint64_t free = FreeBytes(limits_.path);
+  if (free >= limits_.min_free_disk && limits_.min_free_disk > 0) {
+    if (free > limits_.min_free_disk + std::max<std::uint64_t>(limits_.min_free_disk / 2, 1 << 20) +
+                   kReserveBytes) {
       disk_cap_ = UINT64_MAX;
+      EnsureReserve();
     }
     return OkStatus();
   }
+  if (limits_.min_free_disk == 0) return OkStatus();
   if (disk_cap_ == UINT64_MAX || free + kDiskSlack < free_at_cap_) {
     const std::uint64_t used = StoredBytes();
     const std::uint64_t step = std::min(used, std::max(used / 16, kMinDiskStep));
@@ -144,6 +156,59 @@ Status SqliteJournal::CheckDiskFloor() {
     free_at_cap_ = free;
   }
   return OkStatus();
+}
+
+// SQLite in WAL mode cannot leave a completely full disk by itself: the
+// checkpoint needs room to grow the main file before the WAL can be reused,
+// and an eviction needs WAL room. A small preallocated file next to the
+// journal is given back to the filesystem on SQLITE_FULL to break that knot.
+void SqliteJournal::EnsureReserve() {
+  const std::string path = limits_.path + ".reserve";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= kReserveBytes) {
+    return;
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(kReserveBytes));
+  ::close(fd);
+  if (rc != 0) ::unlink(path.c_str());
+}
+
+void SqliteJournal::ReleaseReserve() {
+  const std::string path = limits_.path + ".reserve";
+  if (::unlink(path.c_str()) == 0) {
+    spdlog::warn("journal: filesystem full; released the {} byte reserve next to {}",
+                 kReserveBytes, limits_.path);
+  }
+}
+
+// A transaction that only evicts: after SQLITE_FULL it must fit in the WAL
+// space already allocated, so it runs before any insert and is followed by a
+// checkpoint that lets the next transaction reuse the WAL from its start.
+Status SqliteJournal::EvictOnly() {
+  constexpr std::uint64_t kStepBytes = 128 * 1024;
+  const std::uint64_t cap = disk_cap_;
+  Status s = OkStatus();
+  while (s && StoredBytes() > cap) {
+    // Small steps: each must fit in WAL space the filesystem already gave us.
+    disk_cap_ = std::max(cap, StoredBytes() - std::min(StoredBytes(), kStepBytes));
+    txn_ = committed_txn_;
+    for (auto& gap : txn_.gaps) gap.Clear();
+    if (s = writer_.Begin(); !s) break;
+    s = EnforceBounds(false);
+    if (s) s = WriteGaps();
+    if (s) s = writer_.Commit();
+    if (!s) {
+      writer_.Rollback();
+      ReleasePins();
+      break;
+    }
+    AfterCommit(nullptr, false);
+    (void)writer_.db().Exec("PRAGMA wal_checkpoint(RESTART)");
+  }
+  disk_cap_ = cap;
+  return s;
 }
 
 }  // namespace cityedge::journal

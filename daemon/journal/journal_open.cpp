@@ -61,6 +61,7 @@ Status SqliteJournal::OpenFiles(bool force_quarantine, const std::string& why) {
     if (!store) return std::unexpected(store.error().Wrap("fresh journal"));
   }
   writer_ = std::move(*store);
+  EnsureReserve();
   const bool fresh = !quarantined.empty() || !existed;
   if (auto s = InitSequence(fresh, quarantined); !s) return s;
   auto reader = Store::Open(limits_.path, Store::Role::kReader, {});
@@ -138,7 +139,10 @@ void SqliteJournal::RecoverFromError(const Error& error) {
   if (error.code() == Code::kResourceExhausted) {
     const std::uint64_t used = StoredBytes();
     disk_cap_ = std::min(disk_cap_, used - used / 8);
-    (void)writer_.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    evict_first_ = true;
+    chunk_limit_ = std::max<std::uint32_t>(std::min(chunk_limit_, limits_.commit_max_events) / 2, 8);
+    ReleaseReserve();
+    (void)writer_.db().Exec("PRAGMA wal_checkpoint(RESTART)");
     SetDegraded(fmt::format("storage full, evicting: {}", error.message()));
     return;
   }

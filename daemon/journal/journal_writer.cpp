@@ -98,9 +98,13 @@ void SqliteJournal::ProcessRound(Batch& incoming) {
     std::scoped_lock locks(lease_mu_, reader_mu_);
     status = OpenFiles(false, "");
   }
+  if (status && evict_first_) {
+    status = EvictOnly();
+    if (status) evict_first_ = false;
+  }
+  const std::size_t chunk = std::min<std::size_t>(limits_.commit_max_events, chunk_limit_);
   while (status) {
-    const std::size_t to = std::min<std::size_t>(done + limits_.commit_max_events,
-                                                 work->entries.size());
+    const std::size_t to = std::min<std::size_t>(done + chunk, work->entries.size());
     const bool ops = with_ops && !work->ops.empty();
     status = CommitChunk(*work, done, to, ops, periodic);
     if (!status) break;
@@ -113,6 +117,7 @@ void SqliteJournal::ProcessRound(Batch& incoming) {
   if (status) {
     if (failures_ > 0) SetDegraded("");
     failures_ = 0;
+    if (chunk_limit_ < limits_.commit_max_events) chunk_limit_ *= 2;
     carry_.Clear();
     return;
   }

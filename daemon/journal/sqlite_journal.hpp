@@ -137,6 +137,9 @@ class SqliteJournal final : public Journal {
                                                   std::int64_t ts_cutoff_ms);
   [[nodiscard]] Status EvictToTarget(std::uint64_t target_bytes, v1::GapReason reason);
   [[nodiscard]] Status CheckDiskFloor();
+  [[nodiscard]] Status EvictOnly();
+  void EnsureReserve();
+  void ReleaseReserve();
   [[nodiscard]] Status WriteGaps();
   [[nodiscard]] std::uint64_t StoredBytes() const;
   [[nodiscard]] std::int64_t NowMs() const { return clock_.WallNs() / 1'000'000; }
@@ -169,6 +172,8 @@ class SqliteJournal final : public Journal {
   v1::GapRecord overflow_gap_;
   std::uint64_t disk_cap_ = UINT64_MAX;
   std::uint64_t free_at_cap_ = 0;
+  bool evict_first_ = false;          // after SQLITE_FULL: make room before inserting
+  std::uint32_t chunk_limit_ = UINT32_MAX;  // shrinks while storage is full
   std::int64_t next_periodic_ns_ = 0;
   std::int64_t retry_at_ns_ = 0;
   int failures_ = 0;

@@ -61,7 +61,7 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
     }
     const std::string pragmas = fmt::format(
         "PRAGMA synchronous={}; PRAGMA journal_size_limit={}; PRAGMA wal_autocheckpoint={};"
-        "PRAGMA temp_store=MEMORY;",
+        "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=FAST;",
         options.full_sync ? "FULL" : "NORMAL", options.wal_limit,
         AutocheckpointPages(options.wal_limit));
     if (auto s = store.db_.Exec(pragmas); !s) return std::unexpected(s.error());
