@@ -60,13 +60,20 @@ v1::Event MakeGapEvent(const v1::GapRecord& gap, const v1::Timestamp& now) {
 
 const char* GapReasonName(v1::GapReason reason) {
   switch (reason) {
-    case v1::GAP_REASON_QUOTA: return "quota";
-    case v1::GAP_REASON_AGE: return "age";
-    case v1::GAP_REASON_DISK_FULL: return "disk_full";
-    case v1::GAP_REASON_CORRUPT: return "corrupt";
-    case v1::GAP_REASON_REJECTED: return "rejected";
-    case v1::GAP_REASON_OVERFLOW: return "overflow";
-    default: return "unspecified";
+    case v1::GAP_REASON_QUOTA:
+      return "quota";
+    case v1::GAP_REASON_AGE:
+      return "age";
+    case v1::GAP_REASON_DISK_FULL:
+      return "disk_full";
+    case v1::GAP_REASON_CORRUPT:
+      return "corrupt";
+    case v1::GAP_REASON_REJECTED:
+      return "rejected";
+    case v1::GAP_REASON_OVERFLOW:
+      return "overflow";
+    default:
+      return "unspecified";
   }
 }
 

@@ -60,7 +60,8 @@ Status SqliteJournal::EnforceBounds(bool periodic) {
     }
   }
   if (StoredBytes() > limits_.max_bytes) {
-    if (auto s = EvictToTarget(limits_.max_bytes - limits_.max_bytes / 32, v1::GAP_REASON_QUOTA); !s) {
+    if (auto s = EvictToTarget(limits_.max_bytes - limits_.max_bytes / 32, v1::GAP_REASON_QUOTA);
+        !s) {
       return s;
     }
   }
@@ -178,8 +179,8 @@ void SqliteJournal::EnsureReserve() {
 void SqliteJournal::ReleaseReserve() {
   const std::string path = limits_.path + ".reserve";
   if (::unlink(path.c_str()) == 0) {
-    spdlog::warn("journal: filesystem full; released the {} byte reserve next to {}",
-                 kReserveBytes, limits_.path);
+    spdlog::warn("journal: filesystem full; released the {} byte reserve next to {}", kReserveBytes,
+                 limits_.path);
   }
 }
 

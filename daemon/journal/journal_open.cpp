@@ -44,8 +44,9 @@ Status SqliteJournal::OpenFiles(bool force_quarantine, const std::string& why) {
   state_ = read ? *read : JournalState{};
   const bool existed = FileHasData(limits_.path);
   const bool unclean = existed && !(state_.present && state_.clean);
-  Result<Store> store =
-      force_quarantine ? Result<Store>(std::unexpected(Error(Code::kDataLoss, why))) : OpenChecked(unclean);
+  Result<Store> store = force_quarantine
+                            ? Result<Store>(std::unexpected(Error(Code::kDataLoss, why)))
+                            : OpenChecked(unclean);
   std::string quarantined;
   if (!store) {
     if (store.error().code() != Code::kDataLoss) {
@@ -55,8 +56,8 @@ Status SqliteJournal::OpenFiles(bool force_quarantine, const std::string& why) {
     if (!moved) return std::unexpected(moved.error());
     spdlog::error("journal {} is damaged ({}); moved to {} and starting a fresh journal",
                   limits_.path, store.error(), *moved);
-    quarantined = fmt::format("{} quarantined as {}: {}", limits_.path, *moved,
-                              store.error().message());
+    quarantined =
+        fmt::format("{} quarantined as {}: {}", limits_.path, *moved, store.error().message());
     store = OpenChecked(false);
     if (!store) return std::unexpected(store.error().Wrap("fresh journal"));
   }
@@ -113,7 +114,8 @@ Status SqliteJournal::CommitOpeningGap(std::uint64_t db_seq) {
   if (s && gap.last_seq() != 0) {
     gap.set_reason(v1::GAP_REASON_CORRUPT);
     txn_.gaps[v1::GAP_REASON_CORRUPT] = gap;
-    writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_CORRUPT, static_cast<std::int64_t>(gap.count()), 0);
+    writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_CORRUPT,
+                         static_cast<std::int64_t>(gap.count()), 0);
     s = WriteGaps();
   }
   if (s) s = writer_.Commit();
@@ -140,7 +142,8 @@ void SqliteJournal::RecoverFromError(const Error& error) {
     const std::uint64_t used = StoredBytes();
     disk_cap_ = std::min(disk_cap_, used - used / 8);
     evict_first_ = true;
-    chunk_limit_ = std::max<std::uint32_t>(std::min(chunk_limit_, limits_.commit_max_events) / 2, 8);
+    chunk_limit_ =
+        std::max<std::uint32_t>(std::min(chunk_limit_, limits_.commit_max_events) / 2, 8);
     ReleaseReserve();
     (void)writer_.db().Exec("PRAGMA wal_checkpoint(RESTART)");
     SetDegraded(fmt::format("storage full, evicting: {}", error.message()));

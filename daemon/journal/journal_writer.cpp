@@ -60,7 +60,8 @@ void SqliteJournal::WriterLoop() {
 }
 
 bool SqliteJournal::WaitForWork(std::unique_lock<std::mutex>& lock) {
-  const std::int64_t interval_ns = static_cast<std::int64_t>(limits_.commit_interval_ms) * 1'000'000;
+  const std::int64_t interval_ns =
+      static_cast<std::int64_t>(limits_.commit_interval_ms) * 1'000'000;
   for (;;) {
     if (closing_) return true;
     const std::int64_t now = SteadyNs();
@@ -122,7 +123,8 @@ void SqliteJournal::ProcessRound(Batch& incoming) {
     return;
   }
   ++failures_;
-  retry_at_ns_ = SteadyNs() + std::min<std::int64_t>(100'000'000LL << std::min(failures_, 5), 2'000'000'000);
+  retry_at_ns_ =
+      SteadyNs() + std::min<std::int64_t>(100'000'000LL << std::min(failures_, 5), 2'000'000'000);
   RecoverFromError(status.error());
   Batch rest;
   rest.Append(*work, done, with_ops);
@@ -153,7 +155,8 @@ Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
   for (const Op& op : ops) {
     for (const SeqRange& range : op.ranges) {
       if (!op.dead_letter) {
-        if (auto t = writer_.Acknowledge(op.priority, range, keep); !t) return std::unexpected(t.error());
+        if (auto t = writer_.Acknowledge(op.priority, range, keep); !t)
+          return std::unexpected(t.error());
         continue;
       }
       auto t = writer_.MoveToDeadLetter(op.priority, range, op.detail);
@@ -162,8 +165,8 @@ Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
       gap.set_reason(v1::GAP_REASON_REJECTED);
       MergeIntoGap(&gap, op.priority, *t);
       gap.set_detail(op.detail);
-      writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_REJECTED, static_cast<std::int64_t>(t->rows),
-                           static_cast<std::int64_t>(t->bytes));
+      writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_REJECTED,
+                           static_cast<std::int64_t>(t->rows), static_cast<std::int64_t>(t->bytes));
     }
   }
   return OkStatus();
@@ -293,8 +296,8 @@ void SqliteJournal::DropOverflow() {
         dropped.Merge(0, e.size, e.capture_ns);
         continue;
       }
-      kept.entries.push_back(Entry{static_cast<std::uint32_t>(kept.bytes.size()), e.size,
-                                   e.priority, e.capture_ns});
+      kept.entries.push_back(
+          Entry{static_cast<std::uint32_t>(kept.bytes.size()), e.size, e.priority, e.capture_ns});
       kept.bytes.append(carry_.bytes, e.offset, e.size);
     }
     kept.ops = std::move(carry_.ops);

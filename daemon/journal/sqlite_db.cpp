@@ -8,27 +8,32 @@ Code CodeFromSqlite(int rc) {
   switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_ROW:
-    case SQLITE_DONE: return Code::kOk;
-    case SQLITE_FULL: return Code::kResourceExhausted;
+    case SQLITE_DONE:
+      return Code::kOk;
+    case SQLITE_FULL:
+      return Code::kResourceExhausted;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Code::kDataLoss;
+    case SQLITE_NOTADB:
+      return Code::kDataLoss;
     case SQLITE_IOERR:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN: return Code::kUnavailable;
+    case SQLITE_CANTOPEN:
+      return Code::kUnavailable;
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH: return Code::kPermissionDenied;
+    case SQLITE_AUTH:
+      return Code::kPermissionDenied;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
-    case SQLITE_RANGE: return Code::kInvalidArgument;
-    default: return Code::kInternal;
+    case SQLITE_RANGE:
+      return Code::kInvalidArgument;
+    default:
+      return Code::kInternal;
   }
 }
 
-bool IsCorruption(int rc) {
-  return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
-}
+bool IsCorruption(int rc) { return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB; }
 
 Stmt& Stmt::operator=(Stmt&& other) noexcept {
   if (this != &other) {

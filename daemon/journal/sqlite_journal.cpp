@@ -97,8 +97,9 @@ Status SqliteJournal::Flush(std::int64_t timeout_ms) {
   const std::uint64_t target = submitted_;
   flush_requested_ = true;
   work_cv_.notify_one();
-  const bool done = done_cv_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(timeout_ms, 0)),
-                                      [&] { return processed_ >= target || closed_; });
+  const bool done =
+      done_cv_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(timeout_ms, 0)),
+                        [&] { return processed_ >= target || closed_; });
   if (processed_ >= target) return OkStatus();
   if (closed_) return MakeError(Code::kFailedPrecondition, "journal closed before the flush");
   (void)done;
@@ -116,21 +117,21 @@ Result<std::optional<Lease>> SqliteJournal::Take(const LeaseRequest& request) {
     lease.priority = static_cast<v1::PriorityClass>(priority);
     std::vector<SeqRange> ranges;
     bool full = false;
-    for (const auto& [lo, hi] : leases_.FreeIntervals(priority, request.after_seq, request.up_to_seq)) {
+    for (const auto& [lo, hi] :
+         leases_.FreeIntervals(priority, request.after_seq, request.up_to_seq)) {
       SeqRange range{0, 0};
-      auto s = reader_.ScanQueued(priority, lo, hi, max_events - lease.events.size(),
-                                  [&](const Store::Row& row) {
-                                    if (!lease.events.empty() &&
-                                        lease.bytes + row.payload.size() > request.max_bytes) {
-                                      full = true;
-                                      return false;
-                                    }
-                                    if (range.first == 0) range.first = row.seq;
-                                    range.last = row.seq;
-                                    lease.bytes += row.payload.size();
-                                    lease.events.push_back({row.seq, std::string(row.payload)});
-                                    return true;
-                                  });
+      auto s = reader_.ScanQueued(
+          priority, lo, hi, max_events - lease.events.size(), [&](const Store::Row& row) {
+            if (!lease.events.empty() && lease.bytes + row.payload.size() > request.max_bytes) {
+              full = true;
+              return false;
+            }
+            if (range.first == 0) range.first = row.seq;
+            range.last = row.seq;
+            lease.bytes += row.payload.size();
+            lease.events.push_back({row.seq, std::string(row.payload)});
+            return true;
+          });
       if (!s) return std::unexpected(s.error());
       if (range.first != 0) ranges.push_back(range);
       if (full || lease.events.size() >= max_events) break;

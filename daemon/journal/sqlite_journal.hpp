@@ -172,7 +172,7 @@ class SqliteJournal final : public Journal {
   v1::GapRecord overflow_gap_;
   std::uint64_t disk_cap_ = UINT64_MAX;
   std::uint64_t free_at_cap_ = 0;
-  bool evict_first_ = false;          // after SQLITE_FULL: make room before inserting
+  bool evict_first_ = false;                // after SQLITE_FULL: make room before inserting
   std::uint32_t chunk_limit_ = UINT32_MAX;  // shrinks while storage is full
   std::int64_t next_periodic_ns_ = 0;
   std::int64_t retry_at_ns_ = 0;

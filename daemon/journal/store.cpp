@@ -82,8 +82,7 @@ Status Store::Prepare() {
        "AND seq <= ?3 ORDER BY seq LIMIT ?4"},
       {&scan_range_,
        "SELECT seq, payload FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq LIMIT ?3"},
-      {&oldest_,
-       "SELECT ts_ms FROM events WHERE priority = ?1 AND state = 0 ORDER BY seq LIMIT 1"},
+      {&oldest_, "SELECT ts_ms FROM events WHERE priority = ?1 AND state = 0 ORDER BY seq LIMIT 1"},
   };
   const Entry writer[] = {
       {&begin_, "BEGIN IMMEDIATE"},
@@ -149,8 +148,8 @@ Status Store::WriteSequence(std::uint64_t seq) {
       fmt::format("UPDATE sqlite_sequence SET seq = {} WHERE name = 'events'", ClampSeq(seq));
   if (auto s = db_.Exec(update); !s) return s;
   if (db_.changes() > 0) return OkStatus();
-  return db_.Exec(fmt::format("INSERT INTO sqlite_sequence(name, seq) VALUES('events', {})",
-                              ClampSeq(seq)));
+  return db_.Exec(
+      fmt::format("INSERT INTO sqlite_sequence(name, seq) VALUES('events', {})", ClampSeq(seq)));
 }
 
 Result<Counters> Store::ReadCounters() {
@@ -180,8 +179,11 @@ Status Store::Begin() {
 Status Store::FlushCounters() {
   for (int slot = 0; slot < kSlotCount; ++slot) {
     if (delta_.rows[slot] == 0 && delta_.bytes[slot] == 0) continue;
-    const int rc =
-        bump_counter_.Reset().Bind(1, slot).Bind(2, delta_.rows[slot]).Bind(3, delta_.bytes[slot]).Step();
+    const int rc = bump_counter_.Reset()
+                       .Bind(1, slot)
+                       .Bind(2, delta_.rows[slot])
+                       .Bind(3, delta_.bytes[slot])
+                       .Step();
     bump_counter_.Reset();
     if (rc != SQLITE_DONE) return Fail(rc, "update counters");
   }
@@ -305,7 +307,10 @@ Result<Touched> Store::FindQueued(int priority, std::uint64_t lo, std::uint64_t 
 }
 
 Result<Touched> Store::DeleteQueued(int priority, SeqRange range) {
-  ack_delete_.Reset().Bind(1, priority).Bind(2, ClampSeq(range.first)).Bind(3, ClampSeq(range.last));
+  ack_delete_.Reset()
+      .Bind(1, priority)
+      .Bind(2, ClampSeq(range.first))
+      .Bind(3, ClampSeq(range.last));
   auto touched = CollectReturning(db_, ack_delete_, "delete queued");
   if (touched) {
     delta_.Add(kQueuedSlot + priority, -static_cast<std::int64_t>(touched->rows),

@@ -79,7 +79,9 @@ class Store {
   [[nodiscard]] Status Commit();
   void Rollback();
   [[nodiscard]] const Counters& pending_delta() const { return delta_; }
-  void AddToCounter(int slot, std::int64_t rows, std::int64_t bytes) { delta_.Add(slot, rows, bytes); }
+  void AddToCounter(int slot, std::int64_t rows, std::int64_t bytes) {
+    delta_.Add(slot, rows, bytes);
+  }
 
   [[nodiscard]] Status Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
                               std::int64_t capture_ns, std::string_view payload);

@@ -84,9 +84,12 @@ TEST_CASE("Over quota the lowest class goes first, oldest first, and a gap recor
   CHECK(gap.by_class(0).count() == lost);
   CHECK(gap.first_seq() == 101);
   CHECK(gap.last_seq() == 100 + lost);
-  CHECK(gap.first_capture_unix_ns() == MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 100).capture_time().wall_unix_ns());
+  CHECK(gap.first_capture_unix_ns() ==
+        MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 100).capture_time().wall_unix_ns());
   CHECK(gap.last_capture_unix_ns() ==
-        MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 100 + static_cast<double>(lost) - 1).capture_time().wall_unix_ns());
+        MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 100 + static_cast<double>(lost) - 1)
+            .capture_time()
+            .wall_unix_ns());
 }
 
 TEST_CASE("A leased gap record is left alone; later evictions start a new one") {
@@ -94,7 +97,8 @@ TEST_CASE("A leased gap record is left alone; later evictions start a new one") 
   v1::JournalConfig config = MakeConfig(dir);
   config.set_max_bytes(32 * 1024);
   auto journal = OpenOrFail(config);
-  for (int i = 0; i < 600; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
+  for (int i = 0; i < 600; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   auto gap_lease = journal->Take({});
   REQUIRE(gap_lease->has_value());
@@ -102,13 +106,15 @@ TEST_CASE("A leased gap record is left alone; later evictions start a new one") 
   const std::string leased_payload = (*gap_lease)->events[0].payload;
   const std::uint64_t first_count = Parse((*gap_lease)->events[0]).gap_record().count();
 
-  for (int i = 600; i < 1200; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
+  for (int i = 600; i < 1200; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   const Split rows = SplitRows(*journal);
   REQUIRE(rows.gaps.size() == 2);
   CHECK(rows.gaps[0].SerializeAsString() == Parse((*gap_lease)->events[0]).SerializeAsString());
   CHECK(GapCount(rows.gaps, v1::GAP_REASON_QUOTA) == 1200 - rows.data.size());
-  CHECK(rows.gaps[1].gap_record().first_seq() > Parse((*gap_lease)->events[0]).gap_record().last_seq());
+  CHECK(rows.gaps[1].gap_record().first_seq() >
+        Parse((*gap_lease)->events[0]).gap_record().last_seq());
   CHECK(first_count > 0);
   (void)leased_payload;
 }
@@ -118,11 +124,13 @@ TEST_CASE("Leased rows are not evicted: they may be on their way to the broker")
   v1::JournalConfig config = MakeConfig(dir);
   config.set_max_bytes(32 * 1024);
   auto journal = OpenOrFail(config);
-  for (int i = 0; i < 50; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
+  for (int i = 0; i < 50; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   auto lease = journal->Take({});
   REQUIRE((*lease)->events.size() == 50);
-  for (int i = 50; i < 1000; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
+  for (int i = 50; i < 1000; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   std::set<double> present;
   for (const auto& e : SplitRows(*journal).data) present.insert(e.reading().value());
@@ -164,7 +172,8 @@ TEST_CASE("Delivered history is trimmed to its bound and goes first under pressu
   config.set_max_bytes(64 * 1024);
   config.set_history_bytes(16 * 1024);
   auto journal = OpenOrFail(config);
-  for (int i = 0; i < 300; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_DETECTION, i, 50)));
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_DETECTION, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   LeaseRequest all;
   all.max_events = 1000;
@@ -177,7 +186,8 @@ TEST_CASE("Delivered history is trimmed to its bound and goes first under pressu
   CHECK(stats.history_rows < 300);
   const std::uint64_t history_before = stats.history_rows;
   // Fill the quota with queued rows: history makes room before any of them.
-  for (int i = 300; i < 860; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_DETECTION, i, 50)));
+  for (int i = 300; i < 860; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_DETECTION, i, 50)));
   REQUIRE(journal->Flush(kFlushMs));
   stats = journal->GetStats();
   CHECK(stats.history_rows < history_before);
@@ -194,7 +204,8 @@ TEST_CASE("The WAL stays bounded under steady append and ack") {
   auto journal = OpenOrFail(config);
   std::uint64_t max_wal = 0;
   for (int round = 0; round < 40; ++round) {
-    for (int i = 0; i < 500; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 100)));
+    for (int i = 0; i < 500; ++i)
+      REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 100)));
     REQUIRE(journal->Flush(kFlushMs));
     for (;;) {
       auto lease = journal->Take({});

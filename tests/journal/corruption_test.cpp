@@ -28,7 +28,8 @@ void Populate(const v1::JournalConfig& config) {
   auto journal = Open(config, clock::Default());
   REQUIRE(journal.has_value());
   for (int i = 0; i < kEvents; ++i) {
-    REQUIRE((*journal)->Emit(MakeEvent(i % 2 ? v1::PRIORITY_CLASS_ALARM : v1::PRIORITY_CLASS_TELEMETRY, i, 200)));
+    REQUIRE((*journal)->Emit(
+        MakeEvent(i % 2 ? v1::PRIORITY_CLASS_ALARM : v1::PRIORITY_CLASS_TELEMETRY, i, 200)));
   }
   REQUIRE((*journal)->Flush(kFlushMs));
   (*journal)->Close();
@@ -100,7 +101,8 @@ TEST_CASE("Corrupt journal files are quarantined and replaced") {
        [](const std::string& p) { WriteFile(p, std::string(fs::file_size(p), '\0')); }},
       {"truncated to whole pages",
        [](const std::string& p) { fs::resize_file(p, (fs::file_size(p) / 2) / 4096 * 4096); }},
-      {"truncated mid-page", [](const std::string& p) { fs::resize_file(p, fs::file_size(p) - 1000); }},
+      {"truncated mid-page",
+       [](const std::string& p) { fs::resize_file(p, fs::file_size(p) - 1000); }},
       {"shorter than a header", [](const std::string& p) { fs::resize_file(p, 60); }},
       {"flipped bytes in the header",
        [](const std::string& p) {
@@ -146,7 +148,8 @@ TEST_CASE("A deleted -shm with a live WAL is rebuilt from the WAL, nothing lost"
   auto journal = Open(config, clock::Default());
   REQUIRE(journal.has_value());
   for (int i = 0; i < kEvents; ++i) {
-    REQUIRE((*journal)->Emit(MakeEvent(i % 2 ? v1::PRIORITY_CLASS_ALARM : v1::PRIORITY_CLASS_TELEMETRY, i, 200)));
+    REQUIRE((*journal)->Emit(
+        MakeEvent(i % 2 ? v1::PRIORITY_CLASS_ALARM : v1::PRIORITY_CLASS_TELEMETRY, i, 200)));
   }
   REQUIRE((*journal)->Flush(kFlushMs));
   // A copy taken while the journal is open looks like a crash: WAL present.

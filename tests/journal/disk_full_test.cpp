@@ -47,9 +47,10 @@ class SmallTmpfs {
 void IngestPastFull(std::uint64_t min_free_disk) {
   SmallTmpfs fs;
   if (!fs.mounted()) {
-    FAIL("mounting a 16 MiB tmpfs was refused (" << fs.error()
-                                                 << "); this test needs root or CAP_SYS_ADMIN "
-                                                    "and cannot check disk-full handling without it");
+    FAIL("mounting a 16 MiB tmpfs was refused ("
+         << fs.error()
+         << "); this test needs root or CAP_SYS_ADMIN "
+            "and cannot check disk-full handling without it");
   }
   v1::JournalConfig config;
   config.set_path(fs.File("journal.db"));

@@ -54,7 +54,8 @@ TEST_CASE("Appended events get increasing seqs, are durable after Flush and keep
     CHECK(events[i].seq() == i + 1);
     CHECK(events[i].reading().value() == static_cast<double>(i));
     CHECK(events[i].source() == "test");
-    CHECK(events[i].capture_time().wall_unix_ns() == MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i).capture_time().wall_unix_ns());
+    CHECK(events[i].capture_time().wall_unix_ns() ==
+          MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i).capture_time().wall_unix_ns());
   }
   const Stats stats = journal->GetStats();
   CHECK(stats.queued_rows == 300);
@@ -69,7 +70,8 @@ TEST_CASE("Leases come highest class first, oldest first, within the requested s
   auto journal = OpenOrFail(MakeConfig(dir));
   // seq 1..10 alternate telemetry/detection, 11..12 alarm, 13 health.
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(journal->Emit(MakeEvent(i % 2 ? v1::PRIORITY_CLASS_DETECTION : v1::PRIORITY_CLASS_TELEMETRY, i)));
+    REQUIRE(journal->Emit(
+        MakeEvent(i % 2 ? v1::PRIORITY_CLASS_DETECTION : v1::PRIORITY_CLASS_TELEMETRY, i)));
   }
   REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
   REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 11)));
@@ -114,7 +116,8 @@ TEST_CASE("Leases come highest class first, oldest first, within the requested s
 TEST_CASE("A lease respects max_bytes but always carries at least one event") {
   TempDir dir;
   auto journal = OpenOrFail(MakeConfig(dir));
-  for (int i = 0; i < 5; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 1000)));
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 1000)));
   REQUIRE(journal->Flush(kFlushMs));
   LeaseRequest small;
   small.max_bytes = 10;
@@ -247,7 +250,8 @@ TEST_CASE("Counters survive reopen without recounting") {
   {
     auto journal = OpenOrFail(config);
     for (int i = 0; i < 40; ++i) {
-      REQUIRE(journal->Emit(MakeEvent(i % 3 ? v1::PRIORITY_CLASS_TELEMETRY : v1::PRIORITY_CLASS_ALARM, i)));
+      REQUIRE(journal->Emit(
+          MakeEvent(i % 3 ? v1::PRIORITY_CLASS_TELEMETRY : v1::PRIORITY_CLASS_ALARM, i)));
     }
     REQUIRE(journal->Flush(kFlushMs));
     before = journal->GetStats();

@@ -28,9 +28,9 @@ void Say(const std::string& line) {
 cityedge::v1::Event MakeEvent(std::uint64_t id, std::mt19937& rng) {
   cityedge::v1::Event event;
   event.set_source("torture");
-  static constexpr cityedge::v1::PriorityClass kClasses[] = {
-      cityedge::v1::PRIORITY_CLASS_TELEMETRY, cityedge::v1::PRIORITY_CLASS_DETECTION,
-      cityedge::v1::PRIORITY_CLASS_ALARM};
+  static constexpr cityedge::v1::PriorityClass kClasses[] = {cityedge::v1::PRIORITY_CLASS_TELEMETRY,
+                                                             cityedge::v1::PRIORITY_CLASS_DETECTION,
+                                                             cityedge::v1::PRIORITY_CLASS_ALARM};
   event.set_priority(kClasses[rng() % 3]);
   event.mutable_capture_time()->set_wall_unix_ns(static_cast<std::int64_t>(id));
   event.mutable_reading()->set_channel("id");

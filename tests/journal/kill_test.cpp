@@ -65,8 +65,8 @@ std::vector<std::string> ReadLines(int fd, int wanted, std::string& partial) {
 }
 
 struct Ledger {
-  std::uint64_t durable = 0;        // highest seq any run reported durable
-  std::set<std::uint64_t> acked;    // seqs some run was about to ack
+  std::uint64_t durable = 0;      // highest seq any run reported durable
+  std::set<std::uint64_t> acked;  // seqs some run was about to ack
 };
 
 void Absorb(const std::vector<std::string>& lines, Ledger& ledger, std::uint64_t& start) {
