@@ -61,7 +61,7 @@ void CollectRows(const pb::Descriptor* descriptor, const std::string& prefix,
                  std::vector<Row>& rows) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const pb::FieldDescriptor* field = descriptor->field(i);
-    const std::string path = internal::KeyPath(prefix, field->name());
+    const std::string path = internal::KeyPath(prefix, internal::YamlKey(field));
     if (field->is_map()) {
       rows.push_back({path, "mapping", "", "", "",
                       "Settings of the instance's type (cityedged --describe TYPE)"});
@@ -90,7 +90,7 @@ void CheckFields(const pb::Descriptor* descriptor, const std::string& prefix,
                  std::vector<std::string>& mistakes) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const pb::FieldDescriptor* field = descriptor->field(i);
-    const std::string path = internal::KeyPath(prefix, field->name());
+    const std::string path = internal::KeyPath(prefix, internal::YamlKey(field));
     const auto add = [&](std::string what) { mistakes.push_back(path + ": " + what); };
     if (!internal::IsSupportedField(field)) add("field type not supported by the loader");
     if (field->is_map()) continue;

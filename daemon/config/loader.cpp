@@ -49,7 +49,8 @@ const Entry* FindEntry(const std::vector<Entry>& entries, std::string_view key) 
 
 std::vector<std::string> FieldNames(const pb::Descriptor* descriptor) {
   std::vector<std::string> names;
-  for (int i = 0; i < descriptor->field_count(); ++i) names.push_back(descriptor->field(i)->name());
+  for (int i = 0; i < descriptor->field_count(); ++i)
+    names.push_back(internal::YamlKey(descriptor->field(i)));
   return names;
 }
 
@@ -113,7 +114,7 @@ void ConfigWalker::WalkMessage(const YAML::Node& node, const YAML::Mark& owner_m
   const std::vector<Entry> entries = internal::MapEntries(node, path, problems_);
   std::set<int> seen;
   for (const Entry& entry : entries) {
-    const pb::FieldDescriptor* field = descriptor->FindFieldByName(entry.key);
+    const pb::FieldDescriptor* field = internal::FindFieldByYamlKey(descriptor, entry.key);
     const std::string key_path = KeyPath(path, entry.key);
     if (field == nullptr) {
       problems_.Add(entry.key_mark, key_path,
@@ -198,16 +199,16 @@ void ConfigWalker::FillMissing(const std::set<int>& seen, const YAML::Mark& owne
     if (spec.required) {
       problems_.Add(owner_mark, path,
                     fmt::format("missing required {} {}", IsSection(field) ? "section" : "key",
-                                Quote(field->name())));
+                                Quote(internal::YamlKey(field))));
     } else if (IsSection(field) && !field->is_repeated()) {
       // A section left out takes its defaults; one without any stays unset.
       pb::Message* section = reflection->MutableMessage(message, field);
-      WalkMessage(YAML::Node(), owner_mark, KeyPath(path, field->name()), section);
+      WalkMessage(YAML::Node(), owner_mark, KeyPath(path, internal::YamlKey(field)), section);
       if (section->ByteSizeLong() == 0) reflection->ClearField(message, field);
     } else if (!spec.default_text.empty()) {
       auto value = internal::DefaultForField(field);
       if (!value) {
-        problems_.Add(owner_mark, KeyPath(path, field->name()),
+        problems_.Add(owner_mark, KeyPath(path, internal::YamlKey(field)),
                       "internal: the declared default is invalid: " + value.error().message());
         continue;
       }
@@ -304,13 +305,13 @@ void ConfigWalker::CheckInputs() {
 
 void ConfigWalker::CheckBackoff(const v1::UplinkConfig& uplink) {
   if (uplink.backoff_initial_ms() <= uplink.backoff_max_ms()) return;
-  const auto it = marks_.find("uplink.backoff_initial_ms");
-  const auto max_it = marks_.find("uplink.backoff_max_ms");
+  const auto it = marks_.find("uplink.backoff_initial");
+  const auto max_it = marks_.find("uplink.backoff_max");
   const YAML::Mark mark = it != marks_.end()       ? it->second
                           : max_it != marks_.end() ? max_it->second
                                                    : YAML::Mark::null_mark();
-  problems_.Add(mark, "uplink.backoff_initial_ms",
-                fmt::format("must not be above uplink.backoff_max_ms ({} > {})",
+  problems_.Add(mark, "uplink.backoff_initial",
+                fmt::format("must not be above uplink.backoff_max ({} > {})",
                             FormatDuration(uplink.backoff_initial_ms()),
                             FormatDuration(uplink.backoff_max_ms())));
 }

@@ -73,10 +73,28 @@ Result<v1::SettingValue> WithKindCheck(const pb::FieldDescriptor* field,
 
 }  // namespace
 
+std::string YamlKey(const pb::FieldDescriptor* field) {
+  constexpr std::string_view kMillis = "_ms";
+  const std::string& name = field->name();
+  const bool duration = field->options().GetExtension(v1::spec).kind() == v1::VALUE_KIND_DURATION;
+  if (duration && name.size() > kMillis.size() && name.ends_with(kMillis)) {
+    return name.substr(0, name.size() - kMillis.size());
+  }
+  return name;
+}
+
+const pb::FieldDescriptor* FindFieldByYamlKey(const pb::Descriptor* descriptor,
+                                              std::string_view key) {
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    if (YamlKey(descriptor->field(i)) == key) return descriptor->field(i);
+  }
+  return nullptr;
+}
+
 SettingSpec SpecForField(const pb::FieldDescriptor* field) {
   const v1::FieldSpec& annotation = field->options().GetExtension(v1::spec);
   SettingSpec spec;
-  spec.key = field->name();
+  spec.key = YamlKey(field);
   spec.type = TypeOf(field, annotation);
   spec.default_text = annotation.default_text();
   spec.required = annotation.required();

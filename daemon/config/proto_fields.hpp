@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -14,6 +15,13 @@
 #include "daemon/core/status.hpp"
 
 namespace cityedge::config::internal {
+
+// The field's key in YAML: its name, except that a duration stored as
+// `<name>_ms` is written `<name>: 30s` (the unit is in the value).
+[[nodiscard]] std::string YamlKey(const google::protobuf::FieldDescriptor* field);
+// The field a YAML key names, or nullptr.
+[[nodiscard]] const google::protobuf::FieldDescriptor* FindFieldByYamlKey(
+    const google::protobuf::Descriptor* descriptor, std::string_view key);
 
 // The field's annotation as a SettingSpec, so fields and plugin settings share
 // conversion, bounds and defaults. Unsigned fields get a lower bound of 0 and

@@ -83,7 +83,7 @@ TEST_CASE("Missing keys and sections take their defaults") {
 
 TEST_CASE("Given values override defaults; empty sections and lists are allowed") {
   const Loaded loaded = Load(std::string(kMinimal) +
-                             "  keepalive_ms: 5m\n"
+                             "  keepalive: 5m\n"
                              "journal:\n"
                              "drivers:\n"
                              "logging: {level: debug}\n");
@@ -119,7 +119,7 @@ TEST_CASE("A file with several problems reports all of them at once, in order") 
       "  id: Main Gate\n"               // 2
       "uplink:\n"                       // 3
       "  brokers: [tcp://b:1883, x]\n"  // 4
-      "  keepalive_ms: 10\n"            // 5
+      "  keepalive: 10\n"               // 5
       "journal:\n"                      // 6
       "  max_bytes: lots\n"             // 7
       "  max_bytes: 1GiB\n"             // 8
@@ -136,7 +136,7 @@ TEST_CASE("A file with several problems reports all of them at once, in order") 
   const auto at = [&](int i) { return loaded.problems[i].ToString(); };
   CHECK_THAT(at(0), Catch::StartsWith("test.yaml:2:7: gateway.id: expected an id"));
   CHECK_THAT(at(1), Catch::StartsWith("test.yaml:4:27: uplink.brokers[1]: expected a broker URI"));
-  CHECK_THAT(at(2), Catch::StartsWith("test.yaml:5:17: uplink.keepalive_ms: expected a duration"));
+  CHECK_THAT(at(2), Catch::StartsWith("test.yaml:5:14: uplink.keepalive: expected a duration"));
   CHECK_THAT(
       at(3),
       Catch::StartsWith(
@@ -204,7 +204,7 @@ TEST_CASE("DescribeConfigSchema lists every key with type, default, range and un
   CHECK_THAT(table, Catch::StartsWith("| key | type | default | range | unit | description |\n"));
   CHECK_THAT(table, Catch::Contains("| gateway.id | id | (required) |  |  | Gateway id"));
   CHECK_THAT(table, Catch::Contains("| journal.max_bytes | size | 512MiB | >= 1MiB | bytes |"));
-  CHECK_THAT(table, Catch::Contains("| uplink.keepalive_ms | duration | 30s | 1s .. 1h | ms |"));
+  CHECK_THAT(table, Catch::Contains("| uplink.keepalive | duration | 30s | 1s .. 1h | ms |"));
   CHECK_THAT(table, Catch::Contains("| uplink.brokers | list of uri | (required) |"));
   CHECK_THAT(table,
              Catch::Contains("| logging.level | one of: trace, debug, info, warn, error | info |"));
