@@ -1,0 +1,16 @@
+// The running daemon: opens the journal, starts the uplink, the pipelines and
+// the drivers, tells systemd it is ready, and stops them in reverse order on
+// SIGTERM/SIGINT.
+#pragma once
+
+#include "daemon/app/registry.hpp"
+#include "daemon/config/loader.hpp"
+
+namespace cityedge::app {
+
+// Runs until SIGTERM or SIGINT. Returns the process exit code.
+// THREADING: call from the main thread before any other thread exists; it
+// blocks the stop signals so they reach only the thread that waits for them.
+[[nodiscard]] int RunDaemon(const config::Loaded& loaded, Registry& registry);
+
+}  // namespace cityedge::app

@@ -1,0 +1,161 @@
+// cityedged as a process: systemd readiness, clean stop, config exit codes.
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/subprocess.hpp"
+
+namespace cityedge::testing {
+namespace {
+
+std::string Daemon() { return EnvOr("CITYEDGE_BINARY_DIR", ".") + "/daemon/app/cityedged"; }
+std::string Source(const std::string& rel) { return EnvOr("CITYEDGE_SOURCE_DIR", ".") + "/" + rel; }
+
+std::string MinimalConfig(const TempDir& dir) {
+  // Port 1 on loopback refuses connections: the uplink keeps retrying in the
+  // background while everything else runs.
+  return "gateway:\n  id: test-gw\n"
+         "journal:\n  path: " +
+         dir.Join("journal.db") +
+         "\n"
+         "uplink:\n  brokers: [\"tcp://127.0.0.1:1\"]\n  first_connect_delay_max: 0s\n"
+         "control:\n  socket_path: " +
+         dir.Join("control.sock") + "\n";
+}
+
+// A datagram socket standing in for systemd's notification socket.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  }
+  ~NotifySocket() {
+    close(fd_);
+    unlink(path_.c_str());
+  }
+  // Messages received until one contains `needle`, or everything seen on timeout.
+  std::string WaitFor(const std::string& needle, std::chrono::seconds timeout) {
+    std::string seen;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline && seen.find(needle) == std::string::npos) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n > 0) seen.append(buf, static_cast<std::size_t>(n)).append("\n");
+    }
+    return seen;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+TEST_CASE("cityedged tells systemd it is ready and stops cleanly on SIGTERM") {
+  TempDir dir;
+  WriteFile(dir.Join("c.yaml"), MinimalConfig(dir));
+  NotifySocket notify(dir.Join("notify"));
+  Subprocess daemon({Daemon(), "--config", dir.Join("c.yaml")},
+                    {.env = {{"NOTIFY_SOCKET", dir.Join("notify")}},
+                     .stdout_path = dir.Join("log"),
+                     .stderr_path = dir.Join("log")});
+  const std::string messages = notify.WaitFor("READY=1", std::chrono::seconds(30));
+  INFO("daemon log:\n" << ReadFile(dir.Join("log")));
+  REQUIRE(messages.find("READY=1") != std::string::npos);
+  CHECK(messages.find("STATUS=") != std::string::npos);
+  daemon.Signal(SIGTERM);
+  const auto status = daemon.Wait(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  CHECK(notify.WaitFor("STOPPING=1", std::chrono::seconds(1)).find("STOPPING=1") !=
+        std::string::npos);
+}
+
+TEST_CASE("cityedged stops on SIGINT as on SIGTERM") {
+  TempDir dir;
+  WriteFile(dir.Join("c.yaml"), MinimalConfig(dir));
+  NotifySocket notify(dir.Join("notify"));
+  Subprocess daemon({Daemon(), "--config", dir.Join("c.yaml")},
+                    {.env = {{"NOTIFY_SOCKET", dir.Join("notify")}},
+                     .stdout_path = dir.Join("log"),
+                     .stderr_path = dir.Join("log")});
+  REQUIRE(notify.WaitFor("READY=1", std::chrono::seconds(30)).find("READY=1") != std::string::npos);
+  daemon.Signal(SIGINT);
+  const auto status = daemon.Wait(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+}
+
+TEST_CASE("--check-config accepts the example config and exits 0") {
+  const auto r = Run({Daemon(), "--check-config", Source("config/cityedged.example.yaml")});
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find(": ok (config hash ") != std::string::npos);
+}
+
+TEST_CASE("A bad config is refused with every problem named and exit 78") {
+  TempDir dir;
+  WriteFile(dir.Join("bad.yaml"),
+            "gateway:\n  id: Bad Id\n"
+            "journal:\n  max_bytes: lots\n  colour: blue\n"
+            "uplink:\n  brokers: [\"tcp://127.0.0.1:1\"]\n");
+  SECTION("--check-config") {
+    const auto r = Run({Daemon(), "--check-config", dir.Join("bad.yaml")});
+    INFO(r.output);
+    CHECK(r.status == 78);
+    CHECK(r.output.find("bad.yaml:2:") != std::string::npos);
+    CHECK(r.output.find("gateway.id") != std::string::npos);
+    CHECK(r.output.find("journal.max_bytes") != std::string::npos);
+    CHECK(r.output.find("journal.colour") != std::string::npos);
+    CHECK(r.output.find("3 problems") != std::string::npos);
+  }
+  SECTION("starting the daemon") {
+    const auto r = Run({Daemon(), "--config", dir.Join("bad.yaml")});
+    INFO(r.output);
+    CHECK(r.status == 78);
+    CHECK(r.output.find("journal.max_bytes") != std::string::npos);
+  }
+}
+
+TEST_CASE("A missing config file is a config error, not a crash") {
+  const auto r = Run({Daemon(), "--config", "/nonexistent/cityedged.yaml"});
+  INFO(r.output);
+  CHECK(r.status == 78);
+  CHECK(r.output.find("/nonexistent/cityedged.yaml") != std::string::npos);
+}
+
+TEST_CASE("--version and --help answer and exit 0; a bad flag exits 64") {
+  const auto v = Run({Daemon(), "--version"});
+  CHECK(v.status == 0);
+  CHECK(v.output.find("cityedged ") == 0);
+  const auto h = Run({Daemon(), "--help"});
+  CHECK(h.status == 0);
+  CHECK(h.output.find("--check-config") != std::string::npos);
+  const auto bad = Run({Daemon(), "--no-such-flag"});
+  CHECK(bad.status == 64);
+}
+
+TEST_CASE("--describe prints the daemon's config keys") {
+  const auto r = Run({Daemon(), "--describe", "config"});
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("journal.max_bytes") != std::string::npos);
+  const auto unknown = Run({Daemon(), "--describe", "no-such-thing"});
+  CHECK(unknown.status == 64);
+  CHECK(unknown.output.find("no-such-thing") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cityedge::testing
