@@ -9,6 +9,7 @@ namespace cityedge::drivers::replay {
 namespace {
 
 constexpr const char* kFormats[] = {"csv", "jsonl", nullptr};
+constexpr const char* kTimestamps[] = {"now", "file", nullptr};
 
 constexpr ce_driver_setting_spec kSettings[] = {
     sdk::Setting("path", CE_DRIVER_SETTING_STRING, "CSV or JSONL file to replay").Required(),
@@ -23,6 +24,11 @@ constexpr ce_driver_setting_spec kSettings[] = {
         .Max(1000),
     sdk::Setting("loop", CE_DRIVER_SETTING_BOOL, "Start over at the end of the file")
         .Default("false"),
+    sdk::Setting("timestamps", CE_DRIVER_SETTING_ENUM,
+                 "Capture time of a reading: now (when played) or file (as recorded; loops shift "
+                 "by the file's span so time keeps moving forward)")
+        .Allowed(kTimestamps)
+        .Default("now"),
 };
 
 // Malformed lines logged per pass; the rest are only counted.
@@ -48,12 +54,19 @@ sdk::Result<std::unique_ptr<ReplayDriver>> ReplayDriver::Create(const sdk::Setti
   }
   const double rate = settings.GetDouble("rate", 1.0);
   if (rate < 0) return sdk::Fatal("setting 'rate' must not be negative");
+  const bool file_time = settings.GetString("timestamps", "now") == "file";
   return std::make_unique<ReplayDriver>(host, path, format == "csv" ? Format::kCsv : Format::kJsonl,
-                                        rate, settings.GetBool("loop", false));
+                                        rate, settings.GetBool("loop", false), file_time);
 }
 
-ReplayDriver::ReplayDriver(sdk::Host host, std::string path, Format format, double rate, bool loop)
-    : Driver(host), path_(std::move(path)), format_(format), rate_(rate), loop_(loop) {}
+ReplayDriver::ReplayDriver(sdk::Host host, std::string path, Format format, double rate, bool loop,
+                           bool file_time)
+    : Driver(host),
+      path_(std::move(path)),
+      format_(format),
+      rate_(rate),
+      loop_(loop),
+      file_time_(file_time) {}
 
 sdk::Status ReplayDriver::Start() {
   file_.open(path_);
@@ -103,13 +116,26 @@ sdk::Result<ReplayDriver::Pass> ReplayDriver::PlayOnce(bool* stopped) {
       start_mono_ns = SteadyNs();
     }
     if (!WaitUntilDue(record.time_ns, first_ns, start_mono_ns)) break;
+    const std::int64_t capture_ns = file_time_ ? record.time_ns + loop_shift_ns_ : 0;
     host().Emit(sdk::Reading{record.channel.c_str(), record.value, record.unit.c_str(),
-                             record.quality, 0, 0});
+                             record.quality, capture_ns, 0});
+    NoteStep(pass, record.time_ns);
     ++pass.emitted;
   }
+  if (pass.emitted > 0) loop_shift_ns_ += pass.last_ns - first_ns + pass.step_ns;
   if (file_.bad()) return sdk::Retry(path_ + ": read error: " + std::strerror(errno));
   *stopped = host().ShouldStop();
   return pass;
+}
+
+void ReplayDriver::NoteStep(Pass& pass, std::int64_t time_ns) {
+  // The smallest forward step between records stands for the gap between the
+  // last record of one pass and the first of the next.
+  if (pass.emitted > 0 && time_ns > pass.last_ns) {
+    const std::int64_t step = time_ns - pass.last_ns;
+    if (pass.step_ns == 0 || step < pass.step_ns) pass.step_ns = step;
+  }
+  if (pass.emitted == 0 || time_ns > pass.last_ns) pass.last_ns = time_ns;
 }
 
 bool ReplayDriver::ParseLine(const std::string& line, std::uint64_t line_no, int* csv_columns,

@@ -26,7 +26,8 @@ class ReplayDriver final : public sdk::Driver {
                                                            sdk::Host host);
 
   enum class Format { kCsv, kJsonl };
-  ReplayDriver(sdk::Host host, std::string path, Format format, double rate, bool loop);
+  ReplayDriver(sdk::Host host, std::string path, Format format, double rate, bool loop,
+               bool file_time);
 
   sdk::Status Start() override;
   sdk::Status Run() override;
@@ -35,7 +36,10 @@ class ReplayDriver final : public sdk::Driver {
   struct Pass {
     std::uint64_t emitted = 0;
     std::uint64_t malformed = 0;
+    std::int64_t last_ns = 0;  // latest record time of the pass
+    std::int64_t step_ns = 0;  // smallest forward step between records
   };
+  static void NoteStep(Pass& pass, std::int64_t time_ns);
   // Plays the file once from the start. Sets *stopped when stop was asked.
   sdk::Result<Pass> PlayOnce(bool* stopped);
   // Parses one line; logs and counts malformed ones.
@@ -49,6 +53,8 @@ class ReplayDriver final : public sdk::Driver {
   const Format format_;
   const double rate_;  // 0: as fast as possible
   const bool loop_;
+  const bool file_time_;            // capture time from the file, not the clock
+  std::int64_t loop_shift_ns_ = 0;  // added to file times on later passes
   std::ifstream file_;
   std::uint64_t passes_ = 0;  // completed passes over the file
 };

@@ -166,6 +166,35 @@ TEST_CASE("A JSONL file replays as fast as possible, looping when asked") {
   CHECK(readings[0].unit() == "m");
 }
 
+TEST_CASE("With timestamps: file, capture times are the recorded ones and keep rising over loops") {
+  TempFile file("day.csv",
+                "timestamp,channel,value,unit\n"
+                "2024-05-01T12:00:00Z,level,1.5,m\n"
+                "2024-05-01T12:01:00Z,level,1.6,m\n"
+                "2024-05-01T12:02:00Z,level,1.7,m\n");
+  auto instance = ReplayInstance(file.path(), "csv", 0, true);
+  (*instance.mutable_settings())["timestamps"] = Text("file");
+  RecordingSink sink;
+  host::DriverRegistry registry;
+  REQUIRE(registry.Add(ReplayType()).has_value());
+  host::DriverHost host(registry, sink, clock::Default());
+  REQUIRE(host.StartInstance(instance).has_value());
+  REQUIRE(sink.WaitFor([](const auto& e) { return host::testing::CountReadings(e, "aq1") >= 7; }));
+  REQUIRE(host.StopInstance("aq1").has_value());
+  std::vector<std::int64_t> times;
+  for (const v1::Event& e : sink.Events()) {
+    if (e.source() == "aq1" && e.has_reading()) times.push_back(e.capture_time().wall_unix_ns());
+  }
+  REQUIRE(times.size() >= 7);
+  constexpr std::int64_t kNoon = 1714564800LL * 1'000'000'000;  // 2024-05-01T12:00:00Z
+  constexpr std::int64_t kMinute = 60LL * 1'000'000'000;
+  for (std::size_t i = 0; i < 7; ++i) {
+    INFO("reading " << i);
+    // The second pass continues one step after the first pass's last record.
+    CHECK(times[i] == kNoon + static_cast<std::int64_t>(i) * kMinute);
+  }
+}
+
 TEST_CASE("A file without readings fails for good instead of spinning") {
   TempFile file("empty.csv", "timestamp,channel,value,unit\nbad,line\n");
   RecordingSink sink;
