@@ -79,8 +79,9 @@ int RunDaemon(const config::Loaded& loaded, Registry& registry) {
     spdlog::error("journal {}: {}", config.journal().path(), journal.error());
     return kExitFailure;
   }
-  const std::string state_dir =
-      std::filesystem::path(config.journal().path()).parent_path().string();
+  // The uplink keeps its session seq beside the journal.
+  std::string state_dir = std::filesystem::path(config.journal().path()).parent_path().string();
+  if (state_dir.empty()) state_dir = ".";
   auto uplink = uplink::Uplink::Create(config, **journal, clock, state_dir,
                                        [&loaded] { return BirthInfo(loaded); });
   if (!uplink) {
