@@ -26,6 +26,8 @@ def parse_args():
     p.add_argument("--prefix", default="cityedge", help="topic prefix of the gateways")
     p.add_argument("--proto-path", help="folder holding cityedge/v1/*_pb2.py")
     p.add_argument("--quiet", action="store_true", help="print only alarms, gaps and the summary")
+    p.add_argument("--show", default="alarm,detection,telemetry,health,gap",
+                   help="comma-separated event classes to print (all are counted)")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: run until Ctrl-C)")
     p.add_argument("--summary-json", help="write the final summary to this file as JSON")
     p.add_argument("--summary-every", type=float, default=10, help="print a running summary every N seconds (0: never)")
@@ -58,12 +60,15 @@ class Platform:
         self.duplicates = 0
         self.historical = 0
         self.lost = 0                                  # counted in gap records
+        self.gap_counts = {}                           # (gateway, seq) -> count of that gap record
         self.states = {}                               # gateway -> last GatewayState dict
         self.alarms = []
 
     def on_batch(self, topic_class, batch):
         fresh = []
         for ev in batch.events:
+            if ev.HasField("gap_record"):
+                self.count_gap(batch.gateway_id, ev)
             if ev.seq in self.seen[batch.gateway_id]:
                 self.duplicates += 1
                 continue
@@ -74,6 +79,16 @@ class Platform:
             if batch.historical:
                 self.historical += 1
         return fresh
+
+    def count_gap(self, gateway, ev):
+        # The gateway merges new losses into a queued gap record, so a gap
+        # record resent after a lost PUBACK can carry the same seq with a
+        # larger count: count the growth, not the duplicate.
+        key = (gateway, ev.seq)
+        before = self.gap_counts.get(key, 0)
+        if ev.gap_record.count > before:
+            self.lost += ev.gap_record.count - before
+            self.gap_counts[key] = ev.gap_record.count
 
     def summary(self):
         return {
@@ -96,6 +111,8 @@ def when(ev):
 
 def describe(ev):
     kind = ev.WhichOneof("body")
+    if kind is None:
+        return "event with a body these classes do not know (newer v1 schema?)"
     b = getattr(ev, kind)
     if kind == "reading":
         return f"{b.channel}={b.value:.2f} {b.unit}"
@@ -107,7 +124,10 @@ def describe(ev):
         state = event_pb2.AlertState.Name(b.state).split("_")[-1].lower()
         level = event_pb2.FloodLevel.Name(b.level).split("_")[-1].lower()
         if b.kind == event_pb2.FloodAlert.KIND_LEVEL:
-            return f"flood warning {level} ({state}): water {b.water_level_m:.2f} m"
+            if b.state == event_pb2.ALERT_STATE_CLEARED:
+                before = event_pb2.FloodLevel.Name(b.previous_level).split("_")[-1].lower()
+                return f"flood warning {before} cleared (now {level}): water {b.water_level_m:.2f} m"
+            return f"flood warning {level} raised: water {b.water_level_m:.2f} m"
         if b.kind == event_pb2.FloodAlert.KIND_RATE_OF_RISE:
             return (f"flood early warning {state}: rising {b.rate_of_rise_m_per_h:.2f} m/h, "
                     f"water {b.water_level_m:.2f} m")
@@ -150,12 +170,11 @@ def main():
         batch.ParseFromString(msg.payload)
         topic_class = levels[-1]
         for ev in platform.on_batch(topic_class, batch):
-            kind = ev.WhichOneof("body")
-            if kind == "gap_record":
-                platform.lost += ev.gap_record.count
             if topic_class == "alarm":
                 platform.alarms.append(describe(ev))
             if args.quiet and topic_class not in ("alarm", "gap"):
+                continue
+            if topic_class not in args.show.split(","):
                 continue
             hist = " (historical)" if batch.historical else ""
             print(f"[{topic_class:9}] {when(ev)} #{ev.seq} {ev.source}: {describe(ev)}{hist}", flush=True)
