@@ -53,9 +53,11 @@ def noise(h, rng):
 
 
 def water_level(h, rng):
-    tide = 1.3 + 0.45 * math.sin(2 * math.pi * (h - 3.0) / 12.42)
-    # rain surge: rises ~0.9 m/h from 14:00, peaks near 4.3 m around 17:30, recedes slowly
-    surge = 2.6 * smoothstep(h, 14.0, 17.3) * (1.0 - 0.75 * smoothstep(h, 18.0, 23.5))
+    # Two tides a day (12 h here rather than 12.42 h, so a looped day joins up).
+    tide = 1.3 + 0.45 * math.sin(2 * math.pi * (h - 3.0) / 12.0)
+    # rain surge: rises ~0.9 m/h from 14:00, peaks near 4.3 m around 17:30,
+    # and has drained away by midnight
+    surge = 2.6 * smoothstep(h, 14.0, 17.3) * (1.0 - smoothstep(h, 18.0, 23.9))
     return tide + surge + rng.gauss(0, 0.01)
 
 
