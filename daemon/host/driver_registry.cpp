@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -32,6 +33,7 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] int Release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -125,7 +127,14 @@ Result<std::shared_ptr<void>> OpenLibrary(int dir_fd, const std::string& path,
     return MakeError(Code::kInvalidArgument, "driver {}: dlopen failed: {}", path,
                      why ? why : "unknown error");
   }
-  return std::shared_ptr<void>(handle, [](void* h) { dlclose(h); });
+  // glibc recognises an already loaded object by the name it was opened with;
+  // a later driver opened through the same fd number would be handed this
+  // library. The fd therefore stays open, and its number taken, for as long
+  // as the library is loaded.
+  return std::shared_ptr<void>(handle, [lib_fd = fd.Release()](void* h) {
+    dlclose(h);
+    close(lib_fd);
+  });
 }
 
 }  // namespace
