@@ -1,34 +1,75 @@
 #include "daemon/journal/store.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 namespace cityedge::journal {
 namespace {
 
+// Each class queues in its own rowid table keyed by seq. Appends then fill
+// pages at the right edge of one b-tree (SQLite's append fast path, which
+// index and WITHOUT ROWID b-trees lack), a lease or ack or eviction is one
+// rowid range, and acked ranges empty whole pages that go to the freelist
+// without being written again, instead of punching holes in pages shared with
+// other classes. Delivered rows move to `history`, keyed by seq, so replay
+// reads one key range, trimming cuts pages from its left edge and queue scans
+// never step over delivered rows. No secondary index is needed. The seq
+// high-water mark lives in `counters` (id 64, outside the counter slots), on
+// the page every commit already rewrites, and survives deleting every row.
 constexpr std::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS events(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+CREATE TABLE IF NOT EXISTS history(
+  seq INTEGER PRIMARY KEY,
   priority INTEGER NOT NULL,
-  state INTEGER NOT NULL,
   ts_ms INTEGER NOT NULL,
   capture_ns INTEGER NOT NULL,
-  size INTEGER NOT NULL,
   payload BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS events_queue ON events(priority, seq) WHERE state = 0;
-CREATE INDEX IF NOT EXISTS events_history ON events(seq) WHERE state = 1;
 CREATE TABLE IF NOT EXISTS counters(
   id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letter(
   seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
   capture_ns INTEGER NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1);
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
 INSERT OR IGNORE INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
+INSERT OR IGNORE INTO counters(id, rows, bytes) VALUES(64, 0, 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 2);
 )sql";
 
-// Keeps a checkpoint well inside the configured WAL bound.
+constexpr int kFirstClass = 1;  // v1::PriorityClass values that have a queue
+
+std::string QueueSchema() {
+  std::string sql;
+  for (int p = kFirstClass; p < kClassCount; ++p) {
+    sql += fmt::format(
+        "CREATE TABLE IF NOT EXISTS queue_{}(seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, "
+        "capture_ns INTEGER NOT NULL, payload BLOB NOT NULL);",
+        p);
+  }
+  return sql;
+}
+
+// Journals written before the queue/history split kept every row in one
+// `events` table with an AUTOINCREMENT seq. Runs once, in one transaction.
+std::string MigrationFromEvents() {
+  std::string sql = "BEGIN IMMEDIATE;";
+  for (int p = kFirstClass; p < kClassCount; ++p) {
+    sql += fmt::format(
+        "INSERT INTO queue_{0}(seq, ts_ms, capture_ns, payload) SELECT seq, ts_ms, capture_ns, "
+        "payload FROM events WHERE state = 0 AND priority = {0};",
+        p);
+  }
+  sql += R"sql(
+INSERT INTO history(seq, priority, ts_ms, capture_ns, payload)
+  SELECT seq, priority, ts_ms, capture_ns, payload FROM events WHERE state = 1;
+UPDATE counters SET rows = max(rows,
+  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) WHERE id = 64;
+DROP TABLE events;
+INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', 2);
+COMMIT;)sql";
+  return sql;
+}
+
 std::int64_t AutocheckpointPages(std::uint64_t wal_limit) {
   return std::clamp<std::int64_t>(static_cast<std::int64_t>(wal_limit / 4096 / 2), 16, 1000);
 }
@@ -66,52 +107,82 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
         AutocheckpointPages(options.wal_limit));
     if (auto s = store.db_.Exec(pragmas); !s) return std::unexpected(s.error());
     if (auto s = store.db_.Exec(kSchema); !s) return std::unexpected(s.error());
+    if (auto s = store.db_.Exec(QueueSchema()); !s) return std::unexpected(s.error());
+    if (auto s = store.MigrateFromEvents(); !s) return std::unexpected(s.error());
   }
   if (auto s = store.Prepare(); !s) return std::unexpected(s.error());
   return store;
 }
 
+Status Store::MigrateFromEvents() {
+  auto old = db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+  if (!old) return std::unexpected(old.error());
+  if (*old == 0) return OkStatus();
+  if (auto s = db_.Exec(MigrationFromEvents()); !s) {
+    (void)db_.Exec("ROLLBACK");
+    return s;
+  }
+  return OkStatus();
+}
+
 Status Store::Prepare() {
   struct Entry {
     Stmt* stmt;
-    std::string_view sql;
+    std::string sql;
   };
-  const Entry reader[] = {
-      {&scan_queued_,
-       "SELECT seq, payload FROM events WHERE priority = ?1 AND state = 0 AND seq > ?2 "
-       "AND seq <= ?3 ORDER BY seq LIMIT ?4"},
-      {&scan_range_,
-       "SELECT seq, payload FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq LIMIT ?3"},
-      {&oldest_, "SELECT ts_ms FROM events WHERE priority = ?1 AND state = 0 ORDER BY seq LIMIT 1"},
+  std::string range_arms;
+  for (int p = kFirstClass; p < kClassCount; ++p) {
+    range_arms += fmt::format(
+        " UNION ALL SELECT seq, payload FROM queue_{} WHERE seq BETWEEN ?1 AND ?2", p);
+  }
+  std::vector<Entry> reader = {
+      // One arm per table, each already in seq order, so the compound ORDER BY
+      // merges them and LIMIT stops the scan early.
+      {&scan_range_, "SELECT seq, payload FROM history WHERE seq BETWEEN ?1 AND ?2" + range_arms +
+                         " ORDER BY 1 LIMIT ?3"},
   };
-  const Entry writer[] = {
+  std::vector<Entry> writer = {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
-      {&insert_,
-       "INSERT INTO events(seq, priority, state, ts_ms, capture_ns, size, payload) "
-       "VALUES(?1, ?2, 0, ?3, ?4, ?5, ?6)"},
-      {&rewrite_,
-       "UPDATE events SET payload = ?3, size = ?4 WHERE seq = ?1 AND priority = ?2 AND state = 0"},
-      {&ack_keep_,
-       "UPDATE events SET state = 1 WHERE priority = ?1 AND state = 0 AND seq BETWEEN ?2 AND ?3 "
-       "RETURNING seq, size, capture_ns"},
-      {&ack_delete_,
-       "DELETE FROM events WHERE priority = ?1 AND state = 0 AND seq BETWEEN ?2 AND ?3 "
-       "RETURNING seq, size, capture_ns"},
-      {&to_dead_,
-       "INSERT OR REPLACE INTO dead_letter(seq, priority, ts_ms, capture_ns, detail, payload) "
-       "SELECT seq, priority, ts_ms, capture_ns, ?4, payload FROM events "
-       "WHERE priority = ?1 AND state = 0 AND seq BETWEEN ?2 AND ?3"},
-      {&find_queued_,
-       "SELECT seq, size, capture_ns, ts_ms FROM events WHERE priority = ?1 AND state = 0 "
-       "AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"},
-      {&find_history_, "SELECT seq, ts_ms FROM events WHERE state = 1 ORDER BY seq LIMIT ?1"},
+      {&find_history_, "SELECT seq, ts_ms FROM history ORDER BY seq LIMIT ?1"},
       {&delete_history_,
-       "DELETE FROM events WHERE state = 1 AND seq <= ?1 RETURNING seq, size, capture_ns, "
-       "priority"},
+       "DELETE FROM history WHERE seq <= ?1 RETURNING seq, length(payload), capture_ns, priority"},
       {&bump_counter_, "UPDATE counters SET rows = rows + ?2, bytes = bytes + ?3 WHERE id = ?1"},
+      {&set_sequence_, "UPDATE counters SET rows = ?1 WHERE id = 64 AND rows < ?1"},
   };
+  for (int p = kFirstClass; p < kClassCount; ++p) {
+    ClassStmts& c = by_class_[p];
+    reader.push_back(
+        {&c.scan, fmt::format("SELECT seq, payload FROM queue_{} WHERE seq > ?1 AND seq <= ?2 "
+                              "ORDER BY seq LIMIT ?3",
+                              p)});
+    reader.push_back(
+        {&c.oldest, fmt::format("SELECT ts_ms FROM queue_{} ORDER BY seq LIMIT 1", p)});
+    writer.push_back({&c.insert, fmt::format("INSERT INTO queue_{}(seq, ts_ms, capture_ns, "
+                                             "payload) VALUES(?1, ?2, ?3, ?4)",
+                                             p)});
+    writer.push_back(
+        {&c.rewrite, fmt::format("UPDATE queue_{} SET payload = ?2 WHERE seq = ?1", p)});
+    writer.push_back({&c.to_history,
+                      fmt::format("INSERT INTO history(seq, priority, ts_ms, capture_ns, payload) "
+                                  "SELECT seq, {0}, ts_ms, capture_ns, payload FROM queue_{0} "
+                                  "WHERE seq BETWEEN ?1 AND ?2",
+                                  p)});
+    writer.push_back({&c.remove, fmt::format("DELETE FROM queue_{} WHERE seq BETWEEN ?1 AND ?2 "
+                                             "RETURNING seq, length(payload), capture_ns",
+                                             p)});
+    writer.push_back(
+        {&c.to_dead,
+         fmt::format("INSERT OR REPLACE INTO dead_letter(seq, priority, ts_ms, capture_ns, detail, "
+                     "payload) SELECT seq, {0}, ts_ms, capture_ns, ?3, payload FROM queue_{0} "
+                     "WHERE seq BETWEEN ?1 AND ?2",
+                     p)});
+    writer.push_back(
+        {&c.find, fmt::format("SELECT seq, length(payload), capture_ns, ts_ms FROM queue_{} "
+                              "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+                              p)});
+  }
   for (const Entry& e : reader) {
     auto stmt = db_.Prepare(e.sql);
     if (!stmt) return std::unexpected(stmt.error());
@@ -138,18 +209,14 @@ Status Store::QuickCheck() {
 }
 
 Result<std::uint64_t> Store::ReadSequence() {
-  auto seq = db_.QueryInt("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+  auto seq = db_.QueryInt("SELECT rows FROM counters WHERE id = 64");
   if (!seq) return std::unexpected(seq.error());
   return static_cast<std::uint64_t>(std::max<std::int64_t>(*seq, 0));
 }
 
 Status Store::WriteSequence(std::uint64_t seq) {
-  const std::string update =
-      fmt::format("UPDATE sqlite_sequence SET seq = {} WHERE name = 'events'", ClampSeq(seq));
-  if (auto s = db_.Exec(update); !s) return s;
-  if (db_.changes() > 0) return OkStatus();
-  return db_.Exec(
-      fmt::format("INSERT INTO sqlite_sequence(name, seq) VALUES('events', {})", ClampSeq(seq)));
+  pending_seq_ = std::max(pending_seq_, seq);
+  return OkStatus();
 }
 
 Result<Counters> Store::ReadCounters() {
@@ -169,6 +236,7 @@ Result<Counters> Store::ReadCounters() {
 
 Status Store::Begin() {
   delta_ = Counters{};
+  pending_seq_ = 0;
   const int rc = begin_.Reset().Step();
   begin_.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "begin");
@@ -187,6 +255,10 @@ Status Store::FlushCounters() {
     bump_counter_.Reset();
     if (rc != SQLITE_DONE) return Fail(rc, "update counters");
   }
+  if (pending_seq_ == 0) return OkStatus();
+  const int rc = set_sequence_.Reset().Bind(1, ClampSeq(pending_seq_)).Step();
+  set_sequence_.Reset();
+  if (rc != SQLITE_DONE) return Fail(rc, "update sequence");
   return OkStatus();
 }
 
@@ -206,33 +278,31 @@ void Store::Rollback() {
   rollback_.Reset();
   in_txn_ = false;
   delta_ = Counters{};
+  pending_seq_ = 0;
 }
 
 Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms, std::int64_t capture_ns,
                      std::string_view payload) {
-  const int rc = insert_.Reset()
+  Stmt& insert = Queue(priority).insert;
+  const int rc = insert.Reset()
                      .Bind(1, ClampSeq(seq))
-                     .Bind(2, priority)
-                     .Bind(3, ts_ms)
-                     .Bind(4, capture_ns)
-                     .Bind(5, static_cast<std::int64_t>(payload.size()))
-                     .BindBlob(6, payload.data(), payload.size())
+                     .Bind(2, ts_ms)
+                     .Bind(3, capture_ns)
+                     .BindBlob(4, payload.data(), payload.size())
                      .Step();
-  insert_.Reset();
+  insert.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "insert");
+  pending_seq_ = std::max(pending_seq_, seq);
   delta_.Add(kQueuedSlot + priority, 1, static_cast<std::int64_t>(payload.size()));
   return OkStatus();
 }
 
 Result<bool> Store::Rewrite(std::uint64_t seq, int priority, std::uint64_t old_size,
                             std::string_view payload) {
-  const int rc = rewrite_.Reset()
-                     .Bind(1, ClampSeq(seq))
-                     .Bind(2, priority)
-                     .BindBlob(3, payload.data(), payload.size())
-                     .Bind(4, static_cast<std::int64_t>(payload.size()))
-                     .Step();
-  rewrite_.Reset();
+  Stmt& rewrite = Queue(priority).rewrite;
+  const int rc =
+      rewrite.Reset().Bind(1, ClampSeq(seq)).BindBlob(2, payload.data(), payload.size()).Step();
+  rewrite.Reset();
   if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "rewrite"));
   if (db_.changes() == 0) return false;
   delta_.Add(kQueuedSlot + priority, 0,
@@ -258,25 +328,29 @@ Result<Touched> CollectReturning(Db& db, Stmt& stmt, std::string_view what) {
 }  // namespace
 
 Result<Touched> Store::Acknowledge(int priority, SeqRange range, bool keep_history) {
-  Stmt& stmt = keep_history ? ack_keep_ : ack_delete_;
-  stmt.Reset().Bind(1, priority).Bind(2, ClampSeq(range.first)).Bind(3, ClampSeq(range.last));
-  auto touched = CollectReturning(db_, stmt, "acknowledge");
-  if (!touched) return touched;
-  const auto rows = static_cast<std::int64_t>(touched->rows);
-  const auto bytes = static_cast<std::int64_t>(touched->bytes);
-  delta_.Add(kQueuedSlot + priority, -rows, -bytes);
-  if (keep_history) delta_.Add(kHistorySlot + priority, rows, bytes);
+  if (keep_history) {
+    Stmt& copy = Queue(priority).to_history;
+    const int rc =
+        copy.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last)).Step();
+    copy.Reset();
+    if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "keep history"));
+  }
+  auto touched = DeleteQueued(priority, range);
+  if (touched && keep_history) {
+    delta_.Add(kHistorySlot + priority, static_cast<std::int64_t>(touched->rows),
+               static_cast<std::int64_t>(touched->bytes));
+  }
   return touched;
 }
 
 Result<Touched> Store::MoveToDeadLetter(int priority, SeqRange range, std::string_view detail) {
-  const int rc = to_dead_.Reset()
-                     .Bind(1, priority)
-                     .Bind(2, ClampSeq(range.first))
-                     .Bind(3, ClampSeq(range.last))
-                     .BindText(4, detail)
+  Stmt& copy = Queue(priority).to_dead;
+  const int rc = copy.Reset()
+                     .Bind(1, ClampSeq(range.first))
+                     .Bind(2, ClampSeq(range.last))
+                     .BindText(3, detail)
                      .Step();
-  to_dead_.Reset();
+  copy.Reset();
   if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "dead letter"));
   auto touched = DeleteQueued(priority, range);
   if (touched) {
@@ -289,29 +363,24 @@ Result<Touched> Store::MoveToDeadLetter(int priority, SeqRange range, std::strin
 Result<Touched> Store::FindQueued(int priority, std::uint64_t lo, std::uint64_t hi,
                                   std::uint64_t limit, std::int64_t ts_cutoff_ms) {
   Touched touched;
-  find_queued_.Reset()
-      .Bind(1, priority)
-      .Bind(2, ClampSeq(lo))
-      .Bind(3, ClampSeq(hi))
-      .Bind(4, static_cast<std::int64_t>(limit));
+  Stmt& find = Queue(priority).find;
+  find.Reset().Bind(1, ClampSeq(lo)).Bind(2, ClampSeq(hi)).Bind(3, static_cast<std::int64_t>(limit));
   int rc;
-  while ((rc = find_queued_.Step()) == SQLITE_ROW) {
-    if (ts_cutoff_ms > 0 && find_queued_.Int(3) >= ts_cutoff_ms) break;
-    touched.Merge(static_cast<std::uint64_t>(find_queued_.Int(0)),
-                  static_cast<std::uint64_t>(find_queued_.Int(1)), find_queued_.Int(2));
+  while ((rc = find.Step()) == SQLITE_ROW) {
+    if (ts_cutoff_ms > 0 && find.Int(3) >= ts_cutoff_ms) break;
+    touched.Merge(static_cast<std::uint64_t>(find.Int(0)), static_cast<std::uint64_t>(find.Int(1)),
+                  find.Int(2));
   }
   const bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
-  find_queued_.Reset();
+  find.Reset();
   if (!ok) return std::unexpected(db_.MakeSqliteError(rc, "find queued"));
   return touched;
 }
 
 Result<Touched> Store::DeleteQueued(int priority, SeqRange range) {
-  ack_delete_.Reset()
-      .Bind(1, priority)
-      .Bind(2, ClampSeq(range.first))
-      .Bind(3, ClampSeq(range.last));
-  auto touched = CollectReturning(db_, ack_delete_, "delete queued");
+  Stmt& remove = Queue(priority).remove;
+  remove.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last));
+  auto touched = CollectReturning(db_, remove, "delete queued");
   if (touched) {
     delta_.Add(kQueuedSlot + priority, -static_cast<std::int64_t>(touched->rows),
                -static_cast<std::int64_t>(touched->bytes));
@@ -346,15 +415,21 @@ Result<Touched> Store::DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff
 }
 
 Result<std::optional<std::int64_t>> Store::OldestQueuedTs(int priority) {
-  oldest_.Reset().Bind(1, priority);
-  const int rc = oldest_.Step();
+  Stmt& oldest = Queue(priority).oldest;
+  const int rc = oldest.Reset().Step();
   std::optional<std::int64_t> ts;
-  if (rc == SQLITE_ROW) ts = oldest_.Int(0);
-  oldest_.Reset();
+  if (rc == SQLITE_ROW) ts = oldest.Int(0);
+  oldest.Reset();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     return std::unexpected(db_.MakeSqliteError(rc, "oldest queued"));
   }
   return ts;
+}
+
+Store::ClassStmts& Store::Queue(int priority) {
+  // Callers pass normalized classes; another value is a broken invariant.
+  if (priority < kFirstClass || priority >= kClassCount) std::abort();
+  return by_class_[priority];
 }
 
 }  // namespace cityedge::journal

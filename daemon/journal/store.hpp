@@ -3,12 +3,13 @@
 // Store opened with Role::kReader serves leases, replays and stats from WAL
 // snapshots without waiting for the writer's fsync.
 //
-// Layout: `events` holds queued (state 0) and delivered-history (state 1) rows,
-// seq INTEGER PRIMARY KEY AUTOINCREMENT so sqlite_sequence keeps the high-water
-// mark after deletions. Partial indexes serve the queue (priority, seq) and the
-// history (seq). `counters` keeps rows/bytes per (state, class), evictions per
-// reason and dead letters, updated in the same transaction as the rows, so
-// opening never counts rows.
+// Layout: `queue` holds undelivered rows WITHOUT ROWID, keyed (priority, seq),
+// so each class is one contiguous key range and needs no secondary index;
+// `history` holds delivered rows kept for replay, keyed by seq. `counters`
+// keeps rows/bytes per (queue or history, class), evictions per reason, dead
+// letters and the seq high-water mark (which must survive the deletion of
+// every row), updated in the same transaction as the rows, so opening never
+// counts rows.
 //
 // OWNERSHIP: owns its connection and statements.
 // THREADING: one thread at a time (the writer thread, or under the reader mutex).
@@ -70,7 +71,8 @@ class Store {
 
   [[nodiscard]] Status QuickCheck();
   [[nodiscard]] Result<std::uint64_t> ReadSequence();
-  [[nodiscard]] Status WriteSequence(std::uint64_t seq);  // inside a transaction
+  // Raises the stored high-water mark at the next Commit. Inside a transaction.
+  [[nodiscard]] Status WriteSequence(std::uint64_t seq);
   [[nodiscard]] Result<Counters> ReadCounters();
 
   // Writer transaction. Commit folds the pending counter deltas into the rows
@@ -123,6 +125,12 @@ class Store {
   [[nodiscard]] bool in_transaction() const { return in_txn_; }
 
  private:
+  // The statements on one class's queue table.
+  struct ClassStmts {
+    Stmt insert, rewrite, to_history, remove, to_dead, find, scan, oldest;
+  };
+  [[nodiscard]] ClassStmts& Queue(int priority);
+  [[nodiscard]] Status MigrateFromEvents();
   [[nodiscard]] Status Prepare();
   [[nodiscard]] Status FlushCounters();
   [[nodiscard]] Status Fail(int rc, std::string_view what);
@@ -131,21 +139,21 @@ class Store {
   Role role_ = Role::kWriter;
   bool in_txn_ = false;
   Counters delta_;
+  std::uint64_t pending_seq_ = 0;  // highest seq this transaction stored
   Stmt begin_, commit_, rollback_;
-  Stmt insert_, rewrite_, ack_keep_, ack_delete_, to_dead_, find_queued_, delete_queued_;
-  Stmt find_history_, delete_history_, bump_counter_;
-  Stmt scan_queued_, scan_range_, oldest_;
+  Stmt find_history_, delete_history_, bump_counter_, set_sequence_;
+  Stmt scan_range_;
+  std::array<ClassStmts, kClassCount> by_class_;  // index 0 unused
 };
 
 template <typename Visit>
 Status Store::ScanQueued(int priority, std::uint64_t lo, std::uint64_t hi, std::uint64_t limit,
                          Visit&& visit) {
-  Stmt& q = scan_queued_;
+  Stmt& q = Queue(priority).scan;
   q.Reset()
-      .Bind(1, priority)
-      .Bind(2, static_cast<std::int64_t>(lo))
-      .Bind(3, static_cast<std::int64_t>(hi > INT64_MAX ? INT64_MAX : hi))
-      .Bind(4, static_cast<std::int64_t>(limit));
+      .Bind(1, static_cast<std::int64_t>(lo))
+      .Bind(2, static_cast<std::int64_t>(hi > INT64_MAX ? INT64_MAX : hi))
+      .Bind(3, static_cast<std::int64_t>(limit));
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
     if (!visit(Row{static_cast<std::uint64_t>(q.Int(0)), q.Blob(1)})) break;
