@@ -81,6 +81,8 @@ class ConfigWalker {
   void CheckUniqueIds(const std::vector<InstanceRecord>& records, std::string_view what);
   void CheckInputs();
   void CheckBackoff(const v1::UplinkConfig& uplink);
+  void CheckUplinkTls(const v1::UplinkConfig& uplink);
+  void AddAt(const std::string& path, std::string message);
 
   ProblemList& problems_;
   const SchemaRegistry& registry_;
@@ -101,6 +103,7 @@ void ConfigWalker::Walk(const YAML::Node& root, v1::Config* config) {
   CheckUniqueIds(pipelines_, "pipeline");
   CheckInputs();
   CheckBackoff(config->uplink());
+  CheckUplinkTls(config->uplink());
 }
 
 void ConfigWalker::WalkMessage(const YAML::Node& node, const YAML::Mark& owner_mark,
@@ -314,6 +317,33 @@ void ConfigWalker::CheckBackoff(const v1::UplinkConfig& uplink) {
                 fmt::format("must not be above uplink.backoff_max ({} > {})",
                             FormatDuration(uplink.backoff_initial_ms()),
                             FormatDuration(uplink.backoff_max_ms())));
+}
+
+void ConfigWalker::AddAt(const std::string& path, std::string message) {
+  const auto it = marks_.find(path);
+  problems_.Add(it != marks_.end() ? it->second : YAML::Mark::null_mark(), path,
+                std::move(message));
+}
+
+// The uplink's static requirements, checked here too so that --check-config
+// (systemd's ExecStartPre) does not pass a config the daemon then refuses.
+// Whether the named files are readable is checked when the uplink starts: the
+// config may be checked on another machine than the one it is meant for.
+void ConfigWalker::CheckUplinkTls(const v1::UplinkConfig& uplink) {
+  const v1::TlsConfig& tls = uplink.tls();
+  for (int i = 0; i < uplink.brokers_size(); ++i) {
+    const std::string& uri = uplink.brokers(i);
+    const bool uses_tls = uri.starts_with("ssl://") || uri.starts_with("mqtts://");
+    if (uses_tls && tls.ca_file().empty()) {
+      AddAt(fmt::format("uplink.brokers[{}]", i),
+            fmt::format("{} uses TLS: set uplink.tls.ca_file (only the configured CA is trusted)",
+                        Quote(uri)));
+    }
+  }
+  if (tls.cert_file().empty() != tls.key_file().empty()) {
+    AddAt(tls.cert_file().empty() ? "uplink.tls.key_file" : "uplink.tls.cert_file",
+          "cert_file and key_file go together (mutual TLS needs both)");
+  }
 }
 
 // Parses the single document of the file; syntax errors become problems.

@@ -273,8 +273,8 @@ namespace {
 constexpr std::size_t kMaxTopicBytes = 65535;
 constexpr std::size_t kMaxIdentLength = 64;
 
-constexpr std::array<std::string_view, 6> kUriSchemes = {"tcp",   "ssl", "mqtt",
-                                                         "mqtts", "ws",  "wss"};
+// What the uplink can dial: plain TCP or TLS (WebSocket transports are not offered).
+constexpr std::array<std::string_view, 4> kUriSchemes = {"tcp", "ssl", "mqtt", "mqtts"};
 
 bool IsIdentChar(char c) { return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '-'; }
 
@@ -330,13 +330,11 @@ std::string_view UriProblem(std::string_view text) {
   const std::string_view scheme = text.substr(0, sep);
   bool known = false;
   for (const std::string_view s : kUriSchemes) known = known || s == scheme;
-  if (!known) return "scheme must be tcp, ssl, mqtt, mqtts, ws or wss";
+  if (!known) return "scheme must be tcp, ssl, mqtt or mqtts";
   std::string_view rest = text.substr(sep + 3);
   const std::size_t slash = rest.find('/');
   const std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos && scheme != "ws" && scheme != "wss") {
-    return "only ws:// and wss:// URIs take a path";
-  }
+  if (slash != std::string_view::npos) return "a broker URI takes no path";
   if (authority.find('@') != std::string_view::npos) {
     return "no user or password in the URI; use uplink.username and uplink.password_file";
   }
