@@ -212,6 +212,12 @@ Status Instance::ReadNow() {
 void Instance::SetState(v1::ComponentState state, const std::string& reason) {
   std::lock_guard lock(status_mu_);
   if (state == state_ && reason == reason_) return;
+  // A new reason for the same trouble (degraded, offline) is news; a new
+  // wording of "online" is not.
+  if (state == state_ && state == v1::COMPONENT_STATE_ONLINE) {
+    reason_ = reason;
+    return;
+  }
   const v1::ComponentState previous = state_;
   state_ = state;
   reason_ = reason;

@@ -119,6 +119,25 @@ class Framer final : public Base<Framer> {
   }
 };
 
+// Reports online twice in different words, then degraded for two reasons.
+class Chatty final : public Base<Chatty> {
+ public:
+  static constexpr const char* kName = "chatty";
+  static constexpr const char* kVersion = "1";
+  static constexpr const char* kDescription = "Reports its health often";
+  using Base::Base;
+  Status Run() override {
+    host().ReportHealth(CE_DRIVER_HEALTH_ONLINE, "connected to sensor");
+    host().Emit("v", 1, "");
+    host().ReportHealth(CE_DRIVER_HEALTH_ONLINE, "first frame decoded");
+    host().ReportHealth(CE_DRIVER_HEALTH_DEGRADED, "no frame for 5 s");
+    host().ReportHealth(CE_DRIVER_HEALTH_DEGRADED, "only garbage for 5 s");
+    while (!host().SleepMs(50)) {
+    }
+    return {};
+  }
+};
+
 }  // namespace test_drivers
 
 CITYEDGE_DRIVER(flaky, test_drivers::Flaky)
@@ -126,6 +145,7 @@ CITYEDGE_DRIVER(stubborn, test_drivers::Stubborn)
 CITYEDGE_DRIVER(silent, test_drivers::Silent)
 CITYEDGE_DRIVER(broken, test_drivers::Broken)
 CITYEDGE_DRIVER(framer, test_drivers::Framer)
+CITYEDGE_DRIVER(chatty, test_drivers::Chatty)
 
 namespace cityedge::host {
 namespace {
@@ -134,11 +154,10 @@ using testing::CountStatus;
 using testing::RecordingSink;
 
 DriverRegistry TestRegistry() {
-  static constexpr BuiltinDriver kTable[] = {{"flaky", &ce_driver_entry_flaky},
-                                             {"stubborn", &ce_driver_entry_stubborn},
-                                             {"silent", &ce_driver_entry_silent},
-                                             {"broken", &ce_driver_entry_broken},
-                                             {"framer", &ce_driver_entry_framer}};
+  static constexpr BuiltinDriver kTable[] = {
+      {"flaky", &ce_driver_entry_flaky},   {"stubborn", &ce_driver_entry_stubborn},
+      {"silent", &ce_driver_entry_silent}, {"broken", &ce_driver_entry_broken},
+      {"framer", &ce_driver_entry_framer}, {"chatty", &ce_driver_entry_chatty}};
   DriverRegistry registry;
   REQUIRE(registry.AddBuiltins(kTable).has_value());
   return registry;
@@ -198,6 +217,18 @@ TEST_CASE("A driver failing for good is not restarted") {
   REQUIRE(status.has_value());
   CHECK(status->reason == "calibration table missing (not restarted: fix the config)");
   CHECK(status->restarts == 0);
+}
+
+TEST_CASE("Status events report changes of state, and new reasons for trouble only") {
+  RecordingSink sink;
+  const DriverRegistry registry = TestRegistry();
+  DriverHost host(registry, sink, clock::Default(), FastOptions());
+  REQUIRE(host.StartInstance(Instance("c1", "chatty")).has_value());
+  REQUIRE(sink.WaitFor(
+      [](const auto& e) { return CountStatus(e, "c1", v1::COMPONENT_STATE_DEGRADED) >= 2; }));
+  REQUIRE(host.StopInstance("c1").has_value());
+  CHECK(CountStatus(sink.Events(), "c1", v1::COMPONENT_STATE_ONLINE) == 1);
+  CHECK(CountStatus(sink.Events(), "c1", v1::COMPONENT_STATE_DEGRADED) == 2);
 }
 
 TEST_CASE("A driver that falls silent is reported degraded") {
@@ -280,7 +311,7 @@ TEST_CASE("Start checks every instance first and runs none when one is wrong") {
   REQUIRE_FALSE(started.has_value());
   CHECK_THAT(started.error().message(), Catch::Contains("driver id 'a' is used twice"));
   CHECK_THAT(started.error().message(),
-             Catch::Contains("unknown type 'nosuch'; known types: broken, flaky, framer"));
+             Catch::Contains("unknown type 'nosuch'; known types: broken, chatty, flaky, framer"));
   CHECK(host.Statuses().empty());
 }
 
