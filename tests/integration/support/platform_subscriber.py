@@ -8,6 +8,13 @@ expected seq has arrived (and the awaited state was seen), on SIGTERM, or at
 the timeout. Prints "SUBSCRIBED <n>" after each SUBACK so a test knows when it
 may start publishing, and "STATE <json>" for every state message.
 
+With --dump FILE it also appends one JSON line per message received, flushed
+at once, so a test can follow the decoded data while it arrives:
+    {"topic": ..., "retained": ..., "batch": {EventBatch}}   events
+    {"topic": ..., "retained": ..., "state": {GatewayState}}  state
+The messages are protobuf's JSON mapping with the .proto field names (64-bit
+integers as strings, enums by name); duplicates are written as received.
+
 Needs Debian's python3 with python3-paho-mqtt and python3-protobuf, and
 --proto-dir (or CITYEDGE_PROTO_PYTHON_DIR) holding cityedge/v1/*_pb2.py.
 """
@@ -43,14 +50,18 @@ def parse_args():
     p.add_argument("--tls-key")
     p.add_argument("--latency", action="store_true",
                    help="record receive time minus capture wall time per event")
+    p.add_argument("--dump", metavar="FILE",
+                   help="append every decoded message to FILE as a JSON line")
     p.add_argument("--proto-dir", default=os.environ.get("CITYEDGE_PROTO_PYTHON_DIR", ""))
     return p.parse_args()
 
 
 class Platform:
-    def __init__(self, args, event_pb2):
+    def __init__(self, args, event_pb2, json_format=None):
         self.args = args
         self.pb = event_pb2
+        self.json_format = json_format
+        self.dump = open(args.dump, "a", encoding="utf-8") if args.dump else None
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.seqs = set()
@@ -95,6 +106,7 @@ class Platform:
                  "reason": state.offline_reason}
         with self.lock:
             self.states.append(entry)
+            self.write_dump(msg, "state", state)
         print("STATE " + json.dumps(entry), flush=True)
 
     def record_batch(self, msg, now):
@@ -105,6 +117,7 @@ class Platform:
             self.decode_errors += 1
             return
         with self.lock:
+            self.write_dump(msg, "batch", batch)
             self.batches += 1
             self.historical_batches += 1 if batch.historical else 0
             if self.first_event_time is None:
@@ -119,6 +132,14 @@ class Platform:
                 if self.args.latency:
                     wall_ns = event.capture_time.wall_unix_ns
                     self.latencies_ms.append((now * 1e9 - wall_ns) / 1e6)
+
+    def write_dump(self, msg, key, message):
+        if self.dump is None:
+            return
+        line = {"topic": msg.topic, "retained": bool(msg.retain),
+                key: self.json_format.MessageToDict(message, preserving_proto_field_name=True)}
+        self.dump.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.dump.flush()
 
     def check_done(self):
         a = self.args
@@ -180,8 +201,9 @@ def main():
     sys.path.insert(0, args.proto_dir)
     import paho.mqtt.client as mqtt
     from cityedge.v1 import event_pb2
+    from google.protobuf import json_format
 
-    platform = Platform(args, event_pb2)
+    platform = Platform(args, event_pb2, json_format)
     client = make_client(args, platform, mqtt)
     signal.signal(signal.SIGTERM, lambda *_: platform.done.set())
     deadline = time.time() + args.timeout
