@@ -80,6 +80,8 @@ Status SqliteJournal::EnforceBounds(bool periodic) {
 
 Status SqliteJournal::EvictToTarget(std::uint64_t target_bytes, v1::GapReason reason) {
   if (StoredBytes() <= target_bytes) return OkStatus();
+  // Delivered rows make room before any queued row is evicted.
+  if (auto s = ApplyDeferredAcks(); !s) return s;
   if (auto s = EvictHistory(StoredBytes() - target_bytes, 0); !s) return s;
   for (const int p : kEvictionOrder) {
     const std::uint64_t stored = StoredBytes();

@@ -160,6 +160,13 @@ void SqliteJournal::RecoverFromError(const Error& error) {
   writer_ = Store();
   leases_.Clear();
   lease_info_.clear();
+  // Deferred acks are forgotten with the leases: those rows are sent again.
+  acked_.clear();
+  acked_bytes_ = 0;
+  {
+    std::lock_guard stats_lock(stats_mu_);
+    deferred_ = Counters{};
+  }
   const bool corrupt = error.code() == Code::kDataLoss;
   if (auto s = OpenFiles(corrupt, error.message()); !s) {
     SetDegraded(fmt::format("journal unavailable: {}", s.error().message()));

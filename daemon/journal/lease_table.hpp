@@ -26,6 +26,9 @@ class LeaseTable {
  public:
   // Owner id used for the writer's short-lived pins (eviction, gap coalescing).
   static constexpr std::uint64_t kPinOwner = 0;
+  // Owner id of acked rows whose deletion the writer has deferred (lease ids
+  // count up from 1 and never reach it).
+  static constexpr std::uint64_t kAckedOwner = UINT64_MAX;
 
   // The parts of (after, up_to] in class `priority` not covered by any range,
   // ascending, as half-open (lo, hi] pairs.

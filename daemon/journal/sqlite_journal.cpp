@@ -139,7 +139,8 @@ Result<std::optional<Lease>> SqliteJournal::Take(const LeaseRequest& request) {
     if (lease.events.empty()) continue;
     lease.id = next_lease_id_++;
     for (const SeqRange& r : ranges) leases_.Add(lease.id, priority, r);
-    lease_info_[lease.id] = LeaseInfo{priority, std::move(ranges), false};
+    lease_info_[lease.id] =
+        LeaseInfo{priority, std::move(ranges), false, lease.events.size(), lease.bytes};
     return std::optional<Lease>(std::move(lease));
   }
   return std::optional<Lease>();
@@ -154,7 +155,8 @@ Status SqliteJournal::Ack(std::uint64_t lease_id) {
       return MakeError(Code::kNotFound, "lease {} is not outstanding", lease_id);
     }
     it->second.settling = true;
-    op = Op{false, lease_id, it->second.priority, it->second.ranges, {}};
+    op = Op{false, lease_id,        it->second.priority, it->second.ranges,
+            {},    it->second.rows, it->second.bytes};
   }
   std::lock_guard lock(mu_);
   pending_.ops.push_back(std::move(op));
@@ -222,12 +224,16 @@ Stats SqliteJournal::GetStats() {
   Stats stats;
   {
     std::lock_guard lock(stats_mu_);
+    // Acked rows whose deletion is deferred are reported as already gone.
     for (int c = 0; c < kClassCount; ++c) {
-      stats.by_class[c].rows = static_cast<std::uint64_t>(counters_.rows[kQueuedSlot + c]);
-      stats.by_class[c].bytes = static_cast<std::uint64_t>(counters_.bytes[kQueuedSlot + c]);
+      const std::int64_t acked = deferred_.rows[kQueuedSlot + c];
+      stats.by_class[c].rows = static_cast<std::uint64_t>(counters_.rows[kQueuedSlot + c] - acked);
+      stats.by_class[c].bytes = static_cast<std::uint64_t>(counters_.bytes[kQueuedSlot + c] -
+                                                           deferred_.bytes[kQueuedSlot + c]);
       stats.queued_rows += stats.by_class[c].rows;
       stats.queued_bytes += stats.by_class[c].bytes;
       stats.history_rows += static_cast<std::uint64_t>(counters_.rows[kHistorySlot + c]);
+      if (limits_.keep_history()) stats.history_rows += static_cast<std::uint64_t>(acked);
     }
     for (int r = 0; r < 8; ++r) {
       stats.evicted[r] = static_cast<std::uint64_t>(counters_.rows[kEvictedSlot + r]);

@@ -82,6 +82,8 @@ class SqliteJournal final : public Journal {
     int priority = 0;
     std::vector<SeqRange> ranges;
     std::string detail;
+    std::uint64_t rows = 0;  // what the lease handed out
+    std::uint64_t bytes = 0;
   };
   struct Batch {
     std::string bytes;
@@ -94,6 +96,12 @@ class SqliteJournal final : public Journal {
     int priority = 0;
     std::vector<SeqRange> ranges;
     bool settling = false;  // an ack or dead letter is queued for the writer
+    std::uint64_t rows = 0;
+    std::uint64_t bytes = 0;
+  };
+  struct AckedRange {
+    int priority = 0;
+    SeqRange range;
   };
   struct CoalesceTarget {
     std::uint64_t seq = 0;
@@ -106,6 +114,9 @@ class SqliteJournal final : public Journal {
     v1::GapRecord gaps[8];
     CoalesceTarget coalesce[8];
     bool overflow_written = false;
+    bool acks_direct = false;    // this transaction's acks delete their rows
+    bool deferred_done = false;  // earlier deferred acks were applied
+    std::uint32_t cleared = 0;   // bit per class whose queue table was cleared
   };
 
   // Opening and quarantine (journal_open.cpp).
@@ -123,6 +134,9 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Status CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
                                    bool with_ops, bool periodic);
   [[nodiscard]] Status ApplyOps(const std::vector<Op>& ops);
+  [[nodiscard]] Status ApplyDeferredAcks();
+  [[nodiscard]] Status ClearDrainedQueues();
+  [[nodiscard]] Counters NextDeferred(const Batch* settled, bool defer_acks);
   [[nodiscard]] Status InsertEntries(const Batch& batch, std::size_t from, std::size_t to);
   [[nodiscard]] Status InsertEvent(const v1::Event& event, int priority);
   void AfterCommit(const Batch* batch, bool with_ops);
@@ -177,6 +191,16 @@ class SqliteJournal final : public Journal {
   std::int64_t next_periodic_ns_ = 0;
   std::int64_t retry_at_ns_ = 0;
   int failures_ = 0;
+  // Acked rows not yet deleted: each ack would otherwise rewrite the pages at
+  // the old end of its queue table in a transaction of its own; deleting many
+  // acks at once frees whole pages instead, which are then never written
+  // again. Until then the rows stay covered by LeaseTable::kAckedOwner, so
+  // they are never leased twice; a crash before the deletion commits only
+  // sends them again (at-least-once).
+  std::vector<AckedRange> acked_;
+  std::uint64_t acked_bytes_ = 0;
+  std::int64_t acked_since_ns_ = 0;  // when the oldest deferred ack was recorded
+  bool settle_acks_ = false;         // a flush or close wants deferred acks applied
   std::string scratch_;
   std::thread writer_thread_;
 
@@ -190,6 +214,7 @@ class SqliteJournal final : public Journal {
 
   mutable std::mutex stats_mu_;
   Counters counters_;
+  Counters deferred_;  // acked rows still stored, in the kQueuedSlot slots
   std::uint64_t overflow_events_ = 0;
   std::string degraded_reason_;
 

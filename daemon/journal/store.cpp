@@ -115,7 +115,8 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
 }
 
 Status Store::MigrateFromEvents() {
-  auto old = db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+  auto old =
+      db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
   if (!old) return std::unexpected(old.error());
   if (*old == 0) return OkStatus();
   if (auto s = db_.Exec(MigrationFromEvents()); !s) {
@@ -132,8 +133,8 @@ Status Store::Prepare() {
   };
   std::string range_arms;
   for (int p = kFirstClass; p < kClassCount; ++p) {
-    range_arms += fmt::format(
-        " UNION ALL SELECT seq, payload FROM queue_{} WHERE seq BETWEEN ?1 AND ?2", p);
+    range_arms +=
+        fmt::format(" UNION ALL SELECT seq, payload FROM queue_{} WHERE seq BETWEEN ?1 AND ?2", p);
   }
   std::vector<Entry> reader = {
       // One arm per table, each already in seq order, so the compound ORDER BY
@@ -169,6 +170,12 @@ Status Store::Prepare() {
                                   "SELECT seq, {0}, ts_ms, capture_ns, payload FROM queue_{0} "
                                   "WHERE seq BETWEEN ?1 AND ?2",
                                   p)});
+    writer.push_back({&c.all_to_history,
+                      fmt::format("INSERT INTO history(seq, priority, ts_ms, capture_ns, payload) "
+                                  "SELECT seq, {0}, ts_ms, capture_ns, payload FROM queue_{0}",
+                                  p)});
+    // No WHERE and no RETURNING, so SQLite truncates the table.
+    writer.push_back({&c.clear, fmt::format("DELETE FROM queue_{}", p)});
     writer.push_back({&c.remove, fmt::format("DELETE FROM queue_{} WHERE seq BETWEEN ?1 AND ?2 "
                                              "RETURNING seq, length(payload), capture_ns",
                                              p)});
@@ -330,8 +337,7 @@ Result<Touched> CollectReturning(Db& db, Stmt& stmt, std::string_view what) {
 Result<Touched> Store::Acknowledge(int priority, SeqRange range, bool keep_history) {
   if (keep_history) {
     Stmt& copy = Queue(priority).to_history;
-    const int rc =
-        copy.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last)).Step();
+    const int rc = copy.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last)).Step();
     copy.Reset();
     if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "keep history"));
   }
@@ -341,6 +347,25 @@ Result<Touched> Store::Acknowledge(int priority, SeqRange range, bool keep_histo
                static_cast<std::int64_t>(touched->bytes));
   }
   return touched;
+}
+
+Status Store::ClearQueue(int priority, std::int64_t rows, std::int64_t bytes, bool keep_history) {
+  ClassStmts& c = Queue(priority);
+  if (keep_history) {
+    const int rc = c.all_to_history.Reset().Step();
+    c.all_to_history.Reset();
+    if (rc != SQLITE_DONE) return Fail(rc, "keep history");
+  }
+  const int rc = c.clear.Reset().Step();
+  c.clear.Reset();
+  if (rc != SQLITE_DONE) return Fail(rc, "clear queue");
+  if (db_.changes() != rows) {
+    return MakeError(Code::kInternal, "queue of class {} held {} rows, {} acked", priority,
+                     db_.changes(), rows);
+  }
+  delta_.Add(kQueuedSlot + priority, -rows, -bytes);
+  if (keep_history) delta_.Add(kHistorySlot + priority, rows, bytes);
+  return OkStatus();
 }
 
 Result<Touched> Store::MoveToDeadLetter(int priority, SeqRange range, std::string_view detail) {
@@ -364,7 +389,10 @@ Result<Touched> Store::FindQueued(int priority, std::uint64_t lo, std::uint64_t 
                                   std::uint64_t limit, std::int64_t ts_cutoff_ms) {
   Touched touched;
   Stmt& find = Queue(priority).find;
-  find.Reset().Bind(1, ClampSeq(lo)).Bind(2, ClampSeq(hi)).Bind(3, static_cast<std::int64_t>(limit));
+  find.Reset()
+      .Bind(1, ClampSeq(lo))
+      .Bind(2, ClampSeq(hi))
+      .Bind(3, static_cast<std::int64_t>(limit));
   int rc;
   while ((rc = find.Step()) == SQLITE_ROW) {
     if (ts_cutoff_ms > 0 && find.Int(3) >= ts_cutoff_ms) break;

@@ -93,6 +93,11 @@ class Store {
   // Queued rows of a class in [first, last] become history, or are deleted
   // when keep_history is false.
   [[nodiscard]] Result<Touched> Acknowledge(int priority, SeqRange range, bool keep_history);
+  // Empties a class's queue table, whose `rows` rows of `bytes` bytes the
+  // caller knows to be acked, into history or away. A table clear frees the
+  // pages without rewriting them, unlike a deletion of rows.
+  [[nodiscard]] Status ClearQueue(int priority, std::int64_t rows, std::int64_t bytes,
+                                  bool keep_history);
   // Queued rows of a class in [first, last] move to dead_letter.
   [[nodiscard]] Result<Touched> MoveToDeadLetter(int priority, SeqRange range,
                                                  std::string_view detail);
@@ -127,7 +132,7 @@ class Store {
  private:
   // The statements on one class's queue table.
   struct ClassStmts {
-    Stmt insert, rewrite, to_history, remove, to_dead, find, scan, oldest;
+    Stmt insert, rewrite, to_history, remove, to_dead, find, scan, oldest, all_to_history, clear;
   };
   [[nodiscard]] ClassStmts& Queue(int priority);
   [[nodiscard]] Status MigrateFromEvents();

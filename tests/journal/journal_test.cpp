@@ -313,5 +313,43 @@ TEST_CASE("Concurrent producers: every event lands once, each producer's order k
   }
 }
 
+TEST_CASE("Acked rows are never leased again while their deletion is deferred") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  for (int i = 0; i < 100; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  LeaseRequest half;
+  half.max_events = 50;
+  auto first = journal->Take(half);
+  REQUIRE(first->has_value());
+  REQUIRE(journal->Ack((*first)->id));
+  // No Flush: the writer records the ack without deleting the rows.
+  for (int i = 0; i < 200 && journal->GetStats().queued_rows != 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(journal->GetStats().queued_rows == 50);
+  auto second = journal->Take({});
+  REQUIRE(second->has_value());
+  CHECK((*second)->events.size() == 50);
+  CHECK((*second)->events.front().seq == 51);
+  CHECK_FALSE(journal->Take({})->has_value());
+  // Every stored row of the class acked: the queue table is emptied at once.
+  REQUIRE(journal->Ack((*second)->id));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 100)));
+  REQUIRE(journal->Flush(kFlushMs));
+  Stats stats = journal->GetStats();
+  CHECK(stats.queued_rows == 1);
+  auto last = journal->Take({});
+  REQUIRE(last->has_value());
+  CHECK((*last)->events.size() == 1);
+  CHECK((*last)->events.front().seq == 101);
+  journal->Close();
+  journal = OpenOrFail(MakeConfig(dir));
+  stats = journal->GetStats();
+  CHECK(stats.queued_rows == 1);
+  CHECK(stats.durable_seq == 101);
+  CHECK(ReadAll(*journal).size() == 1);
+}
+
 }  // namespace
 }  // namespace cityedge::journal
