@@ -21,7 +21,7 @@ constexpr ce_driver_setting_spec kSettings[] = {
                  "fast as possible")
         .Default("1.0")
         .Min(0)
-        .Max(1000),
+        .Max(100000),
     sdk::Setting("loop", CE_DRIVER_SETTING_BOOL, "Start over at the end of the file")
         .Default("false"),
     sdk::Setting("timestamps", CE_DRIVER_SETTING_ENUM,
