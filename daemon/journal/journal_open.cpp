@@ -62,6 +62,14 @@ Status SqliteJournal::OpenFiles(bool force_quarantine, const std::string& why) {
     if (!store) return std::unexpected(store.error().Wrap("fresh journal"));
   }
   writer_ = std::move(*store);
+  auto acks = writer_.ReadAcks();
+  if (!acks) return std::unexpected(acks.error());
+  acked_.clear();
+  leases_.RemoveOwner(LeaseTable::kAckedOwner);
+  for (const auto& [priority, range] : *acks) {
+    acked_.push_back(AckedRange{priority, range});
+    leases_.Add(LeaseTable::kAckedOwner, priority, range);
+  }
   EnsureReserve();
   const bool fresh = !quarantined.empty() || !existed;
   if (auto s = InitSequence(fresh, quarantined); !s) return s;
@@ -160,13 +168,7 @@ void SqliteJournal::RecoverFromError(const Error& error) {
   writer_ = Store();
   leases_.Clear();
   lease_info_.clear();
-  // Deferred acks are forgotten with the leases: those rows are sent again.
   acked_.clear();
-  acked_bytes_ = 0;
-  {
-    std::lock_guard stats_lock(stats_mu_);
-    deferred_ = Counters{};
-  }
   const bool corrupt = error.code() == Code::kDataLoss;
   if (auto s = OpenFiles(corrupt, error.message()); !s) {
     SetDegraded(fmt::format("journal unavailable: {}", s.error().message()));

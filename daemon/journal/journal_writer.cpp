@@ -13,11 +13,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::int64_t kPeriodicNs = 1'000'000'000;
 constexpr int kCloseRetries = 3;
-// Deferred acks whose class has not drained are deleted row by row once they
-// cover this much payload or are this old, and on Flush and Close. The bounds
-// limit what a crash sends twice.
+// Acked rows whose class has not drained are deleted row by row only once
+// they hold this much, or max_bytes / 8 if larger, or to make room for quota.
 constexpr std::uint64_t kDeferredAckBytes = 4 << 20;
-constexpr std::int64_t kDeferredAckNs = 10'000'000'000;
 
 std::int64_t SteadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
@@ -44,7 +42,6 @@ void SqliteJournal::WriterLoop() {
     // A flush also runs the periodic bound checks, so callers (and tests) see
     // age and disk bounds applied without waiting for the next period.
     if (flush_requested_) next_periodic_ns_ = 0;
-    settle_acks_ = closing || flush_requested_;
     std::swap(pending_, spare_);
     const std::uint64_t ticket = submitted_;
     flush_requested_ = false;
@@ -142,13 +139,17 @@ Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::siz
                                   bool with_ops, bool periodic) {
   txn_ = committed_txn_;
   for (auto& gap : txn_.gaps) gap.Clear();
-  std::uint64_t incoming_ack_bytes = 0;
-  if (with_ops) {
-    for (const Op& op : batch.ops) incoming_ack_bytes += op.dead_letter ? 0 : op.bytes;
+  txn_.new_acks.clear();
+  std::uint64_t acked_bytes = 0;
+  for (int p = 1; p < kClassCount; ++p) {
+    acked_bytes += static_cast<std::uint64_t>(counters_.bytes[kAckedSlot + p]);
   }
+  if (with_ops) {
+    for (const Op& op : batch.ops) acked_bytes += op.dead_letter ? 0 : op.bytes;
+  }
+  // History keeps acked rows in its own table, so there acks move them at once.
   txn_.acks_direct =
-      settle_acks_ || acked_bytes_ + incoming_ack_bytes >= kDeferredAckBytes ||
-      (periodic && !acked_.empty() && SteadyNs() - acked_since_ns_ >= kDeferredAckNs);
+      limits_.keep_history() || acked_bytes >= std::max(kDeferredAckBytes, limits_.max_bytes / 8);
   if (auto s = RaiseCeiling(txn_.next_seq + (to - from) + 64); !s) return s;
   if (auto s = writer_.Begin(); !s) return s;
   Status s = txn_.acks_direct ? ApplyDeferredAcks() : ClearDrainedQueues();
@@ -167,7 +168,15 @@ Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::siz
 Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
   const bool keep = limits_.keep_history();
   for (const Op& op : ops) {
-    if (!op.dead_letter && !txn_.acks_direct) continue;  // AfterCommit defers it
+    if (!op.dead_letter && !txn_.acks_direct) {
+      for (const SeqRange& range : op.ranges) {
+        if (auto s = writer_.RecordAck(op.priority, range); !s) return s;
+        txn_.new_acks.push_back(AckedRange{op.priority, range});
+      }
+      writer_.AddToCounter(kAckedSlot + op.priority, static_cast<std::int64_t>(op.rows),
+                           static_cast<std::int64_t>(op.bytes));
+      continue;
+    }
     for (const SeqRange& range : op.ranges) {
       if (!op.dead_letter) {
         if (auto t = writer_.Acknowledge(op.priority, range, keep); !t)
@@ -187,34 +196,34 @@ Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
   return OkStatus();
 }
 
-// A class whose every stored row is acked (deferred) is emptied with one table
-// clear. With a consumer that keeps up this is the common case, and it frees
-// the pages without writing them again.
+// A class whose every stored row is acked is emptied with one table clear.
+// With a consumer that keeps up this is the common case, and it frees the
+// pages without writing them again.
 Status SqliteJournal::ClearDrainedQueues() {
   if (txn_.deferred_done) return OkStatus();
   const Counters& pending = writer_.pending_delta();
   for (int p = 1; p < kClassCount; ++p) {
-    const int slot = kQueuedSlot + p;
-    const std::int64_t acked = deferred_.rows[slot];
-    if (acked == 0 || (txn_.cleared >> p & 1U) != 0) continue;
-    if (counters_.rows[slot] + pending.rows[slot] != acked) continue;
-    if (auto s = writer_.ClearQueue(p, acked, deferred_.bytes[slot], limits_.keep_history()); !s) {
-      return s;
-    }
+    const std::int64_t acked = counters_.rows[kAckedSlot + p] + pending.rows[kAckedSlot + p];
+    if (acked == 0) continue;
+    if (counters_.rows[kQueuedSlot + p] + pending.rows[kQueuedSlot + p] != acked) continue;
+    const std::int64_t bytes = counters_.bytes[kAckedSlot + p] + pending.bytes[kAckedSlot + p];
+    if (auto s = writer_.ClearQueue(p, acked, bytes, false); !s) return s;
     txn_.cleared |= 1U << p;
   }
   return OkStatus();
 }
 
+// Deletes the rows of every acked range committed so far, row by row.
 Status SqliteJournal::ApplyDeferredAcks() {
   if (txn_.deferred_done) return OkStatus();
   if (auto s = ClearDrainedQueues(); !s) return s;
-  const bool keep = limits_.keep_history();
   for (const AckedRange& acked : acked_) {
     if ((txn_.cleared >> acked.priority & 1U) != 0) continue;
-    if (auto t = writer_.Acknowledge(acked.priority, acked.range, keep); !t) {
-      return std::unexpected(t.error());
-    }
+    auto t = writer_.DeleteQueued(acked.priority, acked.range);
+    if (!t) return std::unexpected(t.error());
+    if (auto s = writer_.ForgetAck(acked.priority, acked.range); !s) return s;
+    writer_.AddToCounter(kAckedSlot + acked.priority, -static_cast<std::int64_t>(t->rows),
+                         -static_cast<std::int64_t>(t->bytes));
   }
   txn_.deferred_done = true;
   return OkStatus();
@@ -289,36 +298,39 @@ Status SqliteJournal::WriteGaps() {
 }
 
 void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
-  const Batch* settled = with_ops ? batch : nullptr;
-  const bool defer_acks = settled != nullptr && !txn_.acks_direct;
-  const Counters deferred = NextDeferred(settled, defer_acks);
   {
-    // One critical section, so Stats never sees a row both deleted and deferred.
     std::lock_guard lock(stats_mu_);
     const Counters& d = writer_.pending_delta();
     for (int slot = 0; slot < kSlotCount; ++slot) counters_.Add(slot, d.rows[slot], d.bytes[slot]);
-    deferred_ = deferred;
     overflow_events_ = carry_.entries.size();
   }
   if (txn_.overflow_written) {
     overflow_gap_.Clear();
     txn_.overflow_written = false;
   }
+  // Order matters: a clear in this transaction also removed the rows of the
+  // acks it recorded.
+  if (txn_.deferred_done) acked_.clear();
+  acked_.insert(acked_.end(), txn_.new_acks.begin(), txn_.new_acks.end());
+  const auto cleared = [this](int p) { return (txn_.cleared >> p & 1U) != 0; };
+  if (txn_.cleared != 0) {
+    std::erase_if(acked_, [&](const AckedRange& a) { return cleared(a.priority); });
+  }
   {
     std::lock_guard lease_lock(lease_mu_);
     leases_.RemoveOwner(LeaseTable::kPinOwner);
+    if (with_ops && batch != nullptr) {
+      for (const Op& op : batch->ops) {
+        leases_.RemoveOwner(op.lease_id);
+        lease_info_.erase(op.lease_id);
+      }
+    }
     if (txn_.deferred_done || txn_.cleared != 0) {
       leases_.RemoveOwner(LeaseTable::kAckedOwner);
       for (const AckedRange& a : acked_) leases_.Add(LeaseTable::kAckedOwner, a.priority, a.range);
-    }
-    if (settled != nullptr) {
-      for (const Op& op : settled->ops) {
-        leases_.RemoveOwner(op.lease_id);
-        lease_info_.erase(op.lease_id);
-        if (op.dead_letter || !defer_acks) continue;
-        for (const SeqRange& range : op.ranges) {
-          leases_.Add(LeaseTable::kAckedOwner, op.priority, range);
-        }
+    } else {
+      for (const AckedRange& a : txn_.new_acks) {
+        leases_.Add(LeaseTable::kAckedOwner, a.priority, a.range);
       }
     }
   }
@@ -327,42 +339,11 @@ void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
   committed_txn_.acks_direct = false;
   committed_txn_.deferred_done = false;
   committed_txn_.cleared = 0;
+  committed_txn_.new_acks.clear();
   const std::uint64_t durable = txn_.next_seq - 1;
   durable_seq_.store(durable);
   std::lock_guard lock(listener_mu_);
   if (listener_) listener_(durable);
-}
-
-// Updates acked_ for the committed transaction and returns the acked rows
-// still stored, per class.
-Counters SqliteJournal::NextDeferred(const Batch* settled, bool defer_acks) {
-  Counters deferred = deferred_;
-  if (txn_.deferred_done) {
-    deferred = Counters{};
-    acked_.clear();
-  } else if (txn_.cleared != 0) {
-    const auto cleared = [this](int p) { return (txn_.cleared >> p & 1U) != 0; };
-    std::erase_if(acked_, [&](const AckedRange& a) { return cleared(a.priority); });
-    for (int p = 1; p < kClassCount; ++p) {
-      if (!cleared(p)) continue;
-      deferred.rows[kQueuedSlot + p] = 0;
-      deferred.bytes[kQueuedSlot + p] = 0;
-    }
-  }
-  if (defer_acks) {
-    for (const Op& op : settled->ops) {
-      if (op.dead_letter) continue;
-      if (acked_.empty()) acked_since_ns_ = SteadyNs();
-      for (const SeqRange& range : op.ranges) acked_.push_back(AckedRange{op.priority, range});
-      deferred.Add(kQueuedSlot + op.priority, static_cast<std::int64_t>(op.rows),
-                   static_cast<std::int64_t>(op.bytes));
-    }
-  }
-  acked_bytes_ = 0;
-  for (int p = 1; p < kClassCount; ++p) {
-    acked_bytes_ += static_cast<std::uint64_t>(deferred.bytes[kQueuedSlot + p]);
-  }
-  return deferred;
 }
 
 void SqliteJournal::ReleasePins() {

@@ -37,6 +37,17 @@ void LeaseTable::RemoveOwner(std::uint64_t owner) {
   owners_.erase(it);
 }
 
+std::optional<std::uint64_t> LeaseTable::OwnedRangeEnd(std::uint64_t owner, int priority,
+                                                       std::uint64_t seq) const {
+  if (priority < 0 || priority >= kClassCount) return std::nullopt;
+  const auto& ranges = by_class_[priority];
+  auto it = ranges.upper_bound(seq);
+  if (it == ranges.begin()) return std::nullopt;
+  --it;
+  if (it->second.last < seq || it->second.owner != owner) return std::nullopt;
+  return it->second.last;
+}
+
 bool LeaseTable::Covers(int priority, std::uint64_t seq) const {
   const auto& ranges = by_class_[priority];
   auto it = ranges.upper_bound(seq);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -39,6 +40,9 @@ class LeaseTable {
   // Removes every range of the owner.
   void RemoveOwner(std::uint64_t owner);
   [[nodiscard]] bool Covers(int priority, std::uint64_t seq) const;
+  // The last seq of the owner's range that covers seq, if there is one.
+  [[nodiscard]] std::optional<std::uint64_t> OwnedRangeEnd(std::uint64_t owner, int priority,
+                                                           std::uint64_t seq) const;
   void Clear();
   [[nodiscard]] std::size_t owner_count() const { return owners_.size(); }
 

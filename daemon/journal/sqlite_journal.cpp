@@ -210,13 +210,28 @@ Result<std::vector<LeasedEvent>> SqliteJournal::ReadRange(std::uint64_t first_se
                                                           std::uint64_t last_seq,
                                                           std::size_t max_events) {
   std::vector<LeasedEvent> events;
+  std::lock_guard lease_lock(lease_mu_);
   std::lock_guard reader_lock(reader_mu_);
   if (!reader_.db().is_open()) return MakeError(Code::kUnavailable, "journal storage is reopening");
-  auto s = reader_.ScanRange(first_seq, last_seq, max_events, [&](const Store::Row& row) {
-    events.push_back({row.seq, std::string(row.payload)});
-    return true;
-  });
-  if (!s) return std::unexpected(s.error());
+  // Acked rows still stored are not held for replay unless history keeps
+  // them; skipping them can leave a scan short, so scan on from where it ended.
+  while (events.size() < max_events && first_seq <= last_seq) {
+    std::size_t seen = 0;
+    std::uint64_t next = first_seq;
+    auto s = reader_.ScanRange(
+        first_seq, last_seq, max_events - events.size(), [&](const Store::Row& row) {
+          ++seen;
+          next = row.seq + 1;
+          if (row.queued_priority == 0 ||
+              !leases_.OwnedRangeEnd(LeaseTable::kAckedOwner, row.queued_priority, row.seq)) {
+            events.push_back({row.seq, std::string(row.payload)});
+          }
+          return true;
+        });
+    if (!s) return std::unexpected(s.error());
+    if (seen == 0 || next == 0) break;
+    first_seq = next;
+  }
   return events;
 }
 
@@ -226,14 +241,13 @@ Stats SqliteJournal::GetStats() {
     std::lock_guard lock(stats_mu_);
     // Acked rows whose deletion is deferred are reported as already gone.
     for (int c = 0; c < kClassCount; ++c) {
-      const std::int64_t acked = deferred_.rows[kQueuedSlot + c];
+      const std::int64_t acked = counters_.rows[kAckedSlot + c];
       stats.by_class[c].rows = static_cast<std::uint64_t>(counters_.rows[kQueuedSlot + c] - acked);
       stats.by_class[c].bytes = static_cast<std::uint64_t>(counters_.bytes[kQueuedSlot + c] -
-                                                           deferred_.bytes[kQueuedSlot + c]);
+                                                           counters_.bytes[kAckedSlot + c]);
       stats.queued_rows += stats.by_class[c].rows;
       stats.queued_bytes += stats.by_class[c].bytes;
       stats.history_rows += static_cast<std::uint64_t>(counters_.rows[kHistorySlot + c]);
-      if (limits_.keep_history()) stats.history_rows += static_cast<std::uint64_t>(acked);
     }
     for (int r = 0; r < 8; ++r) {
       stats.evicted[r] = static_cast<std::uint64_t>(counters_.rows[kEvictedSlot + r]);
@@ -248,15 +262,32 @@ Stats SqliteJournal::GetStats() {
   if (::stat((limits_.path + "-wal").c_str(), &st) == 0) {
     stats.wal_bytes = static_cast<std::uint64_t>(st.st_size);
   }
+  std::lock_guard lease_lock(lease_mu_);
   std::lock_guard reader_lock(reader_mu_);
   if (!reader_.db().is_open()) return stats;
   std::optional<std::int64_t> oldest;
   for (const int priority : kLeaseOrder) {
-    auto ts = reader_.OldestQueuedTs(priority);
+    auto ts = OldestUnackedTs(priority);
     if (ts && *ts && (!oldest || **ts < *oldest)) oldest = **ts;
   }
   if (oldest) stats.oldest_queued_age_ms = std::max<std::int64_t>(NowMs() - *oldest, 0);
   return stats;
+}
+
+// Acked rows still stored sit at the old end of a queue; step over their
+// ranges (a few seeks) to the oldest row not acked.
+Result<std::optional<std::int64_t>> SqliteJournal::OldestUnackedTs(int priority) {
+  constexpr int kMaxSteps = 64;
+  std::uint64_t after = 0;
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto row = reader_.OldestQueued(priority, after);
+    if (!row) return std::unexpected(row.error());
+    if (!row->has_value()) return std::optional<std::int64_t>();
+    const auto end = leases_.OwnedRangeEnd(LeaseTable::kAckedOwner, priority, (*row)->first);
+    if (!end) return std::optional<std::int64_t>((*row)->second);
+    after = *end;
+  }
+  return std::optional<std::int64_t>();
 }
 
 void SqliteJournal::SetCommitListener(CommitListener listener) {

@@ -114,9 +114,10 @@ class SqliteJournal final : public Journal {
     v1::GapRecord gaps[8];
     CoalesceTarget coalesce[8];
     bool overflow_written = false;
-    bool acks_direct = false;    // this transaction's acks delete their rows
-    bool deferred_done = false;  // earlier deferred acks were applied
-    std::uint32_t cleared = 0;   // bit per class whose queue table was cleared
+    bool acks_direct = false;          // this transaction's acks delete their rows
+    bool deferred_done = false;        // earlier deferred acks were applied
+    std::uint32_t cleared = 0;         // bit per class whose queue table was cleared
+    std::vector<AckedRange> new_acks;  // recorded, rows kept
   };
 
   // Opening and quarantine (journal_open.cpp).
@@ -136,7 +137,6 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Status ApplyOps(const std::vector<Op>& ops);
   [[nodiscard]] Status ApplyDeferredAcks();
   [[nodiscard]] Status ClearDrainedQueues();
-  [[nodiscard]] Counters NextDeferred(const Batch* settled, bool defer_acks);
   [[nodiscard]] Status InsertEntries(const Batch& batch, std::size_t from, std::size_t to);
   [[nodiscard]] Status InsertEvent(const v1::Event& event, int priority);
   void AfterCommit(const Batch* batch, bool with_ops);
@@ -159,6 +159,8 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] std::int64_t NowMs() const { return clock_.WallNs() / 1'000'000; }
 
   void SetDegraded(const std::string& reason);
+  // Under lease_mu_ and reader_mu_.
+  [[nodiscard]] Result<std::optional<std::int64_t>> OldestUnackedTs(int priority);
 
   Limits limits_;
   const clock::Clock& clock_;
@@ -191,16 +193,14 @@ class SqliteJournal final : public Journal {
   std::int64_t next_periodic_ns_ = 0;
   std::int64_t retry_at_ns_ = 0;
   int failures_ = 0;
-  // Acked rows not yet deleted: each ack would otherwise rewrite the pages at
-  // the old end of its queue table in a transaction of its own; deleting many
-  // acks at once frees whole pages instead, which are then never written
-  // again. Until then the rows stay covered by LeaseTable::kAckedOwner, so
-  // they are never leased twice; a crash before the deletion commits only
-  // sends them again (at-least-once).
+  // Acked ranges whose rows are still stored. A row-range DELETE rewrites
+  // every page of the range (in WAL mode a freed page is written too), so an
+  // ack only records its ranges (table `acked`, counters kAckedSlot) and the
+  // rows stay, covered by LeaseTable::kAckedOwner so they are never leased
+  // again, until their class's queue table holds nothing else and one clear
+  // frees its pages unwritten. Past a size bound, or to make room for quota,
+  // they are deleted row by row.
   std::vector<AckedRange> acked_;
-  std::uint64_t acked_bytes_ = 0;
-  std::int64_t acked_since_ns_ = 0;  // when the oldest deferred ack was recorded
-  bool settle_acks_ = false;         // a flush or close wants deferred acks applied
   std::string scratch_;
   std::thread writer_thread_;
 
@@ -214,7 +214,6 @@ class SqliteJournal final : public Journal {
 
   mutable std::mutex stats_mu_;
   Counters counters_;
-  Counters deferred_;  // acked rows still stored, in the kQueuedSlot slots
   std::uint64_t overflow_events_ = 0;
   std::string degraded_reason_;
 

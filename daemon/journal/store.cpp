@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS dead_letter(
   seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
   capture_ns INTEGER NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
+CREATE TABLE IF NOT EXISTS acked(
+  priority INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+  PRIMARY KEY(priority, first)) WITHOUT ROWID;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
 INSERT OR IGNORE INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
 INSERT OR IGNORE INTO counters(id, rows, bytes) VALUES(64, 0, 0);
@@ -133,14 +136,14 @@ Status Store::Prepare() {
   };
   std::string range_arms;
   for (int p = kFirstClass; p < kClassCount; ++p) {
-    range_arms +=
-        fmt::format(" UNION ALL SELECT seq, payload FROM queue_{} WHERE seq BETWEEN ?1 AND ?2", p);
+    range_arms += fmt::format(
+        " UNION ALL SELECT seq, payload, {0} FROM queue_{0} WHERE seq BETWEEN ?1 AND ?2", p);
   }
   std::vector<Entry> reader = {
       // One arm per table, each already in seq order, so the compound ORDER BY
       // merges them and LIMIT stops the scan early.
-      {&scan_range_, "SELECT seq, payload FROM history WHERE seq BETWEEN ?1 AND ?2" + range_arms +
-                         " ORDER BY 1 LIMIT ?3"},
+      {&scan_range_, "SELECT seq, payload, 0 FROM history WHERE seq BETWEEN ?1 AND ?2" +
+                         range_arms + " ORDER BY 1 LIMIT ?3"},
   };
   std::vector<Entry> writer = {
       {&begin_, "BEGIN IMMEDIATE"},
@@ -151,6 +154,9 @@ Status Store::Prepare() {
        "DELETE FROM history WHERE seq <= ?1 RETURNING seq, length(payload), capture_ns, priority"},
       {&bump_counter_, "UPDATE counters SET rows = rows + ?2, bytes = bytes + ?3 WHERE id = ?1"},
       {&set_sequence_, "UPDATE counters SET rows = ?1 WHERE id = 64 AND rows < ?1"},
+      {&record_ack_, "INSERT OR REPLACE INTO acked(priority, first, last) VALUES(?1, ?2, ?3)"},
+      {&forget_ack_, "DELETE FROM acked WHERE priority = ?1 AND first = ?2"},
+      {&forget_class_acks_, "DELETE FROM acked WHERE priority = ?1"},
   };
   for (int p = kFirstClass; p < kClassCount; ++p) {
     ClassStmts& c = by_class_[p];
@@ -159,7 +165,8 @@ Status Store::Prepare() {
                               "ORDER BY seq LIMIT ?3",
                               p)});
     reader.push_back(
-        {&c.oldest, fmt::format("SELECT ts_ms FROM queue_{} ORDER BY seq LIMIT 1", p)});
+        {&c.oldest,
+         fmt::format("SELECT seq, ts_ms FROM queue_{} WHERE seq > ?1 ORDER BY seq LIMIT 1", p)});
     writer.push_back({&c.insert, fmt::format("INSERT INTO queue_{}(seq, ts_ms, capture_ns, "
                                              "payload) VALUES(?1, ?2, ?3, ?4)",
                                              p)});
@@ -363,9 +370,46 @@ Status Store::ClearQueue(int priority, std::int64_t rows, std::int64_t bytes, bo
     return MakeError(Code::kInternal, "queue of class {} held {} rows, {} acked", priority,
                      db_.changes(), rows);
   }
+  const int forget_rc = forget_class_acks_.Reset().Bind(1, priority).Step();
+  forget_class_acks_.Reset();
+  if (forget_rc != SQLITE_DONE) return Fail(forget_rc, "forget acks");
   delta_.Add(kQueuedSlot + priority, -rows, -bytes);
+  delta_.Add(kAckedSlot + priority, -rows, -bytes);
   if (keep_history) delta_.Add(kHistorySlot + priority, rows, bytes);
   return OkStatus();
+}
+
+Status Store::RecordAck(int priority, SeqRange range) {
+  const int rc = record_ack_.Reset()
+                     .Bind(1, priority)
+                     .Bind(2, ClampSeq(range.first))
+                     .Bind(3, ClampSeq(range.last))
+                     .Step();
+  record_ack_.Reset();
+  if (rc != SQLITE_DONE) return Fail(rc, "record ack");
+  return OkStatus();
+}
+
+Status Store::ForgetAck(int priority, SeqRange range) {
+  const int rc = forget_ack_.Reset().Bind(1, priority).Bind(2, ClampSeq(range.first)).Step();
+  forget_ack_.Reset();
+  if (rc != SQLITE_DONE) return Fail(rc, "forget ack");
+  return OkStatus();
+}
+
+Result<std::vector<std::pair<int, SeqRange>>> Store::ReadAcks() {
+  std::vector<std::pair<int, SeqRange>> acks;
+  auto stmt = db_.Prepare("SELECT priority, first, last FROM acked");
+  if (!stmt) return std::unexpected(stmt.error());
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    const std::int64_t p = stmt->Int(0);
+    if (p < kFirstClass || p >= kClassCount) continue;
+    acks.emplace_back(static_cast<int>(p), SeqRange{static_cast<std::uint64_t>(stmt->Int(1)),
+                                                    static_cast<std::uint64_t>(stmt->Int(2))});
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "read acks"));
+  return acks;
 }
 
 Result<Touched> Store::MoveToDeadLetter(int priority, SeqRange range, std::string_view detail) {
@@ -442,16 +486,17 @@ Result<Touched> Store::DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff
   return touched;
 }
 
-Result<std::optional<std::int64_t>> Store::OldestQueuedTs(int priority) {
+Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> Store::OldestQueued(
+    int priority, std::uint64_t after) {
   Stmt& oldest = Queue(priority).oldest;
-  const int rc = oldest.Reset().Step();
-  std::optional<std::int64_t> ts;
-  if (rc == SQLITE_ROW) ts = oldest.Int(0);
+  const int rc = oldest.Reset().Bind(1, ClampSeq(after)).Step();
+  std::optional<std::pair<std::uint64_t, std::int64_t>> row;
+  if (rc == SQLITE_ROW) row.emplace(static_cast<std::uint64_t>(oldest.Int(0)), oldest.Int(1));
   oldest.Reset();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     return std::unexpected(db_.MakeSqliteError(rc, "oldest queued"));
   }
-  return ts;
+  return row;
 }
 
 Store::ClassStmts& Store::Queue(int priority) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/core/status.hpp"
@@ -33,6 +34,7 @@ inline constexpr int kQueuedSlot = 0;    // + priority class
 inline constexpr int kHistorySlot = 8;   // + priority class
 inline constexpr int kEvictedSlot = 16;  // + gap reason
 inline constexpr int kDeadLetterSlot = 24;
+inline constexpr int kAckedSlot = 25;  // + priority class: acked, not yet deleted
 inline constexpr int kSlotCount = 32;
 
 struct Counters {
@@ -94,10 +96,15 @@ class Store {
   // when keep_history is false.
   [[nodiscard]] Result<Touched> Acknowledge(int priority, SeqRange range, bool keep_history);
   // Empties a class's queue table, whose `rows` rows of `bytes` bytes the
-  // caller knows to be acked, into history or away. A table clear frees the
-  // pages without rewriting them, unlike a deletion of rows.
+  // caller knows to be acked, into history or away, and forgets the class's
+  // acked ranges. A table clear frees the pages without rewriting them, unlike
+  // a deletion of rows.
   [[nodiscard]] Status ClearQueue(int priority, std::int64_t rows, std::int64_t bytes,
                                   bool keep_history);
+  // Acked ranges whose rows are still stored (see SqliteJournal::acked_).
+  [[nodiscard]] Status RecordAck(int priority, SeqRange range);
+  [[nodiscard]] Status ForgetAck(int priority, SeqRange range);
+  [[nodiscard]] Result<std::vector<std::pair<int, SeqRange>>> ReadAcks();
   // Queued rows of a class in [first, last] move to dead_letter.
   [[nodiscard]] Result<Touched> MoveToDeadLetter(int priority, SeqRange range,
                                                  std::string_view detail);
@@ -115,6 +122,7 @@ class Store {
   struct Row {
     std::uint64_t seq;
     std::string_view payload;  // valid until the next Step/Reset of the query
+    int queued_priority = 0;   // the row's class when it is queued, 0 in history
   };
   // Runs `visit` on queued rows of a class with lo < seq <= hi, ascending, at
   // most limit; visit returns false to stop.
@@ -123,8 +131,9 @@ class Store {
                     Visit&& visit);
   template <typename Visit>
   Status ScanRange(std::uint64_t first, std::uint64_t last, std::uint64_t limit, Visit&& visit);
-  // ts_ms of the oldest queued row of a class.
-  [[nodiscard]] Result<std::optional<std::int64_t>> OldestQueuedTs(int priority);
+  // seq and ts_ms of the oldest queued row of a class with seq > after.
+  [[nodiscard]] Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> OldestQueued(
+      int priority, std::uint64_t after);
 
   [[nodiscard]] Db& db() { return db_; }
   [[nodiscard]] bool in_transaction() const { return in_txn_; }
@@ -147,6 +156,7 @@ class Store {
   std::uint64_t pending_seq_ = 0;  // highest seq this transaction stored
   Stmt begin_, commit_, rollback_;
   Stmt find_history_, delete_history_, bump_counter_, set_sequence_;
+  Stmt record_ack_, forget_ack_, forget_class_acks_;
   Stmt scan_range_;
   std::array<ClassStmts, kClassCount> by_class_;  // index 0 unused
 };
@@ -179,7 +189,9 @@ Status Store::ScanRange(std::uint64_t first, std::uint64_t last, std::uint64_t l
       .Bind(3, static_cast<std::int64_t>(limit));
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
-    if (!visit(Row{static_cast<std::uint64_t>(q.Int(0)), q.Blob(1)})) break;
+    if (!visit(Row{static_cast<std::uint64_t>(q.Int(0)), q.Blob(1), static_cast<int>(q.Int(2))})) {
+      break;
+    }
   }
   const bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
   q.Reset();

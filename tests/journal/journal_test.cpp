@@ -351,5 +351,26 @@ TEST_CASE("Acked rows are never leased again while their deletion is deferred") 
   CHECK(ReadAll(*journal).size() == 1);
 }
 
+TEST_CASE("Acked rows still stored stay acked across a reopen") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  for (int i = 0; i < 100; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  LeaseRequest half;
+  half.max_events = 50;
+  auto first = journal->Take(half);
+  REQUIRE(first->has_value());
+  REQUIRE(journal->Ack((*first)->id));
+  REQUIRE(journal->Flush(kFlushMs));
+  journal->Close();
+  journal = OpenOrFail(MakeConfig(dir));
+  CHECK(journal->GetStats().queued_rows == 50);
+  CHECK(ReadAll(*journal).size() == 50);
+  auto rest = journal->Take({});
+  REQUIRE(rest->has_value());
+  CHECK((*rest)->events.size() == 50);
+  CHECK((*rest)->events.front().seq == 51);
+}
+
 }  // namespace
 }  // namespace cityedge::journal
