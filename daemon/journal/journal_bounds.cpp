@@ -124,7 +124,7 @@ Result<std::uint64_t> SqliteJournal::EvictQueued(int priority, v1::GapReason rea
       if (found.rows == 0) break;
       leases_.Add(LeaseTable::kPinOwner, priority, {found.first_seq, found.last_seq});
     }
-    auto t = writer_.DeleteQueued(priority, {found.first_seq, found.last_seq});
+    auto t = writer_.DeleteQueued(priority, {found.first_seq, found.last_seq}, true);
     if (!t) return std::unexpected(t.error());
     v1::GapRecord& gap = txn_.gaps[reason];
     gap.set_reason(reason);

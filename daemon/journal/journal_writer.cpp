@@ -22,17 +22,6 @@ std::int64_t SteadyNs() {
       .count();
 }
 
-// Field 1 (seq), wire type varint: the payload is the serialized event with
-// its seq in front, which parses the same as a fully serialized event.
-void AppendSeqField(std::string* out, std::uint64_t seq) {
-  out->push_back(0x08);
-  while (seq >= 0x80) {
-    out->push_back(static_cast<char>((seq & 0x7f) | 0x80));
-    seq >>= 7;
-  }
-  out->push_back(static_cast<char>(seq));
-}
-
 }  // namespace
 
 void SqliteJournal::WriterLoop() {
@@ -219,7 +208,7 @@ Status SqliteJournal::ApplyDeferredAcks() {
   if (auto s = ClearDrainedQueues(); !s) return s;
   for (const AckedRange& acked : acked_) {
     if ((txn_.cleared >> acked.priority & 1U) != 0) continue;
-    auto t = writer_.DeleteQueued(acked.priority, acked.range);
+    auto t = writer_.DeleteQueued(acked.priority, acked.range, false);
     if (!t) return std::unexpected(t.error());
     if (auto s = writer_.ForgetAck(acked.priority, acked.range); !s) return s;
     writer_.AddToCounter(kAckedSlot + acked.priority, -static_cast<std::int64_t>(t->rows),
@@ -234,10 +223,8 @@ Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::s
   for (std::size_t i = from; i < to; ++i) {
     const Entry& e = batch.entries[i];
     const std::uint64_t seq = txn_.next_seq++;
-    scratch_.clear();
-    AppendSeqField(&scratch_, seq);
-    scratch_.append(batch.bytes, e.offset, e.size);
-    if (auto s = writer_.Insert(seq, e.priority, now_ms, e.capture_ns, scratch_); !s) return s;
+    const std::string_view payload = std::string_view(batch.bytes).substr(e.offset, e.size);
+    if (auto s = writer_.Insert(seq, e.priority, now_ms, payload); !s) return s;
   }
   return OkStatus();
 }
@@ -245,9 +232,8 @@ Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::s
 Status SqliteJournal::InsertEvent(const v1::Event& event, int priority) {
   const std::uint64_t seq = txn_.next_seq++;
   scratch_.clear();
-  AppendSeqField(&scratch_, seq);
   if (!event.AppendToString(&scratch_)) return MakeError(Code::kInternal, "gap record too large");
-  return writer_.Insert(seq, priority, NowMs(), event.capture_time().wall_unix_ns(), scratch_);
+  return writer_.Insert(seq, priority, NowMs(), scratch_);
 }
 
 // One gap record per reason and transaction; while the previous record of that
@@ -279,7 +265,6 @@ Status SqliteJournal::WriteGaps() {
         MergeGaps(&merged, gap);
         v1::Event event = MakeGapEvent(merged, clock_.Now());
         scratch_.clear();
-        AppendSeqField(&scratch_, target.seq);
         event.AppendToString(&scratch_);
         auto rewritten = writer_.Rewrite(target.seq, kGap, target.size, scratch_);
         if (!rewritten) return std::unexpected(rewritten.error());

@@ -116,20 +116,23 @@ Result<std::optional<Lease>> SqliteJournal::Take(const LeaseRequest& request) {
     Lease lease;
     lease.priority = static_cast<v1::PriorityClass>(priority);
     std::vector<SeqRange> ranges;
+    std::size_t stored_bytes = 0;  // as counted in Stats, without the seq field
     bool full = false;
     for (const auto& [lo, hi] :
          leases_.FreeIntervals(priority, request.after_seq, request.up_to_seq)) {
       SeqRange range{0, 0};
       auto s = reader_.ScanQueued(
           priority, lo, hi, max_events - lease.events.size(), [&](const Store::Row& row) {
-            if (!lease.events.empty() && lease.bytes + row.payload.size() > request.max_bytes) {
+            std::string payload = WithSeq(row.seq, row.payload);
+            if (!lease.events.empty() && lease.bytes + payload.size() > request.max_bytes) {
               full = true;
               return false;
             }
             if (range.first == 0) range.first = row.seq;
             range.last = row.seq;
-            lease.bytes += row.payload.size();
-            lease.events.push_back({row.seq, std::string(row.payload)});
+            lease.bytes += payload.size();
+            stored_bytes += row.payload.size();
+            lease.events.push_back({row.seq, std::move(payload)});
             return true;
           });
       if (!s) return std::unexpected(s.error());
@@ -140,7 +143,7 @@ Result<std::optional<Lease>> SqliteJournal::Take(const LeaseRequest& request) {
     lease.id = next_lease_id_++;
     for (const SeqRange& r : ranges) leases_.Add(lease.id, priority, r);
     lease_info_[lease.id] =
-        LeaseInfo{priority, std::move(ranges), false, lease.events.size(), lease.bytes};
+        LeaseInfo{priority, std::move(ranges), false, lease.events.size(), stored_bytes};
     return std::optional<Lease>(std::move(lease));
   }
   return std::optional<Lease>();
@@ -224,7 +227,7 @@ Result<std::vector<LeasedEvent>> SqliteJournal::ReadRange(std::uint64_t first_se
           next = row.seq + 1;
           if (row.queued_priority == 0 ||
               !leases_.OwnedRangeEnd(LeaseTable::kAckedOwner, row.queued_priority, row.seq)) {
-            events.push_back({row.seq, std::string(row.payload)});
+            events.push_back({row.seq, WithSeq(row.seq, row.payload)});
           }
           return true;
         });

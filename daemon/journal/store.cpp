@@ -1,5 +1,7 @@
 #include "daemon/journal/store.hpp"
 
+#include "cityedge/v1/event.pb.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
@@ -22,7 +24,6 @@ CREATE TABLE IF NOT EXISTS history(
   seq INTEGER PRIMARY KEY,
   priority INTEGER NOT NULL,
   ts_ms INTEGER NOT NULL,
-  capture_ns INTEGER NOT NULL,
   payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
   id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
@@ -46,31 +47,52 @@ std::string QueueSchema() {
   for (int p = kFirstClass; p < kClassCount; ++p) {
     sql += fmt::format(
         "CREATE TABLE IF NOT EXISTS queue_{}(seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, "
-        "capture_ns INTEGER NOT NULL, payload BLOB NOT NULL);",
+        "payload BLOB NOT NULL);",
         p);
   }
   return sql;
 }
 
 // Journals written before the queue/history split kept every row in one
-// `events` table with an AUTOINCREMENT seq. Runs once, in one transaction.
+// `events` table with an AUTOINCREMENT seq, and each payload began with its
+// seq field (tag byte and varint), which is cut off here. Runs once, in one
+// transaction; the byte counters are recomputed for the shorter payloads.
 std::string MigrationFromEvents() {
+  std::string varint_len = "CASE";
+  for (int bytes = 1; bytes < 9; ++bytes) {
+    varint_len += fmt::format(" WHEN seq < {} THEN {}", 1LL << (7 * bytes), bytes);
+  }
+  varint_len += " ELSE 9 END";
+  const std::string body = fmt::format("substr(payload, 2 + ({}))", varint_len);
   std::string sql = "BEGIN IMMEDIATE;";
   for (int p = kFirstClass; p < kClassCount; ++p) {
     sql += fmt::format(
-        "INSERT INTO queue_{0}(seq, ts_ms, capture_ns, payload) SELECT seq, ts_ms, capture_ns, "
-        "payload FROM events WHERE state = 0 AND priority = {0};",
-        p);
+        "INSERT INTO queue_{0}(seq, ts_ms, payload) SELECT seq, ts_ms, {1} FROM events "
+        "WHERE state = 0 AND priority = {0};"
+        "UPDATE counters SET bytes = (SELECT coalesce(sum(length(payload)), 0) FROM queue_{0}) "
+        "WHERE id = {2};"
+        "UPDATE counters SET bytes = (SELECT coalesce(sum(length({1})), 0) FROM events "
+        "WHERE state = 1 AND priority = {0}) WHERE id = {3};",
+        p, body, kQueuedSlot + p, kHistorySlot + p);
   }
+  sql += fmt::format(
+      "INSERT INTO history(seq, priority, ts_ms, payload) SELECT seq, priority, ts_ms, {} FROM "
+      "events WHERE state = 1;",
+      body);
   sql += R"sql(
-INSERT INTO history(seq, priority, ts_ms, capture_ns, payload)
-  SELECT seq, priority, ts_ms, capture_ns, payload FROM events WHERE state = 1;
 UPDATE counters SET rows = max(rows,
   coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) WHERE id = 64;
 DROP TABLE events;
 INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', 2);
 COMMIT;)sql";
   return sql;
+}
+
+// The capture time of a stored event, for gap records.
+std::int64_t CaptureNs(std::string_view payload) {
+  v1::Event event;
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return 0;
+  return event.capture_time().wall_unix_ns();
 }
 
 std::int64_t AutocheckpointPages(std::uint64_t wal_limit) {
@@ -88,6 +110,19 @@ void Touched::Merge(std::uint64_t seq, std::uint64_t size, std::int64_t capture_
   if (rows == 0 || seq > last_seq) last_seq = seq, last_capture_ns = capture_ns;
   ++rows;
   bytes += size;
+}
+
+std::string WithSeq(std::uint64_t seq, std::string_view stored) {
+  std::string out;
+  out.reserve(stored.size() + 11);
+  out.push_back(0x08);
+  while (seq >= 0x80) {
+    out.push_back(static_cast<char>((seq & 0x7f) | 0x80));
+    seq >>= 7;
+  }
+  out.push_back(static_cast<char>(seq));
+  out.append(stored);
+  return out;
 }
 
 Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions& options) {
@@ -151,7 +186,7 @@ Status Store::Prepare() {
       {&rollback_, "ROLLBACK"},
       {&find_history_, "SELECT seq, ts_ms FROM history ORDER BY seq LIMIT ?1"},
       {&delete_history_,
-       "DELETE FROM history WHERE seq <= ?1 RETURNING seq, length(payload), capture_ns, priority"},
+       "DELETE FROM history WHERE seq <= ?1 RETURNING seq, length(payload), priority"},
       {&bump_counter_, "UPDATE counters SET rows = rows + ?2, bytes = bytes + ?3 WHERE id = ?1"},
       {&set_sequence_, "UPDATE counters SET rows = ?1 WHERE id = 64 AND rows < ?1"},
       {&record_ack_, "INSERT OR REPLACE INTO acked(priority, first, last) VALUES(?1, ?2, ?3)"},
@@ -167,35 +202,40 @@ Status Store::Prepare() {
     reader.push_back(
         {&c.oldest,
          fmt::format("SELECT seq, ts_ms FROM queue_{} WHERE seq > ?1 ORDER BY seq LIMIT 1", p)});
-    writer.push_back({&c.insert, fmt::format("INSERT INTO queue_{}(seq, ts_ms, capture_ns, "
-                                             "payload) VALUES(?1, ?2, ?3, ?4)",
-                                             p)});
+    writer.push_back(
+        {&c.insert,
+         fmt::format("INSERT INTO queue_{}(seq, ts_ms, payload) VALUES(?1, ?2, ?3)", p)});
     writer.push_back(
         {&c.rewrite, fmt::format("UPDATE queue_{} SET payload = ?2 WHERE seq = ?1", p)});
-    writer.push_back({&c.to_history,
-                      fmt::format("INSERT INTO history(seq, priority, ts_ms, capture_ns, payload) "
-                                  "SELECT seq, {0}, ts_ms, capture_ns, payload FROM queue_{0} "
-                                  "WHERE seq BETWEEN ?1 AND ?2",
-                                  p)});
-    writer.push_back({&c.all_to_history,
-                      fmt::format("INSERT INTO history(seq, priority, ts_ms, capture_ns, payload) "
-                                  "SELECT seq, {0}, ts_ms, capture_ns, payload FROM queue_{0}",
-                                  p)});
+    writer.push_back(
+        {&c.to_history, fmt::format("INSERT INTO history(seq, priority, ts_ms, payload) "
+                                    "SELECT seq, {0}, ts_ms, payload FROM queue_{0} "
+                                    "WHERE seq BETWEEN ?1 AND ?2",
+                                    p)});
+    writer.push_back(
+        {&c.all_to_history, fmt::format("INSERT INTO history(seq, priority, ts_ms, payload) "
+                                        "SELECT seq, {0}, ts_ms, payload FROM queue_{0}",
+                                        p)});
     // No WHERE and no RETURNING, so SQLite truncates the table.
     writer.push_back({&c.clear, fmt::format("DELETE FROM queue_{}", p)});
     writer.push_back({&c.remove, fmt::format("DELETE FROM queue_{} WHERE seq BETWEEN ?1 AND ?2 "
-                                             "RETURNING seq, length(payload), capture_ns",
+                                             "RETURNING seq, length(payload)",
                                              p)});
     writer.push_back(
+        {&c.ends, fmt::format("SELECT (SELECT payload FROM queue_{0} WHERE seq BETWEEN ?1 AND ?2 "
+                              "ORDER BY seq LIMIT 1), (SELECT payload FROM queue_{0} WHERE seq "
+                              "BETWEEN ?1 AND ?2 ORDER BY seq DESC LIMIT 1)",
+                              p)});
+    writer.push_back(
         {&c.to_dead,
+         // The capture time is in the payload; the column predates that.
          fmt::format("INSERT OR REPLACE INTO dead_letter(seq, priority, ts_ms, capture_ns, detail, "
-                     "payload) SELECT seq, {0}, ts_ms, capture_ns, ?3, payload FROM queue_{0} "
+                     "payload) SELECT seq, {0}, ts_ms, 0, ?3, payload FROM queue_{0} "
                      "WHERE seq BETWEEN ?1 AND ?2",
                      p)});
-    writer.push_back(
-        {&c.find, fmt::format("SELECT seq, length(payload), capture_ns, ts_ms FROM queue_{} "
-                              "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
-                              p)});
+    writer.push_back({&c.find, fmt::format("SELECT seq, length(payload), ts_ms FROM queue_{} "
+                                           "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+                                           p)});
   }
   for (const Entry& e : reader) {
     auto stmt = db_.Prepare(e.sql);
@@ -295,14 +335,13 @@ void Store::Rollback() {
   pending_seq_ = 0;
 }
 
-Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms, std::int64_t capture_ns,
+Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
                      std::string_view payload) {
   Stmt& insert = Queue(priority).insert;
   const int rc = insert.Reset()
                      .Bind(1, ClampSeq(seq))
                      .Bind(2, ts_ms)
-                     .Bind(3, capture_ns)
-                     .BindBlob(4, payload.data(), payload.size())
+                     .BindBlob(3, payload.data(), payload.size())
                      .Step();
   insert.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "insert");
@@ -326,13 +365,13 @@ Result<bool> Store::Rewrite(std::uint64_t seq, int priority, std::uint64_t old_s
 
 namespace {
 
-// Steps a `RETURNING seq, size, capture_ns` statement to the end.
+// Steps a `RETURNING seq, size` statement to the end.
 Result<Touched> CollectReturning(Db& db, Stmt& stmt, std::string_view what) {
   Touched touched;
   int rc;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
     touched.Merge(static_cast<std::uint64_t>(stmt.Int(0)), static_cast<std::uint64_t>(stmt.Int(1)),
-                  stmt.Int(2));
+                  0);
   }
   stmt.Reset();
   if (rc != SQLITE_DONE) return std::unexpected(db.MakeSqliteError(rc, what));
@@ -348,7 +387,7 @@ Result<Touched> Store::Acknowledge(int priority, SeqRange range, bool keep_histo
     copy.Reset();
     if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "keep history"));
   }
-  auto touched = DeleteQueued(priority, range);
+  auto touched = DeleteQueued(priority, range, false);
   if (touched && keep_history) {
     delta_.Add(kHistorySlot + priority, static_cast<std::int64_t>(touched->rows),
                static_cast<std::int64_t>(touched->bytes));
@@ -421,7 +460,7 @@ Result<Touched> Store::MoveToDeadLetter(int priority, SeqRange range, std::strin
                      .Step();
   copy.Reset();
   if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "dead letter"));
-  auto touched = DeleteQueued(priority, range);
+  auto touched = DeleteQueued(priority, range, true);
   if (touched) {
     delta_.Add(kDeadLetterSlot, static_cast<std::int64_t>(touched->rows),
                static_cast<std::int64_t>(touched->bytes));
@@ -439,9 +478,9 @@ Result<Touched> Store::FindQueued(int priority, std::uint64_t lo, std::uint64_t 
       .Bind(3, static_cast<std::int64_t>(limit));
   int rc;
   while ((rc = find.Step()) == SQLITE_ROW) {
-    if (ts_cutoff_ms > 0 && find.Int(3) >= ts_cutoff_ms) break;
+    if (ts_cutoff_ms > 0 && find.Int(2) >= ts_cutoff_ms) break;
     touched.Merge(static_cast<std::uint64_t>(find.Int(0)), static_cast<std::uint64_t>(find.Int(1)),
-                  find.Int(2));
+                  0);
   }
   const bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
   find.Reset();
@@ -449,11 +488,25 @@ Result<Touched> Store::FindQueued(int priority, std::uint64_t lo, std::uint64_t 
   return touched;
 }
 
-Result<Touched> Store::DeleteQueued(int priority, SeqRange range) {
+Result<Touched> Store::DeleteQueued(int priority, SeqRange range, bool with_capture) {
+  std::int64_t first_capture_ns = 0;
+  std::int64_t last_capture_ns = 0;
+  if (with_capture) {
+    Stmt& ends = Queue(priority).ends;
+    const int rc = ends.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last)).Step();
+    if (rc == SQLITE_ROW) {
+      first_capture_ns = CaptureNs(ends.Blob(0));
+      last_capture_ns = CaptureNs(ends.Blob(1));
+    }
+    ends.Reset();
+    if (rc != SQLITE_ROW) return std::unexpected(db_.MakeSqliteError(rc, "capture times"));
+  }
   Stmt& remove = Queue(priority).remove;
   remove.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last));
   auto touched = CollectReturning(db_, remove, "delete queued");
   if (touched) {
+    touched->first_capture_ns = first_capture_ns;
+    touched->last_capture_ns = last_capture_ns;
     delta_.Add(kQueuedSlot + priority, -static_cast<std::int64_t>(touched->rows),
                -static_cast<std::int64_t>(touched->bytes));
   }
@@ -477,8 +530,8 @@ Result<Touched> Store::DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff
   while ((rc = delete_history_.Step()) == SQLITE_ROW) {
     const auto size = delete_history_.Int(1);
     touched.Merge(static_cast<std::uint64_t>(delete_history_.Int(0)),
-                  static_cast<std::uint64_t>(size), delete_history_.Int(2));
-    const auto priority = static_cast<int>(delete_history_.Int(3));
+                  static_cast<std::uint64_t>(size), 0);
+    const auto priority = static_cast<int>(delete_history_.Int(2));
     if (priority >= 0 && priority < kClassCount) delta_.Add(kHistorySlot + priority, -1, -size);
   }
   delete_history_.Reset();

@@ -29,6 +29,11 @@
 
 namespace cityedge::journal {
 
+// Stored payloads are serialized events without their seq, which is the row's
+// key; this puts the seq field (field 1, varint) in front, which parses the
+// same as a fully serialized event.
+[[nodiscard]] std::string WithSeq(std::uint64_t seq, std::string_view stored);
+
 // Counter slots.
 inline constexpr int kQueuedSlot = 0;    // + priority class
 inline constexpr int kHistorySlot = 8;   // + priority class
@@ -88,7 +93,7 @@ class Store {
   }
 
   [[nodiscard]] Status Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
-                              std::int64_t capture_ns, std::string_view payload);
+                              std::string_view payload);
   // Replaces a queued row's payload (gap record coalescing).
   [[nodiscard]] Result<bool> Rewrite(std::uint64_t seq, int priority, std::uint64_t old_size,
                                      std::string_view payload);
@@ -113,7 +118,9 @@ class Store {
   // covered, for the caller to pin and delete.
   [[nodiscard]] Result<Touched> FindQueued(int priority, std::uint64_t lo, std::uint64_t hi,
                                            std::uint64_t limit, std::int64_t ts_cutoff_ms);
-  [[nodiscard]] Result<Touched> DeleteQueued(int priority, SeqRange range);
+  // with_capture fills the capture times of the first and last row (for gap
+  // records) from their payloads.
+  [[nodiscard]] Result<Touched> DeleteQueued(int priority, SeqRange range, bool with_capture);
   // Deletes up to `limit` oldest history rows (only those with ts_ms below the
   // cutoff when it is > 0).
   [[nodiscard]] Result<Touched> DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff_ms);
@@ -141,7 +148,8 @@ class Store {
  private:
   // The statements on one class's queue table.
   struct ClassStmts {
-    Stmt insert, rewrite, to_history, remove, to_dead, find, scan, oldest, all_to_history, clear;
+    Stmt insert, rewrite, to_history, remove, ends, to_dead, find, scan, oldest, all_to_history,
+        clear;
   };
   [[nodiscard]] ClassStmts& Queue(int priority);
   [[nodiscard]] Status MigrateFromEvents();
