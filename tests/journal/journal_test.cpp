@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/sqlite_db.hpp"
+#include "daemon/journal/store.hpp"
 #include "journal_test_util.hpp"
 
 namespace cityedge::journal {
@@ -370,6 +372,67 @@ TEST_CASE("Acked rows still stored stay acked across a reopen") {
   REQUIRE(rest->has_value());
   CHECK((*rest)->events.size() == 50);
   CHECK((*rest)->events.front().seq == 51);
+}
+
+TEST_CASE("A journal with the old single events table is migrated on open") {
+  TempDir dir;
+  const v1::JournalConfig config = MakeConfig(dir);
+  {
+    auto db = Db::Open(config.path(), true);
+    REQUIRE(db.has_value());
+    REQUIRE(db->Exec(R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, state INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL, capture_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+  payload BLOB NOT NULL);
+CREATE TABLE counters(id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+INSERT INTO meta(key, value) VALUES('schema_version', 1);
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
+INSERT INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
+)sql"));
+    // seq 1 and 2 delivered (history), 200 and 300 queued; 400 was acked and deleted.
+    for (const std::uint64_t seq : {1, 2, 200, 300, 400}) {
+      std::string event;
+      REQUIRE(
+          MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, static_cast<double>(seq)).AppendToString(&event));
+      const std::string payload = WithSeq(seq, event);
+      auto insert = db->Prepare(
+          "INSERT INTO events(seq, priority, state, ts_ms, capture_ns, size, payload) "
+          "VALUES(?1, 1, ?2, 0, 0, ?3, ?4)");
+      REQUIRE(insert.has_value());
+      insert->Bind(1, static_cast<std::int64_t>(seq))
+          .Bind(2, seq < 100 ? 1 : 0)
+          .Bind(3, static_cast<std::int64_t>(payload.size()))
+          .BindBlob(4, payload.data(), payload.size());
+      REQUIRE(insert->Step() == SQLITE_DONE);
+    }
+    REQUIRE(
+        db->Exec("DELETE FROM events WHERE seq = 400; UPDATE counters SET rows = 2 "
+                 "WHERE id IN (1, 9)"));
+  }
+  auto journal = OpenOrFail(config);
+  const Stats stats = journal->GetStats();
+  CHECK(stats.queued_rows == 2);
+  CHECK(stats.durable_seq == 400);
+  const auto events = ReadAll(*journal);
+  REQUIRE(events.size() == 4);  // delivered rows stay readable until trimmed
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].reading().value() == static_cast<double>(events[i].seq()));
+  }
+  CHECK(events[2].seq() == 200);
+  CHECK(events[3].seq() == 300);
+  auto lease = journal->Take({});
+  REQUIRE(lease->has_value());
+  CHECK((*lease)->events.size() == 2);
+  CHECK(Parse((*lease)->events[1]).reading().value() == 300);
+  std::string expected;
+  REQUIRE(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 300).AppendToString(&expected));
+  CHECK((*lease)->events[1].payload == WithSeq(300, expected));  // one seq field, not two
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 401)));
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableSeq() == 401);
 }
 
 }  // namespace
