@@ -3,13 +3,14 @@
 // Store opened with Role::kReader serves leases, replays and stats from WAL
 // snapshots without waiting for the writer's fsync.
 //
-// Layout: `queue` holds undelivered rows WITHOUT ROWID, keyed (priority, seq),
-// so each class is one contiguous key range and needs no secondary index;
-// `history` holds delivered rows kept for replay, keyed by seq. `counters`
-// keeps rows/bytes per (queue or history, class), evictions per reason, dead
-// letters and the seq high-water mark (which must survive the deletion of
-// every row), updated in the same transaction as the rows, so opening never
-// counts rows.
+// Layout: `queue_<class>` (one rowid table per priority class, keyed by seq)
+// holds stored rows, including acked rows not yet deleted, whose ranges are
+// listed in `acked`; `history` holds delivered rows kept for replay, keyed by
+// seq. Payloads are serialized events without their seq (see WithSeq).
+// `counters` keeps rows/bytes per (queue, history or acked, class), evictions
+// per reason, dead letters and the seq high-water mark (which must survive
+// the deletion of every row), updated in the same transaction as the rows, so
+// opening never counts rows. No secondary index: every access is a key range.
 //
 // OWNERSHIP: owns its connection and statements.
 // THREADING: one thread at a time (the writer thread, or under the reader mutex).
