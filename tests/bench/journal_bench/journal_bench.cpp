@@ -5,7 +5,8 @@
 //     normal) vs a bare sqlite3 loop inserting the same blobs in transactions
 //     of the same size; ratio = journal / bare (goal >= 0.7).
 //  2. bytes written to disk per event (/proc/self/io write_bytes) vs the
-//     serialized event size (goal <= 3x).
+//     serialized event size (goal <= 3x), for the unpaced run of figure 1 and
+//     for a producer paced at --steady-rate events/s (steady load).
 //  3. RSS of a fresh process that opens a journal and takes one lease, with
 //     100k queued events vs 1M (10M with --big) (goal: within 2 MiB).
 //  4. open-to-first-lease time with the large journal (goal <= 2 s).
@@ -90,7 +91,8 @@ struct RunResult {
   double bytes_per_event = 0;
 };
 
-RunResult RunJournal(const std::string& path, std::uint64_t n) {
+// rate 0: the producer emits as fast as it can.
+RunResult RunJournal(const std::string& path, std::uint64_t n, double rate = 0) {
   RemoveJournal(path);
   auto journal = cityedge::journal::Open(Config(path), cityedge::clock::Default());
   if (!journal) {
@@ -101,7 +103,14 @@ RunResult RunJournal(const std::string& path, std::uint64_t n) {
   const std::uint64_t io_before = ProcValue("/proc/self/io", "write_bytes:");
   const auto start = Clock::now();
   std::thread producer([&] {
-    for (std::uint64_t i = 0; i < n; ++i) (void)j.Emit(MakeEvent(i));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (rate > 0 && i % 64 == 0) {
+        std::this_thread::sleep_until(
+            start + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(i) / rate)));
+      }
+      (void)j.Emit(MakeEvent(i));
+    }
   });
   std::uint64_t acked = 0;
   LeaseRequest request;
@@ -207,6 +216,7 @@ int main(int argc, char** argv) {
   std::uint64_t events = 200'000;
   int runs = 3;
   std::uint64_t large = 1'000'000;
+  double steady_rate = 20'000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--open-and-lease" && i + 1 < argc) return OpenAndLease(argv[i + 1]);
@@ -214,6 +224,7 @@ int main(int argc, char** argv) {
     if (a == "--events" && i + 1 < argc) events = std::strtoull(argv[++i], nullptr, 10);
     if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
     if (a == "--big") large = 10'000'000;
+    if (a == "--steady-rate" && i + 1 < argc) steady_rate = std::strtod(argv[++i], nullptr);
   }
   fs::create_directories(dir);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -228,7 +239,13 @@ int main(int argc, char** argv) {
     j_bytes.push_back(jr.bytes_per_event);
     b_rate.push_back(RunBare(dir + "/bare.db", events));
   }
+  std::vector<double> steady_bytes;
+  for (int r = 0; r < runs; ++r) {
+    const auto n = static_cast<std::uint64_t>(steady_rate * 2);  // two seconds
+    steady_bytes.push_back(RunJournal(dir + "/journal.db", n, steady_rate).bytes_per_event);
+  }
   const double jr = Median(j_rate), br = Median(b_rate), jb = Median(j_bytes);
+  const double sb = Median(steady_bytes);
   std::printf(
       "throughput  journal append+lease+ack %.0f ev/s | bare sqlite3 insert %.0f ev/s | "
       "ratio %.2f (goal >= 0.70)\n",
@@ -236,6 +253,8 @@ int main(int argc, char** argv) {
   std::printf(
       "disk writes %.0f bytes/event | serialized event %zu bytes | ratio %.2f (goal <= 3)\n", jb,
       event_size, jb / static_cast<double>(event_size));
+  std::printf("disk writes at steady load (%.0f ev/s) %.0f bytes/event | ratio %.2f (goal <= 3)\n",
+              steady_rate, sb, sb / static_cast<double>(event_size));
 
   Fill(dir + "/small.db", 100'000);
   Fill(dir + "/large.db", large);
