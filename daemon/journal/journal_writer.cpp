@@ -189,14 +189,22 @@ Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
 // With a consumer that keeps up this is the common case, and it frees the
 // pages without writing them again.
 Status SqliteJournal::ClearDrainedQueues() {
-  if (txn_.deferred_done) return OkStatus();
+  if (txn_.deferred_done || clears_disabled_) return OkStatus();
   const Counters& pending = writer_.pending_delta();
   for (int p = 1; p < kClassCount; ++p) {
     const std::int64_t acked = counters_.rows[kAckedSlot + p] + pending.rows[kAckedSlot + p];
     if (acked == 0) continue;
     if (counters_.rows[kQueuedSlot + p] + pending.rows[kQueuedSlot + p] != acked) continue;
     const std::int64_t bytes = counters_.bytes[kAckedSlot + p] + pending.bytes[kAckedSlot + p];
-    if (auto s = writer_.ClearQueue(p, acked, bytes, false); !s) return s;
+    if (auto s = writer_.ClearQueue(p, acked, bytes, false); !s) {
+      // The counters disagree with the table, so they cannot tell when a clear
+      // is safe: this transaction rolls back and later ones delete row by row.
+      if (s.error().code() == Code::kInternal) {
+        spdlog::error("journal: {}; acked rows are now deleted row by row", s.error());
+        clears_disabled_ = true;
+      }
+      return s;
+    }
     txn_.cleared |= 1U << p;
   }
   return OkStatus();

@@ -201,6 +201,7 @@ class SqliteJournal final : public Journal {
   // frees its pages unwritten. Past a size bound, or to make room for quota,
   // they are deleted row by row.
   std::vector<AckedRange> acked_;
+  bool clears_disabled_ = false;  // a clear found rows the counters did not
   std::string scratch_;
   std::thread writer_thread_;
 
