@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing {
 namespace {
@@ -67,16 +67,17 @@ TEST_CASE("cityedged tells systemd it is ready and stops cleanly on SIGTERM") {
   TempDir dir;
   WriteFile(dir.Join("c.yaml"), MinimalConfig(dir));
   NotifySocket notify(dir.Join("notify"));
-  Subprocess daemon({Daemon(), "--config", dir.Join("c.yaml")},
-                    {.env = {{"NOTIFY_SOCKET", dir.Join("notify")}},
-                     .stdout_path = dir.Join("log"),
-                     .stderr_path = dir.Join("log")});
+  auto daemon = Process::Spawn({Daemon(), "--config", dir.Join("c.yaml")},
+                               {.stdout_path = dir.Join("log"),
+                                .stderr_path = dir.Join("log"),
+                                .env = {{"NOTIFY_SOCKET", dir.Join("notify")}}});
+  REQUIRE(daemon.has_value());
   const std::string messages = notify.WaitFor("READY=1", std::chrono::seconds(30));
   INFO("daemon log:\n" << ReadFile(dir.Join("log")));
   REQUIRE(messages.find("READY=1") != std::string::npos);
   CHECK(messages.find("STATUS=") != std::string::npos);
-  daemon.Signal(SIGTERM);
-  const auto status = daemon.Wait(std::chrono::seconds(20));
+  daemon->Signal(SIGTERM);
+  const auto status = daemon->Wait(std::chrono::seconds(20));
   REQUIRE(status.has_value());
   CHECK(*status == 0);
   CHECK(notify.WaitFor("STOPPING=1", std::chrono::seconds(1)).find("STOPPING=1") !=
@@ -87,13 +88,14 @@ TEST_CASE("cityedged stops on SIGINT as on SIGTERM") {
   TempDir dir;
   WriteFile(dir.Join("c.yaml"), MinimalConfig(dir));
   NotifySocket notify(dir.Join("notify"));
-  Subprocess daemon({Daemon(), "--config", dir.Join("c.yaml")},
-                    {.env = {{"NOTIFY_SOCKET", dir.Join("notify")}},
-                     .stdout_path = dir.Join("log"),
-                     .stderr_path = dir.Join("log")});
+  auto daemon = Process::Spawn({Daemon(), "--config", dir.Join("c.yaml")},
+                               {.stdout_path = dir.Join("log"),
+                                .stderr_path = dir.Join("log"),
+                                .env = {{"NOTIFY_SOCKET", dir.Join("notify")}}});
+  REQUIRE(daemon.has_value());
   REQUIRE(notify.WaitFor("READY=1", std::chrono::seconds(30)).find("READY=1") != std::string::npos);
-  daemon.Signal(SIGINT);
-  const auto status = daemon.Wait(std::chrono::seconds(20));
+  daemon->Signal(SIGINT);
+  const auto status = daemon->Wait(std::chrono::seconds(20));
   REQUIRE(status.has_value());
   CHECK(*status == 0);
 }

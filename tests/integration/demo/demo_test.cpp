@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing {
 namespace {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "tests/integration/support/process.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/support/process.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing {
 

@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "tests/integration/support/process.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing {
 namespace {

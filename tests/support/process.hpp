@@ -1,11 +1,12 @@
-// Child processes for integration tests: spawn with an argv, read stdout
-// lines with a timeout, signal, wait. The destructor SIGKILLs and reaps a
+// Child processes for tests: spawn with an argv, read stdout lines with a
+// timeout, signal, wait. The destructor SIGKILLs and reaps a
 // child that is still running, so a failing test leaves nothing behind.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,12 +15,20 @@
 
 namespace cityedge::testing {
 
+struct SpawnOptions {
+  bool capture_stdout = false;             // readable through ReadLine
+  std::string stdout_path;                 // else appended to this file, else inherited
+  std::string stderr_path;                 // appended to this file, else inherited
+  std::map<std::string, std::string> env;  // added to (or replacing) the parent's
+};
+
 // THREADING: one thread per Process object.
 class Process {
  public:
-  // Starts argv[0] (a path) with the parent's environment. With
-  // capture_stdout the child's stdout is readable through ReadLine; its
-  // stderr goes to `stderr_path` when given, else to the parent's stderr.
+  // Starts argv[0] (a path) with the parent's environment plus options.env.
+  [[nodiscard]] static Result<Process> Spawn(const std::vector<std::string>& argv,
+                                             const SpawnOptions& options);
+  // Shorthand: stdout captured or inherited, stderr to `stderr_path` if given.
   [[nodiscard]] static Result<Process> Spawn(const std::vector<std::string>& argv,
                                              bool capture_stdout,
                                              const std::string& stderr_path = "");
@@ -65,6 +74,7 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string Join(const std::string& name) const { return path_ + "/" + name; }
 
  private:
   std::string path_;
@@ -72,5 +82,17 @@ class TempDir {
 
 // Environment variable or a default.
 [[nodiscard]] std::string EnvOr(const char* name, const std::string& fallback);
+
+// Runs argv to completion (killed after `timeout`): exit status (-1 on
+// timeout) and stdout and stderr together.
+struct RunResult {
+  int status = -1;
+  std::string output;
+};
+[[nodiscard]] RunResult Run(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+[[nodiscard]] std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
 
 }  // namespace cityedge::testing

@@ -1,4 +1,4 @@
-#include "tests/integration/support/process.hpp"
+#include "tests/support/process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,40 +13,77 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+extern "C" char** environ;
 
 namespace cityedge::testing {
 namespace {
 
-[[noreturn]] void ExecChild(const std::vector<std::string>& argv, int stdout_fd,
-                            const std::string& stderr_path) {
-  if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
-  if (!stderr_path.empty()) {
-    const int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-  }
+// Everything the child needs, built before fork: after it only
+// async-signal-safe calls are made.
+struct ChildPlan {
+  std::vector<std::string> env_storage;
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+  std::vector<char*> env;
+};
+
+ChildPlan Plan(const std::vector<std::string>& argv,
+               const std::map<std::string, std::string>& extra) {
+  ChildPlan plan;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    if (!extra.contains(entry.substr(0, entry.find('=')))) plan.env_storage.push_back(entry);
+  }
+  for (const auto& [key, value] : extra) plan.env_storage.push_back(key + "=" + value);
+  for (const std::string& arg : argv) plan.args.push_back(const_cast<char*>(arg.c_str()));
+  plan.args.push_back(nullptr);
+  for (std::string& e : plan.env_storage) plan.env.push_back(e.data());
+  plan.env.push_back(nullptr);
+  return plan;
+}
+
+void RedirectTo(const std::string& path, int target) {
+  if (path.empty()) return;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) ::dup2(fd, target);
+}
+
+[[noreturn]] void ExecChild(ChildPlan& plan, int stdout_fd, const SpawnOptions& options) {
+  if (stdout_fd >= 0) {
+    ::dup2(stdout_fd, STDOUT_FILENO);
+  } else {
+    RedirectTo(options.stdout_path, STDOUT_FILENO);
+  }
+  RedirectTo(options.stderr_path, STDERR_FILENO);
+  ::execve(plan.args[0], plan.args.data(), plan.env.data());
   ::_exit(127);
 }
 
 }  // namespace
 
-Result<Process> Process::Spawn(const std::vector<std::string>& argv, bool capture_stdout,
-                               const std::string& stderr_path) {
+Result<Process> Process::Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return MakeError(Code::kInvalidArgument, "empty argv");
+  ChildPlan plan = Plan(argv, options.env);
   int pipe_fds[2] = {-1, -1};
-  if (capture_stdout && ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  if (options.capture_stdout && ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return MakeError(Code::kInternal, "pipe: {}", std::strerror(errno));
   }
   const pid_t pid = ::fork();
   if (pid < 0) return MakeError(Code::kInternal, "fork: {}", std::strerror(errno));
-  if (pid == 0) ExecChild(argv, pipe_fds[1], stderr_path);
-  if (capture_stdout) ::close(pipe_fds[1]);
+  if (pid == 0) ExecChild(plan, pipe_fds[1], options);
+  if (options.capture_stdout) ::close(pipe_fds[1]);
   return Process(pid, pipe_fds[0]);
+}
+
+Result<Process> Process::Spawn(const std::vector<std::string>& argv, bool capture_stdout,
+                               const std::string& stderr_path) {
+  SpawnOptions options;
+  options.capture_stdout = capture_stdout;
+  options.stderr_path = stderr_path;
+  return Spawn(argv, options);
 }
 
 Process::Process(Process&& other) noexcept { *this = std::move(other); }
@@ -175,6 +212,29 @@ TempDir::~TempDir() {
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
+}
+
+RunResult Run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  TempDir dir;
+  const std::string out = dir.Join("output");
+  SpawnOptions options;
+  options.stdout_path = out;
+  options.stderr_path = out;
+  auto process = Process::Spawn(argv, options);
+  if (!process) return {-1, process.error().ToString()};
+  const auto status = process->Wait(timeout);
+  return {status.value_or(-1), ReadFile(out)};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
 }  // namespace cityedge::testing
