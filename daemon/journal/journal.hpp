@@ -54,16 +54,16 @@ struct ClassStats {
 };
 
 struct Stats {
-  ClassStats by_class[6];                // indexed by v1::PriorityClass
-  std::uint64_t queued_rows = 0;         // not yet acked
+  ClassStats by_class[6];         // indexed by v1::PriorityClass
+  std::uint64_t queued_rows = 0;  // not yet acked
   std::uint64_t queued_bytes = 0;
-  std::int64_t oldest_queued_age_ms = 0; // 0 when empty
-  std::uint64_t history_rows = 0;        // acked, kept for replay
-  std::uint64_t evicted[8] = {};         // indexed by v1::GapReason
-  std::uint64_t durable_seq = 0;         // highest committed seq
+  std::int64_t oldest_queued_age_ms = 0;  // 0 when empty
+  std::uint64_t history_rows = 0;         // acked, kept for replay
+  std::uint64_t evicted[8] = {};          // indexed by v1::GapReason
+  std::uint64_t durable_seq = 0;          // highest committed seq
   std::uint64_t wal_bytes = 0;
   std::uint64_t dead_letter_rows = 0;
-  std::uint64_t overflow_events = 0;     // held in memory while storage fails
+  std::uint64_t overflow_events = 0;  // held in memory while storage fails
   bool degraded = false;
   std::string degraded_reason;
 };
@@ -115,6 +115,6 @@ class Journal : public EventSink {
 
 // Opens (or creates, or quarantines and recreates) the journal at config.path().
 [[nodiscard]] Result<std::unique_ptr<Journal>> Open(const v1::JournalConfig& config,
-                                                     const clock::Clock& clock);
+                                                    const clock::Clock& clock);
 
 }  // namespace cityedge::journal

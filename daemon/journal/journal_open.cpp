@@ -10,6 +10,16 @@
 namespace cityedge::journal {
 namespace {
 
+std::pair<std::uint64_t, std::uint64_t> BootHalves(const clock::BootId& id) {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    hi = (hi << 8) | id[i];
+    lo = (lo << 8) | id[i + 8];
+  }
+  return {hi, lo};
+}
+
 // Seqs reserved per write of the state file.
 constexpr std::uint64_t kSeqBlock = 1 << 20;
 
@@ -84,9 +94,23 @@ Status SqliteJournal::InitSequence(bool fresh, const std::string& quarantine_det
   if (!db_seq) return std::unexpected(db_seq.error());
   std::uint64_t base = *db_seq;
   if (fresh && state_.present) base = std::max({base, state_.ceiling, state_.hwm});
+  const auto [boot_hi, boot_lo] = BootHalves(clock_.boot_id());
   v1::GapRecord& gap = txn_.gaps[v1::GAP_REASON_CORRUPT];
   gap.Clear();
-  if (!quarantine_detail.empty() || (fresh && base > 0)) {
+  opening_gap_reason_ = v1::GAP_REASON_CORRUPT;
+  if (MayHaveLostCommits(*db_seq, boot_hi, boot_lo)) {
+    // synchronous=NORMAL commits are visible (and may have been published)
+    // before they reach the disk; a power cut can take them back. Their seqs
+    // must not be handed out again, so continue above every reserved seq.
+    opening_gap_reason_ = v1::GAP_REASON_UNCLEAN_SHUTDOWN;
+    gap.set_first_seq(*db_seq + 1);
+    gap.set_last_seq(state_.ceiling);
+    gap.set_detail(fmt::format(
+        "the gateway restarted without closing {} (durability: normal); events committed in "
+        "its last moments may be lost; seqs {}..{} are skipped so that none is reused",
+        limits_.path, *db_seq + 1, state_.ceiling));
+    base = state_.ceiling;
+  } else if (!quarantine_detail.empty() || (fresh && base > 0)) {
     gap.set_first_seq(1);
     gap.set_last_seq(base);
     gap.set_detail(quarantine_detail.empty()
@@ -106,13 +130,28 @@ Status SqliteJournal::InitSequence(bool fresh, const std::string& quarantine_det
   state_.hwm = base;
   state_.ceiling = std::max(state_.ceiling, base) + kSeqBlock;
   state_.clean = false;
+  state_.boot_hi = boot_hi;
+  state_.boot_lo = boot_lo;
+  state_.boot_known = true;
   if (auto s = WriteState(state_path_, state_); !s) {
     SetDegraded(fmt::format("cannot write {}: {}", state_path_, s.error().message()));
   }
   return CommitOpeningGap(*db_seq);
 }
 
+bool SqliteJournal::MayHaveLostCommits(std::uint64_t db_seq, std::uint64_t boot_hi,
+                                       std::uint64_t boot_lo) const {
+  if (!state_.present || state_.clean || limits_.full_sync || state_.ceiling <= db_seq) {
+    return false;
+  }
+  // The same boot: the process died but the kernel kept its writes.
+  const bool same_boot =
+      state_.boot_known && state_.boot_hi == boot_hi && state_.boot_lo == boot_lo;
+  return !same_boot;
+}
+
 Status SqliteJournal::CommitOpeningGap(std::uint64_t db_seq) {
+  const v1::GapReason reason = opening_gap_reason_;
   v1::GapRecord gap = txn_.gaps[v1::GAP_REASON_CORRUPT];
   const std::uint64_t base = committed_txn_.next_seq - 1;
   txn_ = committed_txn_;
@@ -120,10 +159,9 @@ Status SqliteJournal::CommitOpeningGap(std::uint64_t db_seq) {
   if (auto s = writer_.Begin(); !s) return s;
   Status s = base > db_seq ? writer_.WriteSequence(base) : OkStatus();
   if (s && gap.last_seq() != 0) {
-    gap.set_reason(v1::GAP_REASON_CORRUPT);
-    txn_.gaps[v1::GAP_REASON_CORRUPT] = gap;
-    writer_.AddToCounter(kEvictedSlot + v1::GAP_REASON_CORRUPT,
-                         static_cast<std::int64_t>(gap.count()), 0);
+    gap.set_reason(reason);
+    txn_.gaps[reason] = gap;
+    writer_.AddToCounter(kEvictedSlot + reason, static_cast<std::int64_t>(gap.count()), 0);
     s = WriteGaps();
   }
   if (s) s = writer_.Commit();

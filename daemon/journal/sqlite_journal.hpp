@@ -125,6 +125,10 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Result<Store> OpenChecked(bool unclean);
   [[nodiscard]] Status InitSequence(bool fresh, const std::string& quarantine_detail);
   [[nodiscard]] Status CommitOpeningGap(std::uint64_t db_seq);
+  // After an unclean stop in an earlier boot with synchronous=NORMAL, commits
+  // the uplink may already have published can be missing from the file.
+  [[nodiscard]] bool MayHaveLostCommits(std::uint64_t db_seq, std::uint64_t boot_hi,
+                                        std::uint64_t boot_lo) const;
   [[nodiscard]] Status RaiseCeiling(std::uint64_t seq);
   void RecoverFromError(const Error& error);
 
@@ -164,6 +168,7 @@ class SqliteJournal final : public Journal {
 
   Limits limits_;
   const clock::Clock& clock_;
+  v1::GapReason opening_gap_reason_ = v1::GAP_REASON_CORRUPT;
   std::string state_path_;
 
   // Producer side, guarded by mu_.

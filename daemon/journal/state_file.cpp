@@ -62,7 +62,11 @@ Result<JournalState> ReadState(const std::string& path) {
     if (key == "ceiling") state.ceiling = value, seen |= 1;
     if (key == "hwm") state.hwm = value, seen |= 2;
     if (key == "clean") state.clean = value != 0, seen |= 4;
+    if (key == "boot_hi") state.boot_hi = value, seen |= 8;
+    if (key == "boot_lo") state.boot_lo = value, seen |= 16;
   }
+  state.boot_known = (seen & 24) == 24;
+  seen &= 7;
   if (seen != 7) return MakeError(Code::kDataLoss, "{} is incomplete", path);
   state.present = true;
   return state;
@@ -72,6 +76,8 @@ Status WriteState(const std::string& path, const JournalState& state) {
   std::ostringstream text;
   text << "ceiling " << state.ceiling << "\nhwm " << state.hwm << "\nclean "
        << (state.clean ? 1 : 0) << "\n";
+  if (state.boot_known)
+    text << "boot_hi " << state.boot_hi << "\nboot_lo " << state.boot_lo << "\n";
   const std::string tmp = path + ".tmp";
   if (auto s = WriteAllAndSync(tmp, text.str()); !s) return s;
   if (::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -22,6 +22,11 @@ struct JournalState {
   std::uint64_t hwm = 0;      // highest committed seq known at the last write
   bool clean = false;         // the last run closed the journal cleanly
   bool present = false;       // the file existed when read
+  // Kernel boot id of the run that last wrote the file; an unclean stop in an
+  // earlier boot may have lost commits that were not yet on the disk.
+  std::uint64_t boot_hi = 0;
+  std::uint64_t boot_lo = 0;
+  bool boot_known = false;
 };
 
 [[nodiscard]] std::string StatePathFor(const std::string& journal_path);

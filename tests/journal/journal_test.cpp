@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/journal/journal.hpp"
@@ -288,6 +290,74 @@ TEST_CASE("Seqs continue above the high-water mark when the database file is los
   CHECK(events[0].seq() > 10);
   CHECK(events[1].seq() > events[0].seq());
   CHECK(events[1].reading().value() == 10);
+}
+
+// The system clock as seen after a reboot: same time, another boot id.
+class RebootedClock final : public clock::Clock {
+ public:
+  std::int64_t WallNs() const override { return clock::Default().WallNs(); }
+  std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
+  const clock::BootId& boot_id() const override { return boot_id_; }
+  clock::SyncInfo Sync() const override { return clock::Default().Sync(); }
+
+ private:
+  clock::BootId boot_id_{0xb0, 0x07};
+};
+
+// Makes the journal look as if its last run never closed it.
+void MarkUnclean(const std::string& db_path) {
+  const std::string path = db_path + ".state";
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  std::string state = text.str();
+  const auto at = state.find("clean 1");
+  REQUIRE(at != std::string::npos);
+  state.replace(at, 7, "clean 0");
+  std::ofstream(path, std::ios::trunc) << state;
+}
+
+TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a seq") {
+  TempDir dir;
+  v1::JournalConfig config = MakeConfig(dir);
+  const auto run = [&](const clock::Clock& clock) {
+    auto journal = OpenOrFail(config, clock);
+    for (int i = 0; i < 10; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, i)));
+    REQUIRE(journal->Flush(kFlushMs));
+  };
+  run(clock::Default());
+  SECTION("a reboot: the reserved range is skipped and a gap record says so") {
+    MarkUnclean(config.path());
+    RebootedClock rebooted;
+    auto journal = OpenOrFail(config, rebooted);
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
+    REQUIRE(journal->Flush(kFlushMs));
+    const auto events = ReadAll(*journal);
+    REQUIRE(events.size() == 12);
+    const v1::Event& gap = events[10];
+    REQUIRE(gap.has_gap_record());
+    CHECK(gap.gap_record().reason() == v1::GAP_REASON_UNCLEAN_SHUTDOWN);
+    CHECK(gap.gap_record().first_seq() == 11);
+    CHECK(gap.gap_record().last_seq() >= (1u << 20));
+    CHECK(gap.gap_record().count() == 0);
+    CHECK(gap.seq() > gap.gap_record().last_seq());
+    CHECK(events[11].seq() > gap.seq());
+  }
+  SECTION("the same boot (a process crash): the kernel kept the writes, seqs continue") {
+    MarkUnclean(config.path());
+    run(clock::Default());
+    const auto events = ReadAll(*OpenOrFail(config));
+    REQUIRE(events.size() == 20);
+    CHECK(events.back().seq() == 20);
+  }
+  SECTION("durability full: every commit reached the disk, seqs continue") {
+    config.set_durability("full");
+    MarkUnclean(config.path());
+    RebootedClock rebooted;
+    auto journal = OpenOrFail(config, rebooted);
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
+    REQUIRE(journal->Flush(kFlushMs));
+    CHECK(journal->DurableSeq() == 11);
+  }
 }
 
 TEST_CASE("Concurrent producers: every event lands once, each producer's order kept") {
