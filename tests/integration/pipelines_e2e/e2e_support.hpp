@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cityedge/v1/event.pb.h"
-#include "tests/integration/support/process.hpp"
+#include "tests/support/process.hpp"
 
 namespace cityedge::testing::e2e {
 
