@@ -16,8 +16,8 @@ for a in "$@"; do
   esac
 done
 case "$arch" in
-  arm64) toolchain=aarch64-linux-gnu ;;
-  armhf) toolchain=arm-linux-gnueabihf ;;
+  arm64) toolchain=aarch64-linux-gnu; elf="ARM aarch64" ;;
+  armhf) toolchain=arm-linux-gnueabihf; elf="ARM, EABI5" ;;
   *) echo "cross/build.sh: unknown architecture '$arch' (valid: arm64, armhf)" >&2; exit 64 ;;
 esac
 
@@ -27,7 +27,12 @@ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$here/cross/$toolchain.cmake" \
   -DCITYEDGE_WITH_OPENCV=$opencv -DCITYEDGE_BUILD_BENCH=OFF
 cmake --build "$build" -j"$(nproc)"
-file "$build/daemon/app/cityedged"
+description=$(file "$build/daemon/app/cityedged")
+echo "$description"
+case "$description" in
+  *"$elf"*) ;;
+  *) echo "cross/build.sh: cityedged is not an $elf binary" >&2; exit 1 ;;
+esac
 if [ "$run_tests" = 1 ]; then
   (cd "$build" && ctest --output-on-failure -L unit)
 fi
