@@ -41,20 +41,19 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-// The Python server as a child process; killed and reaped on destruction.
-class Server {
+// A child process; killed and reaped on destruction.
+class Child {
  public:
-  explicit Server(int port) : port_(port) { Start(); }
-  ~Server() { Stop(); }
+  explicit Child(std::vector<std::string> argv) : argv_(std::move(argv)) { Start(); }
+  ~Child() { Stop(); }
   void Start() {
-    const std::string python = Env("CITYEDGE_PYTHON", "/usr/bin/python3");
-    const std::string script =
-        Env("CITYEDGE_SOURCE_DIR", ".") + std::string("/tests/drivers/modbus/modbus_server.py");
-    const std::string port = std::to_string(port_);
+    std::vector<char*> args;
+    for (auto& a : argv_) args.push_back(a.data());
+    args.push_back(nullptr);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      ::execl(python.c_str(), python.c_str(), script.c_str(), "--tcp", port.c_str(), nullptr);
+      ::execv(args[0], args.data());
       ::_exit(127);
     }
   }
@@ -66,8 +65,20 @@ class Server {
   }
 
  private:
-  int port_;
+  std::vector<std::string> argv_;
   pid_t pid_ = -1;
+};
+
+std::vector<std::string> ServerArgv(const std::string& transport, const std::string& where) {
+  return {Env("CITYEDGE_PYTHON", "/usr/bin/python3"),
+          Env("CITYEDGE_SOURCE_DIR", ".") + std::string("/tests/drivers/modbus/modbus_server.py"),
+          "--" + transport, where};
+}
+
+// The Python server on a loopback TCP port.
+class Server : public Child {
+ public:
+  explicit Server(int port) : Child(ServerArgv("tcp", std::to_string(port))) {}
 };
 
 std::size_t OpenFds() {
@@ -144,6 +155,41 @@ TEST_CASE("Mixed types and byte orders arrive scaled with units") {
     CHECK(r->unit == e.unit);
   }
   CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
+TEST_CASE("Modbus RTU over a serial line reads the same registers") {
+  // socat links two pseudo-terminals: the server's end and the gateway's,
+  // standing in for an RS-485 adapter and its cable.
+  std::string dir = (std::filesystem::temp_directory_path() / "cityedge-rtu-XXXXXX").string();
+  REQUIRE(::mkdtemp(dir.data()) != nullptr);
+  const std::string server_end = dir + "/server";
+  const std::string gateway_end = dir + "/gateway";
+  Child line({Env("CITYEDGE_SOCAT", "/usr/bin/socat"), "pty,raw,echo=0,link=" + server_end,
+              "pty,raw,echo=0,link=" + gateway_end});
+  for (int i = 0;
+       i < 500 && !(std::filesystem::exists(server_end) && std::filesystem::exists(gateway_end));
+       ++i) {
+    ::usleep(10'000);
+  }
+  REQUIRE(std::filesystem::exists(gateway_end));
+  Child server(ServerArgv("rtu", server_end));
+  FakeHost host;
+  auto settings = Settings(0, kMap);
+  settings[0].second = "rtu";
+  settings.push_back({"device", gateway_end});
+  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, settings);
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  REQUIRE(host.WaitFor([](const FakeHost& h) {
+    return SawEveryChannel(h) && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
+  }));
+  CHECK(Last(host, "pm2_5")->value == Approx(21.5));
+  CHECK(Last(host, "level")->value == Approx(-122.456));
+  CHECK(Last(host, "energy")->value == Approx(70000));
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+  server.Stop();
+  line.Stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("Server stopped and restarted: degraded, then online, without fd growth") {
