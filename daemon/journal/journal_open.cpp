@@ -35,7 +35,7 @@ Result<Store> SqliteJournal::OpenChecked(bool unclean) {
   if (!FileHasData(limits_.path + "-wal")) {
     if (auto s = CheckHeader(limits_.path); !s) return std::unexpected(s.error());
   }
-  StoreOptions options{limits_.full_sync, limits_.wal_limit};
+  StoreOptions options{limits_.full_sync, limits_.wal_limit, limits_.vfs};
   auto store = Store::Open(limits_.path, Store::Role::kWriter, options);
   if (!store) return store;
   if (unclean) {
@@ -72,19 +72,34 @@ Status SqliteJournal::OpenFiles(bool force_quarantine, const std::string& why) {
     if (!store) return std::unexpected(store.error().Wrap("fresh journal"));
   }
   writer_ = std::move(*store);
+  // A half-opened journal is closed again, so the next round reopens it whole.
+  Status opened = FinishOpening(!quarantined.empty() || !existed, quarantined);
+  if (!opened) {
+    std::lock_guard reader_lock(reader_mu_);
+    reader_ = Store();
+    writer_ = Store();
+  }
+  return opened;
+}
+
+Status SqliteJournal::FinishOpening(bool fresh, const std::string& quarantined) {
   auto acks = writer_.ReadAcks();
   if (!acks) return std::unexpected(acks.error());
   acked_.clear();
-  leases_.RemoveOwner(LeaseTable::kAckedOwner);
-  for (const auto& [priority, range] : *acks) {
-    acked_.push_back(AckedRange{priority, range});
-    leases_.Add(LeaseTable::kAckedOwner, priority, range);
+  {
+    std::lock_guard lease_lock(lease_mu_);
+    leases_.RemoveOwner(LeaseTable::kAckedOwner);
+    for (const auto& [priority, range] : *acks) {
+      acked_.push_back(AckedRange{priority, range});
+      leases_.Add(LeaseTable::kAckedOwner, priority, range);
+    }
   }
   EnsureReserve();
-  const bool fresh = !quarantined.empty() || !existed;
   if (auto s = InitSequence(fresh, quarantined); !s) return s;
-  auto reader = Store::Open(limits_.path, Store::Role::kReader, {});
+  ResolveInDoubt(quarantined.empty());
+  auto reader = Store::Open(limits_.path, Store::Role::kReader, {.vfs = limits_.vfs});
   if (!reader) return std::unexpected(reader.error().Wrap("journal reader"));
+  std::lock_guard reader_lock(reader_mu_);
   reader_ = std::move(*reader);
   return OkStatus();
 }
@@ -200,12 +215,16 @@ void SqliteJournal::RecoverFromError(const Error& error) {
     return;
   }
   // Damaged or unreachable file: drop both connections and open again; a file
-  // that fails its checks now is quarantined by OpenFiles.
-  std::scoped_lock locks(lease_mu_, reader_mu_);
-  reader_ = Store();
+  // that fails its checks now is quarantined by OpenFiles. The locks are not
+  // held across OpenFiles, which takes them itself (a commit of a gap record
+  // pins rows under lease_mu_); meanwhile readers see the journal reopening.
+  {
+    std::scoped_lock locks(lease_mu_, reader_mu_);
+    reader_ = Store();
+    leases_.Clear();
+    lease_info_.clear();
+  }
   writer_ = Store();
-  leases_.Clear();
-  lease_info_.clear();
   acked_.clear();
   const bool corrupt = error.code() == Code::kDataLoss;
   if (auto s = OpenFiles(corrupt, error.message()); !s) {

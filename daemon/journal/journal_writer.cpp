@@ -1,6 +1,7 @@
 // The writer thread: group commit, seq assignment, acks, overflow.
 #include <algorithm>
 #include <chrono>
+#include <span>
 
 #include "daemon/core/log.hpp"
 #include "daemon/journal/gap.hpp"
@@ -87,20 +88,22 @@ void SqliteJournal::ProcessRound(Batch& incoming) {
   std::size_t done = 0;
   bool with_ops = true;
   Status status = OkStatus();
-  if (!writer_.db().is_open()) {
-    std::scoped_lock locks(lease_mu_, reader_mu_);
-    status = OpenFiles(false, "");
-  }
+  if (!writer_.db().is_open()) status = OpenFiles(false, "");
   if (status && evict_first_) {
     status = EvictOnly();
     if (status) evict_first_ = false;
   }
   const std::size_t chunk = std::min<std::size_t>(limits_.commit_max_events, chunk_limit_);
+  std::optional<InDoubt> doubt;
   while (status) {
     const std::size_t to = std::min<std::size_t>(done + chunk, work->entries.size());
     const bool ops = with_ops && !work->ops.empty();
+    InDoubt before{durable_seq_.load(), counters_, to - done, ops ? work->ops.size() : 0, {}};
     status = CommitChunk(*work, done, to, ops, periodic);
-    if (!status) break;
+    if (!status) {
+      if (status.error().code() == Code::kUnavailable) doubt = std::move(before);
+      break;
+    }
     AfterCommit(work, ops);
     with_ops = false;
     periodic = false;
@@ -117,11 +120,46 @@ void SqliteJournal::ProcessRound(Batch& incoming) {
   ++failures_;
   retry_at_ns_ =
       SteadyNs() + std::min<std::int64_t>(100'000'000LL << std::min(failures_, 5), 2'000'000'000);
-  RecoverFromError(status.error());
   Batch rest;
   rest.Append(*work, done, with_ops);
   carry_ = std::move(rest);
+  if (doubt && !in_doubt_) {
+    if (txn_.overflow_written) {
+      doubt->overflow_gap = std::move(overflow_gap_);
+      overflow_gap_.Clear();
+      txn_.overflow_written = false;
+    }
+    in_doubt_ = std::move(doubt);
+  }
+  RecoverFromError(status.error());
   DropOverflow();
+}
+
+void SqliteJournal::ResolveInDoubt(bool same_file) {
+  if (!in_doubt_) return;
+  InDoubt doubt = std::move(*in_doubt_);
+  in_doubt_.reset();
+  bool landed = same_file && durable_seq_.load() > doubt.durable_seq;
+  if (same_file && !landed) {
+    std::lock_guard lock(stats_mu_);
+    landed = counters_.rows != doubt.counters.rows || counters_.bytes != doubt.counters.bytes;
+  }
+  if (!landed) {
+    if (doubt.overflow_gap.count() > 0) {
+      MergeGaps(&doubt.overflow_gap, overflow_gap_);
+      overflow_gap_ = std::move(doubt.overflow_gap);
+    }
+    return;
+  }
+  // Storing them again would duplicate them under new seqs.
+  spdlog::warn("journal: the commit that failed reached {} after all ({} events, {} acks)",
+               limits_.path, doubt.entries, doubt.ops);
+  Batch rest;
+  rest.Append(carry_, doubt.entries, false);
+  rest.ops.assign(carry_.ops.begin() + static_cast<std::ptrdiff_t>(doubt.ops), carry_.ops.end());
+  carry_ = std::move(rest);
+  std::lock_guard lock(stats_mu_);
+  overflow_events_ = carry_.entries.size();
 }
 
 Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
@@ -348,20 +386,24 @@ void SqliteJournal::ReleasePins() {
 // oldest events of the lowest class present and count them in a gap record.
 void SqliteJournal::DropOverflow() {
   constexpr int kEvictionOrder[] = {1, 2, 4, 5, 3};
-  while (carry_.bytes.size() > limits_.overflow_bytes && !carry_.entries.empty()) {
+  // The events of an in-doubt commit may be stored already; they stay.
+  const std::size_t kept_first = in_doubt_ ? in_doubt_->entries : 0;
+  while (carry_.bytes.size() > limits_.overflow_bytes && carry_.entries.size() > kept_first) {
+    const auto droppable = std::span(carry_.entries).subspan(kept_first);
     int victim = 0;
     for (const int p : kEvictionOrder) {
-      if (std::any_of(carry_.entries.begin(), carry_.entries.end(),
+      if (std::any_of(droppable.begin(), droppable.end(),
                       [p](const Entry& e) { return e.priority == p; })) {
         victim = p;
         break;
       }
     }
-    std::size_t to_drop = std::max<std::size_t>(carry_.entries.size() / 8, 1);
+    std::size_t to_drop = std::max<std::size_t>(droppable.size() / 8, 1);
     Batch kept;
     Touched dropped;
-    for (const Entry& e : carry_.entries) {
-      if (e.priority == victim && to_drop > 0) {
+    for (std::size_t i = 0; i < carry_.entries.size(); ++i) {
+      const Entry& e = carry_.entries[i];
+      if (i >= kept_first && e.priority == victim && to_drop > 0) {
         --to_drop;
         dropped.Merge(0, e.size, e.capture_ns);
         continue;

@@ -96,11 +96,11 @@ void Db::Close() {
   }
 }
 
-Result<Db> Db::Open(const std::string& path, bool create) {
+Result<Db> Db::Open(const std::string& path, bool create, const std::string& vfs) {
   Db db;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &db.db_, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db.db_, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     return std::unexpected(db.MakeSqliteError(rc, fmt::format("open {}", path)));
   }

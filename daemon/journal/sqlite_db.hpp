@@ -60,8 +60,10 @@ class Db {
   Db& operator=(const Db&) = delete;
   ~Db();
 
-  // Opens (creating if asked) the file. Extended result codes are enabled.
-  [[nodiscard]] static Result<Db> Open(const std::string& path, bool create);
+  // Opens (creating if asked) the file through the named VFS (empty: the
+  // default one). Extended result codes are enabled.
+  [[nodiscard]] static Result<Db> Open(const std::string& path, bool create,
+                                       const std::string& vfs = "");
 
   [[nodiscard]] Status Exec(std::string_view sql);
   [[nodiscard]] Result<Stmt> Prepare(std::string_view sql);

@@ -43,6 +43,7 @@ struct Limits {
   std::uint64_t commit_interval_ms = 0;
   std::uint64_t wal_limit = 0;
   std::uint64_t overflow_bytes = 0;
+  std::string vfs;  // empty in production; see UseVfsForTest
   static Limits From(const v1::JournalConfig& config);
   [[nodiscard]] bool keep_history() const { return history_bytes > 0 || history_age_ms > 0; }
 };
@@ -54,6 +55,9 @@ class SqliteJournal final : public Journal {
 
   // Opens the files (quarantining a damaged one) and starts the writer.
   [[nodiscard]] Status Start();
+  // Before Start: every connection opens its files through this registered
+  // SQLite VFS (a fault injector, see fault_vfs.hpp) instead of the default.
+  void UseVfsForTest(std::string vfs) { limits_.vfs = std::move(vfs); }
 
   Status Emit(v1::Event event) override;
   Status Flush(std::int64_t timeout_ms) override;
@@ -103,6 +107,16 @@ class SqliteJournal final : public Journal {
     int priority = 0;
     SeqRange range;
   };
+  // A transaction whose COMMIT failed with an I/O error. SQLite may still have
+  // written it whole (a failed fsync after the WAL frames went out), and a
+  // reopen then finds it committed; its events lead carry_.
+  struct InDoubt {
+    std::uint64_t durable_seq = 0;  // before the transaction
+    Counters counters;              // before the transaction
+    std::size_t entries = 0;
+    std::size_t ops = 0;
+    v1::GapRecord overflow_gap;  // the overflow it recorded, if any
+  };
   struct CoalesceTarget {
     std::uint64_t seq = 0;
     std::uint64_t size = 0;
@@ -122,6 +136,7 @@ class SqliteJournal final : public Journal {
 
   // Opening and quarantine (journal_open.cpp).
   [[nodiscard]] Status OpenFiles(bool force_quarantine, const std::string& why);
+  [[nodiscard]] Status FinishOpening(bool fresh, const std::string& quarantined);
   [[nodiscard]] Result<Store> OpenChecked(bool unclean);
   [[nodiscard]] Status InitSequence(bool fresh, const std::string& quarantine_detail);
   [[nodiscard]] Status CommitOpeningGap(std::uint64_t db_seq);
@@ -131,6 +146,8 @@ class SqliteJournal final : public Journal {
                                         std::uint64_t boot_lo) const;
   [[nodiscard]] Status RaiseCeiling(std::uint64_t seq);
   void RecoverFromError(const Error& error);
+  // After a reopen: drops from carry_ what the in-doubt transaction stored.
+  void ResolveInDoubt(bool same_file);
 
   // Writer thread (journal_writer.cpp).
   void WriterLoop();
@@ -198,6 +215,7 @@ class SqliteJournal final : public Journal {
   std::int64_t next_periodic_ns_ = 0;
   std::int64_t retry_at_ns_ = 0;
   int failures_ = 0;
+  std::optional<InDoubt> in_doubt_;
   // Acked ranges whose rows are still stored. A row-range DELETE rewrites
   // every page of the range (in WAL mode a freed page is written too), so an
   // ack only records its ranges (table `acked`, counters kAckedSlot) and the

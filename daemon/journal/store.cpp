@@ -138,7 +138,7 @@ std::string WithSeq(std::uint64_t seq, std::string_view stored) {
 Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions& options) {
   Store store;
   store.role_ = role;
-  auto db = Db::Open(path, role == Role::kWriter);
+  auto db = Db::Open(path, role == Role::kWriter, options.vfs);
   if (!db) return std::unexpected(db.error());
   store.db_ = std::move(*db);
   sqlite3_busy_timeout(store.db_.get(), 5000);

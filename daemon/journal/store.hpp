@@ -66,6 +66,7 @@ struct Touched {
 struct StoreOptions {
   bool full_sync = false;
   std::uint64_t wal_limit = 16 << 20;
+  std::string vfs;  // empty: SQLite's default VFS; tests name a fault injector
 };
 
 class Store {
