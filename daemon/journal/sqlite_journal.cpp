@@ -149,24 +149,7 @@ Result<std::optional<Lease>> SqliteJournal::Take(const LeaseRequest& request) {
   return std::optional<Lease>();
 }
 
-Status SqliteJournal::Ack(std::uint64_t lease_id) {
-  Op op;
-  {
-    std::lock_guard lease_lock(lease_mu_);
-    const auto it = lease_info_.find(lease_id);
-    if (it == lease_info_.end() || it->second.settling) {
-      return MakeError(Code::kNotFound, "lease {} is not outstanding", lease_id);
-    }
-    it->second.settling = true;
-    op = Op{false, lease_id,        it->second.priority, it->second.ranges,
-            {},    it->second.rows, it->second.bytes};
-  }
-  std::lock_guard lock(mu_);
-  pending_.ops.push_back(std::move(op));
-  ++submitted_;
-  work_cv_.notify_one();
-  return OkStatus();
-}
+Status SqliteJournal::Ack(std::uint64_t lease_id) { return Settle(lease_id, false, {}); }
 
 Status SqliteJournal::Release(std::uint64_t lease_id) {
   std::lock_guard lease_lock(lease_mu_);
@@ -192,6 +175,10 @@ void SqliteJournal::ReleaseAll() {
 }
 
 Status SqliteJournal::DeadLetter(std::uint64_t lease_id, const std::string& detail) {
+  return Settle(lease_id, true, detail);
+}
+
+Status SqliteJournal::Settle(std::uint64_t lease_id, bool dead_letter, std::string detail) {
   Op op;
   {
     std::lock_guard lease_lock(lease_mu_);
@@ -200,7 +187,9 @@ Status SqliteJournal::DeadLetter(std::uint64_t lease_id, const std::string& deta
       return MakeError(Code::kNotFound, "lease {} is not outstanding", lease_id);
     }
     it->second.settling = true;
-    op = Op{true, lease_id, it->second.priority, it->second.ranges, detail};
+    const LeaseInfo& info = it->second;
+    op = Op{dead_letter,       lease_id,  info.priority, info.ranges,
+            std::move(detail), info.rows, info.bytes};
   }
   std::lock_guard lock(mu_);
   pending_.ops.push_back(std::move(op));

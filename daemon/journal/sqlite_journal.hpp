@@ -66,6 +66,9 @@ class SqliteJournal final : public Journal {
   Status Release(std::uint64_t lease_id) override;
   void ReleaseAll() override;
   Status DeadLetter(std::uint64_t lease_id, const std::string& detail) override;
+  // Hands a leased set of rows to the writer as acked or dead-lettered; the
+  // lease stays outstanding (settling) until the writer has applied it.
+  [[nodiscard]] Status Settle(std::uint64_t lease_id, bool dead_letter, std::string detail);
   Result<std::vector<LeasedEvent>> ReadRange(std::uint64_t first_seq, std::uint64_t last_seq,
                                              std::size_t max_events) override;
   Stats GetStats() override;
