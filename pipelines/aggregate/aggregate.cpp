@@ -1,14 +1,13 @@
 #include "pipelines/aggregate/aggregate.hpp"
 
 #include <algorithm>
-#include <map>
-#include <optional>
 #include <string>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "pipelines/framework.hpp"
+#include "pipelines/tumbling_windows.hpp"
 
 namespace cityedge::pipelines::aggregate {
 namespace {
@@ -17,23 +16,13 @@ using config::SettingType;
 
 config::SettingsSchema Schema() {
   return {
-      Setting("window", SettingType::kDuration,
-              "Length of the tumbling windows, aligned to the Unix epoch in capture time")
-          .Default("1m")
-          .Min(1000)
-          .Max(86'400'000)
-          .Unit("ms"),
+      WindowSetting(),
       Setting("averaging", SettingType::kEnum,
               "How the mean is taken: energy (10·log10 of the mean of 10^(L/10)), arithmetic, "
               "or auto: energy for units starting with dB")
           .Default("auto")
           .Allowed({"auto", "energy", "arithmetic"}),
-      Setting("flush_after", SettingType::kDuration,
-              "Close an open window when its input sent nothing for this long (gateway "
-              "monotonic time); 0: only the next window's first sample closes it")
-          .Default("0s")
-          .Min(0)
-          .Unit("ms"),
+      FlushAfterSetting(),
   };
 }
 
@@ -44,7 +33,6 @@ struct Config {
 };
 
 struct Window {
-  std::int64_t start_ns = 0;
   std::uint32_t count = 0;
   double min = 0;
   double max = 0;
@@ -55,44 +43,37 @@ struct Window {
   std::string unit;
   std::string driver;
   v1::Timestamp last_capture;
-  std::int64_t last_seen_monotonic_ns = 0;
 };
+
+using Span = TumblingWindows<Window>::Span;
 
 class AggregatePipeline final : public Pipeline {
  public:
-  AggregatePipeline(Config config, Context context)
-      : config_(std::move(config)), context_(std::move(context)) {}
+  AggregatePipeline(const Config& config, Context context)
+      : averaging_(config.averaging),
+        windows_(config.window_ns, config.flush_after_ns,
+                 [this](const Window& w, Span span) { Report(w, span); }),
+        context_(std::move(context)) {}
 
   void OnSample(const Sample& sample) override {
     if (sample.quality == v1::QUALITY_BAD) return;
-    const std::int64_t start = WindowStart(CaptureNs(sample), config_.window_ns);
-    std::optional<Window>& open = windows_[InputKey(sample)];
-    if (open && start < open->start_ns) {
+    Window* w = windows_.Route(sample, context_.clock->MonotonicNs(),
+                               [this](const Sample& s) { return Open(s); });
+    if (w == nullptr) {
       // Windows already reported cannot take a late sample back.
       spdlog::debug("aggregate {}: sample of {} before the open window dropped", context_.id,
                     InputKey(sample));
       return;
     }
-    if (open && start > open->start_ns) Close(open);
-    if (!open) open = Open(sample, start);
-    Add(*open, sample);
+    Add(*w, sample);
   }
 
-  void OnTick(std::int64_t monotonic_ns) override {
-    if (config_.flush_after_ns == 0) return;
-    for (auto& [key, open] : windows_) {
-      if (open && monotonic_ns - open->last_seen_monotonic_ns >= config_.flush_after_ns) {
-        Close(open);
-      }
-    }
-  }
+  void OnTick(std::int64_t monotonic_ns) override { windows_.FlushQuiet(monotonic_ns); }
 
  private:
-  Window Open(const Sample& sample, std::int64_t start) const {
+  Window Open(const Sample& sample) const {
     Window w;
-    w.start_ns = start;
-    w.energy = config_.averaging == "energy" ||
-               (config_.averaging == "auto" && IsDecibelUnit(sample.unit));
+    w.energy = averaging_ == "energy" || (averaging_ == "auto" && IsDecibelUnit(sample.unit));
     w.channel = std::string(sample.channel);
     w.unit = std::string(sample.unit);
     w.driver = std::string(sample.source);
@@ -100,36 +81,33 @@ class AggregatePipeline final : public Pipeline {
     return w;
   }
 
-  void Add(Window& w, const Sample& sample) const {
+  static void Add(Window& w, const Sample& sample) {
     ++w.count;
     w.min = std::min(w.min, sample.value);
     w.max = std::max(w.max, sample.value);
     w.sum += w.energy ? DbToEnergy(sample.value) : sample.value;
     w.last = sample.value;
     w.last_capture = *sample.capture_time;
-    w.last_seen_monotonic_ns = context_.clock->MonotonicNs();
   }
 
-  void Close(std::optional<Window>& open) {
-    const Window& w = *open;
+  void Report(const Window& w, Span span) {
     v1::Event event = MakeEvent(context_, w.driver, w.last_capture, v1::PRIORITY_CLASS_TELEMETRY);
     v1::Aggregate* a = event.mutable_aggregate();
     a->set_channel(w.channel);
     a->set_unit(w.unit);
-    a->set_window_start_unix_ns(w.start_ns);
-    a->set_window_end_unix_ns(w.start_ns + config_.window_ns);
+    a->set_window_start_unix_ns(span.start_ns);
+    a->set_window_end_unix_ns(span.end_ns);
     a->set_count(w.count);
     a->set_min(w.min);
     a->set_max(w.max);
     a->set_mean(w.energy ? EnergyMeanDb(w.sum, w.count) : w.sum / w.count);
     a->set_last(w.last);
     Emit(context_, std::move(event));
-    open.reset();
   }
 
-  const Config config_;
+  const std::string averaging_;
+  TumblingWindows<Window> windows_;
   const Context context_;
-  std::map<std::string, std::optional<Window>> windows_;
 };
 
 }  // namespace
@@ -144,7 +122,7 @@ PipelineType Type() {
         Config config{.window_ns = settings.GetInt("window") * kNsPerMs,
                       .averaging = settings.GetString("averaging"),
                       .flush_after_ns = settings.GetInt("flush_after") * kNsPerMs};
-        return std::make_unique<AggregatePipeline>(std::move(config), std::move(context));
+        return std::make_unique<AggregatePipeline>(config, std::move(context));
       },
   };
 }
