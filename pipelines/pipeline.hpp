@@ -13,6 +13,7 @@
 #include "daemon/config/settings.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
+#include "daemon/core/frame.hpp"
 #include "daemon/core/sample.hpp"
 #include "daemon/core/status.hpp"
 
@@ -21,19 +22,25 @@ namespace cityedge::pipelines {
 // What a pipeline instance is given at creation.
 // OWNERSHIP: sink and clock outlive the pipeline.
 struct Context {
-  std::string id;                  // pipeline instance id from config
-  std::vector<std::string> inputs; // "driver-instance/channel" as configured
+  std::string id;                   // pipeline instance id from config
+  std::vector<std::string> inputs;  // "driver-instance/channel" as configured
   EventSink* sink = nullptr;
   const clock::Clock* clock = nullptr;
 };
 
 // THREADING: OnSample runs on the thread of the driver that produced the
-// sample; OnTick on the daemon's timer thread. The framework serialises calls
-// to one instance, so an instance needs no locking of its own.
+// sample; OnFrame on the instance's own frame thread; OnTick on the daemon's
+// timer thread. The framework serialises calls to one instance, so an
+// instance needs no locking of its own.
 class Pipeline {
  public:
   virtual ~Pipeline() = default;
   virtual void OnSample(const Sample& sample) = 0;
+  // Only for types with consumes_frames. A pipeline slower than its camera is
+  // handed the newest frame when it is ready again; the frames in between are
+  // dropped and counted by the framework, never queued. The frame (and its
+  // pixels) may be kept beyond the call by copying it.
+  virtual void OnFrame(const Frame& frame) { (void)frame; }
   // Called about once a second; used for stale-input checks and window closes
   // when inputs go quiet.
   virtual void OnTick(std::int64_t monotonic_ns) { (void)monotonic_ns; }
@@ -43,6 +50,8 @@ struct PipelineType {
   std::string name;  // registry key == folder == config `type:`
   std::string description;
   config::SettingsSchema schema;
+  // True for vision pipelines: each instance gets a frame thread and OnFrame.
+  bool consumes_frames = false;
   std::function<Result<std::unique_ptr<Pipeline>>(const config::Settings&, Context)> create;
 };
 

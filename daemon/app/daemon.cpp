@@ -95,11 +95,12 @@ int RunDaemon(const config::Loaded& loaded, Registry& registry) {
   }
   host::DriverHost drivers(registry.drivers(), **journal, clock);
   drivers.AddSampleListener(router->get());
+  drivers.AddFrameListener(router->get());
   if (auto s = (*uplink)->Start(); !s) {
     spdlog::error("uplink: {}", s.error());
     return kExitFailure;
   }
-  (*router)->StartTicking();
+  (*router)->Start();
   if (auto s = drivers.Start(config); !s) {
     spdlog::error("drivers: {}", s.error());
     (*router)->Stop();

@@ -10,10 +10,15 @@ namespace cityedge::app {
 Result<std::unique_ptr<PipelineRouter>> PipelineRouter::Create(const v1::Config& config,
                                                                EventSink& sink,
                                                                const clock::Clock& clock) {
+  return CreateWithTypesForTest(config, sink, clock, pipelines::FindPipelineType);
+}
+
+Result<std::unique_ptr<PipelineRouter>> PipelineRouter::CreateWithTypesForTest(
+    const v1::Config& config, EventSink& sink, const clock::Clock& clock, TypeLookup find) {
   std::unique_ptr<PipelineRouter> router(new PipelineRouter(clock));
   for (const auto& p : config.pipelines()) {
     if (!p.enabled()) continue;
-    const pipelines::PipelineType* type = pipelines::FindPipelineType(p.type());
+    const pipelines::PipelineType* type = find(p.type());
     if (type == nullptr) {
       return MakeError(Code::kInvalidArgument, "pipeline {}: unknown type \"{}\"", p.id(),
                        p.type());
@@ -26,6 +31,7 @@ Result<std::unique_ptr<PipelineRouter>> PipelineRouter::Create(const v1::Config&
     instance->id = p.id();
     instance->type = p.type();
     instance->pipeline = std::move(*created);
+    if (type->consumes_frames) instance->slot = std::make_unique<FrameSlot>();
     for (const auto& input : p.inputs()) router->routes_[input].push_back(instance.get());
     router->instances_.push_back(std::move(instance));
   }
@@ -54,9 +60,59 @@ void PipelineRouter::OnSample(const Sample& sample) {
   }
 }
 
-void PipelineRouter::StartTicking() {
-  if (instances_.empty() || ticker_.joinable()) return;
-  ticker_ = std::thread([this] { TickLoop(); });
+void PipelineRouter::OnFrame(const Frame& frame) {
+  auto it = routes_.find(frame.source);
+  if (it == routes_.end()) return;
+  for (Instance* instance : it->second) {
+    if (instance->slot) Offer(*instance, frame);
+  }
+}
+
+void PipelineRouter::Offer(Instance& instance, const Frame& frame) {
+  FrameSlot& slot = *instance.slot;
+  std::optional<Frame> replaced;  // released outside the lock: release runs driver code
+  {
+    std::lock_guard lock(slot.mutex);
+    if (slot.stopping) return;
+    if (slot.frame) {
+      replaced = std::move(slot.frame);
+      instance.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    slot.source.assign(frame.source);
+    slot.frame = frame;
+    slot.frame->source = slot.source;
+  }
+  slot.ready.notify_one();
+}
+
+void PipelineRouter::FrameLoop(Instance& instance) {
+  FrameSlot& slot = *instance.slot;
+  std::string source;
+  while (true) {
+    std::optional<Frame> frame;
+    {
+      std::unique_lock lock(slot.mutex);
+      slot.ready.wait(lock, [&slot] { return slot.stopping || slot.frame.has_value(); });
+      if (slot.stopping) return;
+      frame = std::move(slot.frame);
+      slot.frame.reset();
+      source = slot.source;
+    }
+    frame->source = source;
+    std::lock_guard lock(instance.mutex);
+    instance.pipeline->OnFrame(*frame);
+    instance.frames.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void PipelineRouter::Start() {
+  if (ticker_.joinable()) return;
+  for (auto& instance : instances_) {
+    if (instance->slot) {
+      instance->slot->worker = std::thread([this, i = instance.get()] { FrameLoop(*i); });
+    }
+  }
+  if (!instances_.empty()) ticker_ = std::thread([this] { TickLoop(); });
 }
 
 void PipelineRouter::TickLoop() {
@@ -79,11 +135,26 @@ void PipelineRouter::Stop() {
   }
   tick_cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
+  for (auto& instance : instances_) {
+    if (!instance->slot) continue;
+    FrameSlot& slot = *instance->slot;
+    std::optional<Frame> waiting;
+    {
+      std::lock_guard lock(slot.mutex);
+      slot.stopping = true;
+      waiting = std::move(slot.frame);
+      slot.frame.reset();
+    }
+    slot.ready.notify_all();
+    if (slot.worker.joinable()) slot.worker.join();
+  }
 }
 
 std::vector<PipelineRouter::InstanceInfo> PipelineRouter::Instances() const {
   std::vector<InstanceInfo> out;
-  for (const auto& i : instances_) out.push_back({i->id, i->type, i->samples.load()});
+  for (const auto& i : instances_) {
+    out.push_back({i->id, i->type, i->samples.load(), i->frames.load(), i->frames_dropped.load()});
+  }
   return out;
 }
 

@@ -1,22 +1,32 @@
 // Wires configured pipeline instances to their inputs: every sample a driver
 // produces is handed to the pipelines that named "instance/channel" (or the
-// whole instance) as an input, and a timer thread ticks every pipeline once a
+// whole instance) as an input, every frame to the frame-consuming pipelines
+// that named the instance, and a timer thread ticks every pipeline once a
 // second for staleness and window closes.
+//
+// Frames never queue: each frame-consuming instance has a one-frame slot and a
+// thread of its own. A frame arriving while the slot is still full replaces
+// the one waiting there, which is counted as dropped, so a pipeline slower
+// than its camera always works on the newest frame.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "cityedge/v1/config.pb.h"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
+#include "daemon/core/frame.hpp"
 #include "daemon/core/sample.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/host/listeners.hpp"
@@ -24,40 +34,64 @@
 
 namespace cityedge::app {
 
-// THREADING: OnSample is called from driver threads concurrently; each
-// pipeline instance is guarded by its own mutex, so one instance never runs on
-// two threads at once. Start/Stop from the main thread.
-class PipelineRouter final : public host::SampleListener {
+// THREADING: OnSample and OnFrame are called from driver threads
+// concurrently; each pipeline instance is guarded by its own mutex, so one
+// instance never runs on two threads at once. Start/Stop from the main thread.
+class PipelineRouter final : public host::SampleListener, public host::FrameListener {
  public:
   // Creates every enabled pipeline of `config`. Fails naming the first
   // pipeline that could not be created.
   [[nodiscard]] static Result<std::unique_ptr<PipelineRouter>> Create(const v1::Config& config,
                                                                       EventSink& sink,
                                                                       const clock::Clock& clock);
+  // Same, resolving pipeline types through `find` instead of the built-in table.
+  using TypeLookup = std::function<const pipelines::PipelineType*(std::string_view)>;
+  [[nodiscard]] static Result<std::unique_ptr<PipelineRouter>> CreateWithTypesForTest(
+      const v1::Config& config, EventSink& sink, const clock::Clock& clock, TypeLookup find);
   ~PipelineRouter() override;
 
   void OnSample(const Sample& sample) override;
-  void StartTicking();
+  void OnFrame(const Frame& frame) override;
+  // Starts the ticker and the frame threads. Call once.
+  void Start();
+  // Stops and joins them; frames still waiting are released. Idempotent.
   void Stop();
 
   struct InstanceInfo {
     std::string id;
     std::string type;
     std::uint64_t samples = 0;
+    std::uint64_t frames = 0;          // handed to OnFrame
+    std::uint64_t frames_dropped = 0;  // replaced while waiting: the pipeline was busy
   };
   [[nodiscard]] std::vector<InstanceInfo> Instances() const;
 
  private:
+  // The newest frame waiting for one frame-consuming instance.
+  struct FrameSlot {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::optional<Frame> frame;
+    std::string source;  // owns the text frame->source points at
+    bool stopping = false;
+    std::thread worker;
+  };
+
   struct Instance {
     std::string id;
     std::string type;
     std::unique_ptr<pipelines::Pipeline> pipeline;
     std::mutex mutex;
     std::atomic<std::uint64_t> samples{0};
+    std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> frames_dropped{0};
+    std::unique_ptr<FrameSlot> slot;  // only for frame-consuming types
   };
 
   explicit PipelineRouter(const clock::Clock& clock) : clock_(clock) {}
   void Deliver(Instance& instance, const Sample& sample);
+  void Offer(Instance& instance, const Frame& frame);
+  void FrameLoop(Instance& instance);
   void TickLoop();
 
   const clock::Clock& clock_;

@@ -47,18 +47,6 @@ std::optional<PixelFormat> ToPixelFormat(ce_driver_pixel_format format) {
 
 }  // namespace
 
-std::size_t BytesPerPixel(PixelFormat format) {
-  switch (format) {
-    case PixelFormat::kBgr8:
-      return 3;
-    case PixelFormat::kGray8:
-      return 1;
-    case PixelFormat::kY16:
-      return 2;
-  }
-  return 1;
-}
-
 Instance::Instance(std::string id, std::shared_ptr<const DriverType> type, bool publish,
                    SettingTexts settings, Outputs outputs, const HostOptions& options)
     : id_(std::move(id)),
