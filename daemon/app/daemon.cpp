@@ -4,17 +4,26 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/control_backend.hpp"
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/app/notify.hpp"
 #include "daemon/app/pipeline_router.hpp"
+#include "daemon/control/authorizer.hpp"
+#include "daemon/control/dispatcher.hpp"
+#include "daemon/control/downlink.hpp"
+#include "daemon/control/signature.hpp"
+#include "daemon/control/socket_server.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/host/driver_host.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/seen_ids.hpp"
 #include "daemon/uplink/uplink.hpp"
 
 namespace cityedge::app {
@@ -62,9 +71,65 @@ int WaitForStopSignal(const sigset_t& set) {
   return signo;
 }
 
+Result<std::string> ReadConfigText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return MakeError(Code::kUnavailable, "cannot read {}", path);
+  return text.str();
+}
+
+// The control socket and the MQTT downlink, or why they could not start.
+struct ControlPlane {
+  std::unique_ptr<control::Dispatcher> dispatcher;
+  std::unique_ptr<journal::SeenIds> seen;
+  std::unique_ptr<control::Authorizer> authorizer;
+  std::unique_ptr<control::Downlink> downlink;
+  std::unique_ptr<control::ControlServer> server;
+};
+
+Result<ControlPlane> StartControl(const v1::Config& config, const std::string& state_dir,
+                                  ControlBackend& backend, uplink::Uplink& uplink,
+                                  const clock::Clock& clock) {
+  ControlPlane plane;
+  plane.dispatcher = std::make_unique<control::Dispatcher>(backend);
+  const v1::ControlConfig& c = config.control();
+  auto keys = control::PlatformKeys::Load(c.platform_keys());
+  if (!keys) return std::unexpected(keys.error());
+  auto seen = journal::SeenIds::Open((std::filesystem::path(state_dir) / "commands.db").string());
+  if (!seen) return std::unexpected(seen.error());
+  plane.seen = std::move(*seen);
+  control::AuthorizerOptions options;
+  options.gateway_id = config.gateway().id();
+  options.max_command_bytes = c.max_command_bytes();
+  options.rate_limit_per_min = c.rate_limit_per_min();
+  options.trust_unsynced_clock = c.trust_unsynced_clock();
+  plane.authorizer =
+      std::make_unique<control::Authorizer>(options, std::move(*keys), clock, *plane.seen);
+  plane.downlink = std::make_unique<control::Downlink>(
+      *plane.authorizer, *plane.dispatcher,
+      [&uplink](const uplink::InboundCommand& command, std::string reply) {
+        return uplink.PublishReply(command, std::move(reply));
+      });
+  uplink.SetCommandHandler([d = plane.downlink.get()](uplink::InboundCommand command) {
+    d->Enqueue(std::move(command));
+  });
+  auto server = control::ControlServer::Start(
+      {c.socket_path(), c.group(), c.admin_group(), c.max_command_bytes(), 8}, *plane.dispatcher,
+      backend);
+  if (server) {
+    plane.server = std::move(*server);
+  } else {
+    // Collecting events matters more than the technician's socket: run on
+    // without it, and say so where the technician will look.
+    spdlog::error("control socket unavailable, cityedge CLI will not work: {}", server.error());
+  }
+  return plane;
+}
+
 }  // namespace
 
-int RunDaemon(const config::Loaded& loaded, Registry& registry) {
+int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Registry& registry) {
   const v1::Config& config = loaded.config;
   // Blocked before any thread starts, so every thread inherits the mask and
   // only sigwait below receives the stop signals.
@@ -73,37 +138,56 @@ int RunDaemon(const config::Loaded& loaded, Registry& registry) {
   const clock::Clock& clock = clock::Default();
   spdlog::info("cityedged {} starting: gateway {}, config hash {}", kVersion, config.gateway().id(),
                loaded.hash.substr(0, 12));
+  auto yaml = ReadConfigText(config_path);
+  if (!yaml) {
+    spdlog::error("{}", yaml.error());
+    return kExitConfig;
+  }
 
   auto journal = journal::Open(config.journal(), clock);
   if (!journal) {
     spdlog::error("journal {}: {}", config.journal().path(), journal.error());
     return kExitFailure;
   }
-  // The uplink keeps its session seq beside the journal.
+  // The uplink keeps its session seq, and the control plane the ids of
+  // commands it ran, beside the journal.
   std::string state_dir = std::filesystem::path(config.journal().path()).parent_path().string();
   if (state_dir.empty()) state_dir = ".";
-  auto uplink = uplink::Uplink::Create(config, **journal, clock, state_dir,
-                                       [&loaded] { return BirthInfo(loaded); });
+  ControlBackend* backend_ptr = nullptr;
+  auto uplink = uplink::Uplink::Create(config, **journal, clock, state_dir, [&] {
+    return BirthInfo(backend_ptr != nullptr ? backend_ptr->Current() : loaded);
+  });
   if (!uplink) {
     spdlog::error("uplink: {}", uplink.error());
     return kExitConfig;
   }
-  auto router = PipelineRouter::Create(config, **journal, clock);
-  if (!router) {
-    spdlog::error("{}", router.error());
-    return kExitConfig;
-  }
+  SampleTap tap;
   host::DriverHost drivers(registry.drivers(), **journal, clock);
-  drivers.AddSampleListener(router->get());
-  drivers.AddFrameListener(router->get());
+  drivers.AddSampleListener(&tap);
+  drivers.AddFrameListener(&tap);
+  ControlBackend backend(config_path, std::move(*yaml), loaded, registry, **journal, **uplink,
+                         drivers, tap, clock);
+  backend_ptr = &backend;
+  auto control = StartControl(config, state_dir, backend, **uplink, clock);
+  if (!control) {
+    spdlog::error("control: {}", control.error());
+    return control.error().code() == Code::kInvalidArgument ? kExitConfig : kExitFailure;
+  }
   if (auto s = (*uplink)->Start(); !s) {
     spdlog::error("uplink: {}", s.error());
     return kExitFailure;
   }
+  auto router = PipelineRouter::Create(config, **journal, clock);
+  if (!router) {
+    spdlog::error("{}", router.error());
+    (*uplink)->Stop(kUplinkStopTimeout);
+    return kExitConfig;
+  }
   (*router)->Start();
+  tap.Swap(std::move(*router));
   if (auto s = drivers.Start(config); !s) {
     spdlog::error("drivers: {}", s.error());
-    (*router)->Stop();
+    tap.Swap(nullptr);
     (*uplink)->Stop(kUplinkStopTimeout);
     return kExitFailure;
   }
@@ -111,16 +195,19 @@ int RunDaemon(const config::Loaded& loaded, Registry& registry) {
       fmt::format("running: {} drivers, {} pipelines, journal seq {}", config.drivers_size(),
                   config.pipelines_size(), (*journal)->DurableSeq());
   NotifyReady(ready);
-  spdlog::info("{}", ready);
+  spdlog::info("{}; control socket {}", ready, config.control().socket_path());
 
   const int signo = WaitForStopSignal(stop_signals);
   spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
   NotifyStopping();
+  if (control->server) control->server->Stop();
+  control->downlink->Stop();
   drivers.StopAll();
-  (*router)->Stop();
+  if (auto old = tap.Swap(nullptr)) old->Stop();
   if (auto s = (*journal)->Flush(kJournalFlushTimeoutMs); !s) {
     spdlog::warn("journal flush at stop: {}", s.error());
   }
+  (*uplink)->SetCommandHandler(nullptr);
   (*uplink)->Stop(kUplinkStopTimeout);
   (*journal)->Close();
   spdlog::info("stopped");

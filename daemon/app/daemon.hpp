@@ -3,6 +3,8 @@
 // SIGTERM/SIGINT.
 #pragma once
 
+#include <string>
+
 #include "daemon/app/registry.hpp"
 #include "daemon/config/loader.hpp"
 
@@ -11,6 +13,8 @@ namespace cityedge::app {
 // Runs until SIGTERM or SIGINT. Returns the process exit code.
 // THREADING: call from the main thread before any other thread exists; it
 // blocks the stop signals so they reach only the thread that waits for them.
-[[nodiscard]] int RunDaemon(const config::Loaded& loaded, Registry& registry);
+// `config_path` is the file `loaded` came from; config apply rewrites it.
+[[nodiscard]] int RunDaemon(const std::string& config_path, const config::Loaded& loaded,
+                            Registry& registry);
 
 }  // namespace cityedge::app

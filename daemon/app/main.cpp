@@ -92,7 +92,7 @@ int Run(const std::string& path) {
     return kExitConfig;
   }
   log::Init(loaded.config.logging().level());
-  return RunDaemon(loaded, *registry);
+  return RunDaemon(path, loaded, *registry);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -107,11 +108,13 @@ Status DriverHost::Start(const v1::Config& config) {
     const std::shared_future<Status> created = instance->Created();
     Status launched = Launch(*driver, std::move(instance));
     if (launched && driver->required()) {
-      launched = created.wait_for(options_.create_timeout) == std::future_status::ready
+      const auto deadline = std::chrono::steady_clock::now() + options_.create_timeout;
+      launched = created.wait_until(deadline) == std::future_status::ready
                      ? created.get()
                      : MakeError(Code::kDeadlineExceeded,
                                  "required driver '{}' was not created within {} ms", driver->id(),
                                  options_.create_timeout.count());
+      if (launched) launched = WaitOnline(driver->id(), deadline);
     }
     if (!launched) {
       StopAll();
@@ -119,6 +122,23 @@ Status DriverHost::Start(const v1::Config& config) {
     }
   }
   return OkStatus();
+}
+
+Status DriverHost::WaitOnline(std::string_view id,
+                              std::chrono::steady_clock::time_point deadline) const {
+  // A required driver has started when it delivers: created is not enough, a
+  // Modbus driver is created before its first connection attempt.
+  std::string reason;
+  while (true) {
+    auto status = StatusOf(id);
+    if (!status) return std::unexpected(status.error());
+    if (status->state == v1::COMPONENT_STATE_ONLINE) return OkStatus();
+    reason = status->reason;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return MakeError(Code::kUnavailable, "required driver '{}' is not online after {} ms{}{}", id,
+                   options_.create_timeout.count(), reason.empty() ? "" : ": ", reason);
 }
 
 bool DriverHost::Finish(Running& running, std::chrono::steady_clock::time_point deadline) {

@@ -34,7 +34,7 @@ struct HostOptions {
   // Degraded "silent" after this many expected periods without a reading.
   std::uint32_t silent_periods = 3;
   std::chrono::milliseconds monitor_interval{250};
-  // How long Start waits for a `required: true` instance to be created.
+  // How long Start waits for a `required: true` instance to be online.
   std::chrono::milliseconds create_timeout{5000};
 };
 
@@ -70,7 +70,8 @@ class DriverHost {
   // Checks every entry of config.drivers() (known type, unique id, settings
   // against the schema; all problems in one error) and starts the enabled
   // ones. Fails, with nothing left running, when a check fails or an instance
-  // marked required cannot be created.
+  // marked required is not online (created and delivering) within
+  // create_timeout.
   [[nodiscard]] Status Start(const v1::Config& config);
   [[nodiscard]] Status StartInstance(const v1::DriverInstance& instance);
   // Stops one instance, waiting at most stop_timeout; an instance that does
@@ -94,6 +95,8 @@ class DriverHost {
 
   [[nodiscard]] Result<std::shared_ptr<Instance>> Prepare(const v1::DriverInstance& config) const;
   [[nodiscard]] Status Launch(const v1::DriverInstance& config, std::shared_ptr<Instance> instance);
+  [[nodiscard]] Status WaitOnline(std::string_view id,
+                                  std::chrono::steady_clock::time_point deadline) const;
   // Waits until `deadline`; joins or abandons. False when abandoned.
   bool Finish(Running& running, std::chrono::steady_clock::time_point deadline);
   void MonitorLoop(std::stop_token stop);

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -51,6 +52,9 @@ class UplinkImpl final : public Uplink, public TransportListener {
   UplinkStats GetStats() const override;
   void SetCommandHandler(CommandHandler handler) override;
   Status PublishReply(const InboundCommand& command, std::string reply_payload) override;
+  void RequestRebirth() override;
+  Status PublishReplay(v1::PriorityClass priority,
+                       std::vector<journal::LeasedEvent> events) override;
 
   void OnPublishOutcome(const PublishOutcome& outcome) override;
   void OnConnectionLost(const std::string& cause) override;
@@ -66,7 +70,8 @@ class UplinkImpl final : public Uplink, public TransportListener {
   void BeginSession(const SessionInfo& info);
   OutboundMessage StateMessage(bool online, const std::string& reason);
   void Serve();
-  bool WaitForWork(TimePoint wake, std::vector<PublishOutcome>* outcomes, std::string* lost);
+  bool WaitForWork(TimePoint wake, std::vector<PublishOutcome>* outcomes, std::string* lost,
+                   bool* rebirth);
   void FillWindow(TimePoint now, TimePoint* wake);
   bool LiveReady(TimePoint now, TimePoint* wake);
   bool TakeAndSend(Lane lane, std::size_t max_events, TimePoint* wake);
@@ -95,6 +100,7 @@ class UplinkImpl final : public Uplink, public TransportListener {
   bool started_ = false;
   bool stopping_ = false;
   bool wake_ = false;
+  bool rebirth_requested_ = false;
   TimePoint stop_deadline_;
   bool lost_ = false;
   std::string lost_cause_;
@@ -245,6 +251,32 @@ Status UplinkImpl::PublishReply(const InboundCommand& command, std::string reply
   message.topic = to_response_topic ? command.response_topic : topics_.reply;
   message.payload = std::move(reply_payload);
   if (to_response_topic) message.correlation_data = command.correlation_data;
+  return transport_->Publish(0, message);
+}
+
+void UplinkImpl::RequestRebirth() {
+  {
+    std::lock_guard lock(mutex_);
+    // A connect publishes a birth anyway; only a live session needs a new one.
+    if (!stats_.connected) return;
+    rebirth_requested_ = true;
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+Status UplinkImpl::PublishReplay(v1::PriorityClass priority,
+                                 std::vector<journal::LeasedEvent> events) {
+  journal::Lease lease;
+  lease.priority = priority;
+  lease.events = std::move(events);
+  OutboundMessage message;
+  {
+    std::lock_guard lock(mutex_);
+    if (!stats_.connected) return MakeError(Code::kUnavailable, "uplink not connected");
+    message.payload = PackBatch(lease, settings_.gateway_id, stats_.session_seq, true);
+  }
+  message.topic = topics_.events + PriorityTopicClass(priority);
   return transport_->Publish(0, message);
 }
 
@@ -402,8 +434,14 @@ void UplinkImpl::Serve() {
     FillWindow(now, &wake);
     std::vector<PublishOutcome> outcomes;
     std::string lost;
-    const bool stop = WaitForWork(wake, &outcomes, &lost);
+    bool rebirth = false;
+    const bool stop = WaitForWork(wake, &outcomes, &lost, &rebirth);
     for (const PublishOutcome& outcome : outcomes) HandleOutcome(outcome);
+    if (rebirth) {
+      if (Status sent = transport_->Publish(0, StateMessage(true, "")); !sent) {
+        NoteError(sent.error().ToString());
+      }
+    }
     if (!lost.empty()) {
       EndSession(lost, true);
       return;
@@ -417,10 +455,11 @@ void UplinkImpl::Serve() {
 
 // Returns true when stopping; `lost` is set when the session ended.
 bool UplinkImpl::WaitForWork(TimePoint wake, std::vector<PublishOutcome>* outcomes,
-                             std::string* lost) {
+                             std::string* lost, bool* rebirth) {
   std::unique_lock lock(mutex_);
   cv_.wait_until(lock, wake, [this] { return wake_ || lost_ || stopping_; });
   wake_ = false;
+  *rebirth = std::exchange(rebirth_requested_, false);
   outcomes->assign(outcomes_.begin(), outcomes_.end());
   outcomes_.clear();
   if (lost_) *lost = lost_cause_.empty() ? "connection lost" : lost_cause_;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cityedge/v1/config.pb.h"
 #include "cityedge/v1/event.pb.h"
@@ -103,6 +104,15 @@ class Uplink {
   // fails with kUnavailable while disconnected.
   [[nodiscard]] virtual Status PublishReply(const InboundCommand& command,
                                             std::string reply_payload) = 0;
+  // Publishes the birth message again (retained) at the next chance of the
+  // worker; sent at the next connect when disconnected now.
+  virtual void RequestRebirth() = 0;
+  // Sends events of one class again, as an EventBatch flagged historical, at
+  // QoS 1 outside the lease window (a replay asked for by the platform or a
+  // technician; the journal is not changed). Fails with kUnavailable while
+  // disconnected; the caller paces and retries.
+  [[nodiscard]] virtual Status PublishReplay(v1::PriorityClass priority,
+                                             std::vector<journal::LeasedEvent> events) = 0;
 };
 
 }  // namespace cityedge::uplink

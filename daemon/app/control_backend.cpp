@@ -1,0 +1,499 @@
+#include "daemon/app/control_backend.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/app/exit_codes.hpp"
+#include "daemon/core/event_sink.hpp"
+
+namespace cityedge::app {
+namespace {
+
+constexpr std::int64_t kReadTimeoutMs = 3000;
+constexpr std::int64_t kReadBurstMs = 200;
+constexpr std::uint64_t kMaxReplayEvents = 100'000;
+constexpr std::size_t kReplayBatchEvents = 200;
+constexpr std::uint32_t kDefaultReplayRate = 500;
+
+std::string Age(std::int64_t ms) {
+  if (ms < 120'000) return fmt::format("{} s", ms / 1000);
+  if (ms < 7'200'000) return fmt::format("{} min", ms / 60'000);
+  return fmt::format("{:.1f} h", static_cast<double>(ms) / 3.6e6);
+}
+
+// The sections config apply cannot change in place: they decide the gateway's
+// identity, where events are kept and how the control plane itself is reached.
+std::vector<std::string> RestartOnlyChanges(const v1::Config& from, const v1::Config& to) {
+  using google::protobuf::util::MessageDifferencer;
+  std::vector<std::string> changed;
+  if (!MessageDifferencer::Equals(from.gateway(), to.gateway())) changed.push_back("gateway");
+  if (!MessageDifferencer::Equals(from.journal(), to.journal())) changed.push_back("journal");
+  if (!MessageDifferencer::Equals(from.uplink(), to.uplink())) changed.push_back("uplink");
+  if (!MessageDifferencer::Equals(from.control(), to.control())) changed.push_back("control");
+  if (from.driver_dir() != to.driver_dir()) changed.push_back("driver_dir");
+  return changed;
+}
+
+Status WriteFileDurably(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".new";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return MakeError(Code::kUnavailable, "{}: {}", tmp, std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = done == text.size() && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return MakeError(Code::kUnavailable, "writing {}: {}", path, std::strerror(ok ? errno : err));
+  }
+  // The rename is durable only once the folder is.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+// --- SampleTap ---------------------------------------------------------------
+
+void SampleTap::OnSample(const Sample& sample) {
+  {
+    std::shared_lock lock(router_mu_);
+    if (router_) router_->OnSample(sample);
+  }
+  std::lock_guard lock(mu_);
+  auto it = expected_.find(sample.source);
+  if (it == expected_.end()) return;
+  v1::Event event;
+  event.set_source(std::string(sample.source));
+  *event.mutable_capture_time() = *sample.capture_time;
+  event.set_priority(v1::PRIORITY_CLASS_TELEMETRY);
+  auto* reading = event.mutable_reading();
+  reading->set_channel(std::string(sample.channel));
+  reading->set_value(sample.value);
+  reading->set_unit(std::string(sample.unit));
+  reading->set_quality(sample.quality);
+  it->second.push_back(std::move(event));
+  cv_.notify_all();
+}
+
+void SampleTap::OnFrame(const Frame& frame) {
+  {
+    std::shared_lock lock(router_mu_);
+    if (router_) router_->OnFrame(frame);
+  }
+  std::lock_guard lock(mu_);
+  auto& [id, kept] = frames_[std::string(frame.source)];
+  id.assign(frame.source);
+  kept = frame;
+  kept.source = id;
+}
+
+std::unique_ptr<PipelineRouter> SampleTap::Swap(std::unique_ptr<PipelineRouter> router) {
+  std::unique_lock lock(router_mu_);
+  std::swap(router_, router);
+  return router;
+}
+
+std::vector<PipelineRouter::InstanceInfo> SampleTap::Pipelines() const {
+  std::shared_lock lock(router_mu_);
+  if (!router_) return {};
+  return router_->Instances();
+}
+
+void SampleTap::Expect(const std::string& instance) {
+  std::lock_guard lock(mu_);
+  expected_[instance].clear();
+}
+
+std::vector<v1::Event> SampleTap::Collect(const std::string& instance, std::int64_t timeout_ms) {
+  std::unique_lock lock(mu_);
+  auto has_some = [&] { return !expected_[instance].empty(); };
+  if (cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), has_some)) {
+    // A driver answers with one reading per channel; gather the burst.
+    cv_.wait_for(lock, std::chrono::milliseconds(kReadBurstMs), [] { return false; });
+  }
+  std::vector<v1::Event> events = std::move(expected_[instance]);
+  expected_.erase(instance);
+  return events;
+}
+
+std::optional<Frame> SampleTap::NewestFrame(const std::string& instance) const {
+  std::lock_guard lock(mu_);
+  auto it = frames_.find(instance);
+  if (it == frames_.end()) return std::nullopt;
+  return it->second.second;
+}
+
+// --- ControlBackend ------------------------------------------------------------
+
+ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
+                               config::Loaded loaded, Registry& registry, journal::Journal& journal,
+                               uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
+                               const clock::Clock& clock)
+    : config_path_(std::move(config_path)),
+      registry_(registry),
+      journal_(journal),
+      uplink_(uplink),
+      drivers_(drivers),
+      tap_(tap),
+      clock_(clock),
+      started_mono_ns_(clock.MonotonicNs()),
+      yaml_(std::move(config_yaml)),
+      loaded_(std::move(loaded)) {}
+
+ControlBackend::~ControlBackend() {
+  {
+    std::lock_guard lock(replay_mu_);
+    replay_stop_ = true;
+  }
+  replay_cv_.notify_all();
+  if (replay_.joinable()) replay_.join();
+}
+
+config::Loaded ControlBackend::Current() const {
+  std::lock_guard lock(config_mu_);
+  return loaded_;
+}
+
+control::Fields ControlBackend::StatusFields() {
+  const config::Loaded current = Current();
+  const uplink::UplinkStats up = uplink_.GetStats();
+  const journal::Stats js = journal_.GetStats();
+  const auto statuses = drivers_.Statuses();
+  const auto online = std::count_if(statuses.begin(), statuses.end(), [](const auto& s) {
+    return s.state == v1::COMPONENT_STATE_ONLINE;
+  });
+  const clock::SyncInfo sync = clock_.Sync();
+  control::Fields f = {
+      {"gateway", current.config.gateway().id()},
+      {"site", current.config.gateway().site()},
+      {"version", kVersion},
+      {"uptime", Age((clock_.MonotonicNs() - started_mono_ns_) / 1'000'000)},
+      {"config_hash", current.hash},
+      {"clock", v1::ClockState_Name(sync.state)},
+      {"uplink", up.connected ? fmt::format("connected to {}", up.broker)
+                              : fmt::format("disconnected{}",
+                                            up.last_error.empty() ? "" : ": " + up.last_error)},
+      {"session_seq", std::to_string(up.session_seq)},
+      {"journal_seq", std::to_string(js.durable_seq)},
+      {"backlog_rows", std::to_string(js.queued_rows)},
+      {"journal", js.degraded ? "degraded: " + js.degraded_reason : "ok"},
+      {"drivers", fmt::format("{} of {} online", online, statuses.size())},
+      {"pipelines", std::to_string(Pipelines().size())},
+  };
+  return f;
+}
+
+std::vector<control::DriverRow> ControlBackend::Drivers() {
+  std::vector<control::DriverRow> rows;
+  for (const auto& s : drivers_.Statuses()) {
+    rows.push_back({s.id, s.type, s.state, s.reason, s.restarts, s.readings, s.frames, s.rejected});
+  }
+  return rows;
+}
+
+std::vector<control::PipelineRow> ControlBackend::Pipelines() {
+  std::vector<control::PipelineRow> rows;
+  for (const auto& p : tap_.Pipelines()) {
+    rows.push_back({p.id, p.type, p.samples, p.frames, p.frames_dropped});
+  }
+  return rows;
+}
+
+control::Fields ControlBackend::Backlog() {
+  const journal::Stats s = journal_.GetStats();
+  const uplink::UplinkStats up = uplink_.GetStats();
+  control::Fields f = {
+      {"queued_rows", std::to_string(s.queued_rows)},
+      {"queued_bytes", std::to_string(s.queued_bytes)},
+      {"oldest_queued", s.oldest_queued_age_ms > 0 ? Age(s.oldest_queued_age_ms) : "-"},
+  };
+  for (int c = v1::PRIORITY_CLASS_ALARM; c >= v1::PRIORITY_CLASS_TELEMETRY; --c) {
+    f.emplace_back(fmt::format("rows.{}", PriorityTopicClass(static_cast<v1::PriorityClass>(c))),
+                   std::to_string(s.by_class[c].rows));
+  }
+  f.emplace_back("history_rows", std::to_string(s.history_rows));
+  f.emplace_back("dead_letter_rows", std::to_string(s.dead_letter_rows));
+  std::uint64_t evicted = 0;
+  for (auto n : s.evicted) evicted += n;
+  f.emplace_back("evicted_total", std::to_string(evicted));
+  f.emplace_back("wal_bytes", std::to_string(s.wal_bytes));
+  f.emplace_back("durable_seq", std::to_string(s.durable_seq));
+  f.emplace_back("events_acked", std::to_string(up.events_acked));
+  f.emplace_back("publish_p99_ms", fmt::format("{:.1f}", up.publish_latency_p99_ms));
+  return f;
+}
+
+Result<std::vector<v1::Event>> ControlBackend::EventsFrom(std::uint64_t first_seq,
+                                                          std::size_t max_events) {
+  auto rows = journal_.ReadRange(first_seq, UINT64_MAX, max_events);
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<v1::Event> events;
+  events.reserve(rows->size());
+  for (const auto& row : *rows) {
+    v1::Event e;
+    if (e.ParseFromString(row.payload)) events.push_back(std::move(e));
+  }
+  return events;
+}
+
+std::uint64_t ControlBackend::DurableSeq() { return journal_.DurableSeq(); }
+
+Result<std::vector<v1::Event>> ControlBackend::ReadNow(const std::string& instance) {
+  tap_.Expect(instance);
+  if (auto s = drivers_.ReadNow(instance); !s) {
+    (void)tap_.Collect(instance, 0);
+    return std::unexpected(s.error());
+  }
+  auto events = tap_.Collect(instance, kReadTimeoutMs);
+  if (events.empty()) {
+    return MakeError(Code::kDeadlineExceeded,
+                     "driver {} gave no reading within {} s; `cityedge drivers` shows its state",
+                     instance, kReadTimeoutMs / 1000);
+  }
+  return events;
+}
+
+Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::uint32_t) {
+  if (!tap_.NewestFrame(instance)) {
+    return MakeError(Code::kNotFound, "no frame from {} yet: is it a camera driver and online?",
+                     instance);
+  }
+  return MakeError(Code::kUnimplemented, "this build has no privacy filter for snapshots");
+}
+
+Result<config::Loaded> ControlBackend::Validate(const std::string& yaml) {
+  config::Loaded loaded = config::LoadConfigText(yaml, "<command>", registry_);
+  if (loaded.ok()) return loaded;
+  std::ostringstream problems;
+  (void)config::ReportProblems(loaded, problems);
+  std::string text = problems.str();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return MakeError(Code::kInvalidArgument, "{} configuration problem(s):\n{}",
+                   loaded.problems.size(), text);
+}
+
+Result<std::string> ControlBackend::CheckConfig(const std::string& yaml) {
+  auto loaded = Validate(yaml);
+  if (!loaded) return std::unexpected(loaded.error());
+  return loaded->hash;
+}
+
+std::pair<std::string, std::string> ControlBackend::CurrentConfig() {
+  std::lock_guard lock(config_mu_);
+  return {yaml_, loaded_.hash};
+}
+
+Status ControlBackend::StartComponents(const v1::Config& config) {
+  auto router = PipelineRouter::Create(config, journal_, clock_);
+  if (!router) return std::unexpected(router.error());
+  (*router)->Start();
+  tap_.Swap(std::move(*router));
+  if (auto s = drivers_.Start(config); !s) {
+    StopComponents();
+    return s;
+  }
+  return OkStatus();
+}
+
+void ControlBackend::StopComponents() {
+  drivers_.StopAll();
+  std::unique_ptr<PipelineRouter> old = tap_.Swap(nullptr);
+  if (old) old->Stop();
+}
+
+Status ControlBackend::Persist(const std::string& yaml) {
+  if (config_path_.empty()) return OkStatus();
+  return WriteFileDurably(config_path_, yaml);
+}
+
+Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
+                                                const std::string& expected_hash) {
+  auto next = Validate(yaml);
+  if (!next) return std::unexpected(next.error());
+  std::lock_guard apply_lock(apply_mu_);
+  const config::Loaded previous = Current();
+  if (!expected_hash.empty() && expected_hash != previous.hash) {
+    return MakeError(Code::kFailedPrecondition,
+                     "the running config is {}, not {}: it changed since it was read; "
+                     "show it again and retry",
+                     previous.hash.substr(0, 12), expected_hash.substr(0, 12));
+  }
+  if (next->hash == previous.hash) return previous.hash;
+  if (auto fixed = RestartOnlyChanges(previous.config, next->config); !fixed.empty()) {
+    return MakeError(Code::kFailedPrecondition,
+                     "{} cannot change while running; edit {} and restart the daemon "
+                     "(systemctl restart cityedged)",
+                     fmt::join(fixed, ", "), config_path_);
+  }
+  StopComponents();
+  Status started = StartComponents(next->config);
+  if (started) started = Persist(yaml);
+  if (!started) {
+    StopComponents();
+    spdlog::warn("config apply failed, restoring config {}: {}", previous.hash.substr(0, 12),
+                 started.error());
+    if (auto restored = StartComponents(previous.config); !restored) {
+      spdlog::error("restoring the previous config failed too: {}", restored.error());
+      return MakeError(Code::kInternal,
+                       "the new config failed ({}) and the previous one did not start again "
+                       "({}); restart the daemon",
+                       started.error().message(), restored.error().message());
+    }
+    return MakeError(Code::kFailedPrecondition,
+                     "the new config failed to start and was rolled back to {}: {}",
+                     previous.hash.substr(0, 12), started.error().message());
+  }
+  {
+    std::lock_guard lock(config_mu_);
+    yaml_ = yaml;
+    loaded_ = *next;
+  }
+  spdlog::info("config {} applied (was {})", next->hash.substr(0, 12), previous.hash.substr(0, 12));
+  uplink_.RequestRebirth();
+  return next->hash;
+}
+
+Result<std::vector<journal::LeasedEvent>> ControlBackend::CollectReplay(
+    const v1::ReplayRequest& request, control::ReplayPlan* plan) {
+  const bool by_seq = request.first_seq() != 0 || request.last_seq() != 0;
+  const bool by_time = request.from_unix_ns() != 0 || request.to_unix_ns() != 0;
+  if (by_seq == by_time) {
+    return MakeError(Code::kInvalidArgument,
+                     "give either a seq range (first_seq..last_seq) or a time range, not {}",
+                     by_seq ? "both" : "neither");
+  }
+  std::vector<journal::LeasedEvent> events;
+  if (by_seq) {
+    if (request.first_seq() == 0 || request.first_seq() > request.last_seq()) {
+      return MakeError(Code::kInvalidArgument, "seq range {}..{} is empty or starts at 0",
+                       request.first_seq(), request.last_seq());
+    }
+    const std::uint64_t span = request.last_seq() - request.first_seq() + 1;
+    if (span > kMaxReplayEvents) {
+      return MakeError(Code::kInvalidArgument, "seq range of {} is above the {} a replay may hold",
+                       span, kMaxReplayEvents);
+    }
+    auto rows = journal_.ReadRange(request.first_seq(), request.last_seq(), span);
+    if (!rows) return std::unexpected(rows.error());
+    events = std::move(*rows);
+    plan->missing = span - events.size();
+  } else {
+    if (request.from_unix_ns() > request.to_unix_ns()) {
+      return MakeError(Code::kInvalidArgument, "time range ends before it starts");
+    }
+    std::uint64_t next = 1;
+    while (events.size() <= kMaxReplayEvents) {
+      auto rows = journal_.ReadRange(next, UINT64_MAX, 2000);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->empty()) break;
+      for (auto& row : *rows) {
+        next = row.seq + 1;
+        v1::Event e;
+        if (!e.ParseFromString(row.payload)) continue;
+        const std::int64_t t = e.capture_time().wall_unix_ns();
+        if (t >= request.from_unix_ns() && t <= request.to_unix_ns())
+          events.push_back(std::move(row));
+      }
+    }
+    if (events.size() > kMaxReplayEvents) {
+      return MakeError(Code::kInvalidArgument,
+                       "the time range holds more than {} events; replay a shorter range",
+                       kMaxReplayEvents);
+    }
+  }
+  plan->events = events.size();
+  if (!events.empty()) {
+    plan->first_seq = events.front().seq;
+    plan->last_seq = events.back().seq;
+  }
+  return events;
+}
+
+Result<control::ReplayPlan> ControlBackend::Replay(const v1::ReplayRequest& request) {
+  control::ReplayPlan plan;
+  auto events = CollectReplay(request, &plan);
+  if (!events) return std::unexpected(events.error());
+  if (events->empty()) {
+    return MakeError(Code::kNotFound, "the journal holds no event in that range any more");
+  }
+  std::lock_guard lock(replay_mu_);
+  if (replay_running_.load()) {
+    return MakeError(Code::kFailedPrecondition, "a replay is still being sent; retry when it ends");
+  }
+  if (replay_.joinable()) replay_.join();
+  replay_running_ = true;
+  const std::uint32_t rate = request.rate_per_s() > 0 ? request.rate_per_s() : kDefaultReplayRate;
+  replay_ = std::thread([this, e = std::move(*events), rate]() mutable {
+    RunReplay(std::move(e), rate);
+    replay_running_ = false;
+  });
+  return plan;
+}
+
+void ControlBackend::RunReplay(std::vector<journal::LeasedEvent> events, std::uint32_t rate_per_s) {
+  std::size_t at = 0;
+  while (at < events.size()) {
+    // One batch holds consecutive events of one class.
+    v1::Event first;
+    (void)first.ParseFromString(events[at].payload);
+    const v1::PriorityClass priority = first.priority();
+    std::vector<journal::LeasedEvent> batch;
+    while (at < events.size() && batch.size() < kReplayBatchEvents) {
+      v1::Event e;
+      (void)e.ParseFromString(events[at].payload);
+      if (e.priority() != priority) break;
+      batch.push_back(events[at++]);
+    }
+    const auto pause = std::chrono::milliseconds(1000 * batch.size() / rate_per_s);
+    const std::size_t sent_events = batch.size();
+    while (true) {
+      Status sent = uplink_.PublishReplay(priority, batch);
+      std::unique_lock lock(replay_mu_);
+      if (sent) {
+        if (replay_cv_.wait_for(lock, pause, [this] { return replay_stop_; })) return;
+        break;
+      }
+      // Disconnected: wait for the link and send the same batch again.
+      if (replay_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return replay_stop_; })) {
+        return;
+      }
+    }
+    spdlog::debug("replay: sent {} event(s)", sent_events);
+  }
+  spdlog::info("replay: {} event(s) sent, flagged historical", events.size());
+}
+
+Status ControlBackend::Rebirth() {
+  uplink_.RequestRebirth();
+  return OkStatus();
+}
+
+Status ControlBackend::RestartDriver(const std::string& instance) {
+  std::lock_guard lock(apply_mu_);
+  return drivers_.RestartInstance(instance);
+}
+
+}  // namespace cityedge::app

@@ -1,0 +1,73 @@
+#include "daemon/cli/client.hpp"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/control/frame_io.hpp"
+
+namespace cityedge::cli {
+
+Result<Client> Client::Connect(const std::string& path, int timeout_s) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) {
+    return MakeError(Code::kInvalidArgument, "socket path {} is too long", path);
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EACCES || err == EPERM) {
+      return MakeError(Code::kPermissionDenied,
+                       "permission denied on {}: the control socket is for group cityedge "
+                       "(read-only) and cityedge-admin; ask for your user to be added "
+                       "(usermod -aG cityedge USER) or use sudo",
+                       path);
+    }
+    if (err == ENOENT || err == ECONNREFUSED) {
+      return MakeError(Code::kUnavailable,
+                       "cityedged is not running: nothing listens on {} "
+                       "(systemctl status cityedged; journalctl -u cityedged)",
+                       path);
+    }
+    return MakeError(Code::kUnavailable, "cannot connect to {}: {}", path, std::strerror(err));
+  }
+  if (timeout_s > 0) {
+    timeval tv{timeout_s, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  return Client(fd);
+}
+
+Client::~Client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Client::Send(const v1::Command& command) {
+  return control::WriteFrame(fd_, command.SerializeAsString());
+}
+
+Result<v1::CommandReply> Client::Receive() {
+  std::string frame;
+  if (auto s = control::ReadFrame(fd_, kMaxReplyBytes, &frame); !s) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return MakeError(Code::kDeadlineExceeded, "cityedged did not answer in time");
+    }
+    return MakeError(Code::kUnavailable, "the daemon closed the connection ({})",
+                     s.error().message());
+  }
+  v1::CommandReply reply;
+  if (!reply.ParseFromString(frame)) {
+    return MakeError(Code::kDataLoss, "the daemon's reply is not a CommandReply");
+  }
+  return reply;
+}
+
+}  // namespace cityedge::cli

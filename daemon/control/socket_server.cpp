@@ -1,0 +1,299 @@
+#include "daemon/control/socket_server.hpp"
+
+#include <grp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/control/frame_io.hpp"
+
+namespace cityedge::control {
+namespace {
+
+constexpr gid_t kNoGroup = static_cast<gid_t>(-1);
+constexpr int kTailPollMs = 250;
+constexpr std::size_t kTailBatch = 500;
+
+gid_t GroupId(const std::string& name) {
+  if (name.empty()) return kNoGroup;
+  std::vector<char> buffer(16384);
+  group entry{};
+  group* found = nullptr;
+  if (getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+      found == nullptr) {
+    return kNoGroup;
+  }
+  return found->gr_gid;
+}
+
+struct Peer {
+  ucred cred{};
+  std::vector<gid_t> groups;
+};
+
+Result<Peer> PeerOf(int fd) {
+  Peer peer;
+  socklen_t len = sizeof peer.cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer.cred, &len) != 0) {
+    return MakeError(Code::kInternal, "SO_PEERCRED: {}", std::strerror(errno));
+  }
+  // SO_PEERGROUPS reports the supplementary groups the peer had at connect.
+  peer.groups.resize(64);
+  len = static_cast<socklen_t>(peer.groups.size() * sizeof(gid_t));
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) != 0) {
+    if (errno != ERANGE)
+      return MakeError(Code::kInternal, "SO_PEERGROUPS: {}", std::strerror(errno));
+    peer.groups.resize(len / sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) != 0) {
+      return MakeError(Code::kInternal, "SO_PEERGROUPS: {}", std::strerror(errno));
+    }
+  }
+  peer.groups.resize(len / sizeof(gid_t));
+  return peer;
+}
+
+bool Matches(const v1::TailRequest& filter, const v1::Event& event) {
+  if (!filter.sources().empty()) {
+    const std::string& source = event.source();
+    const bool wanted = std::any_of(filter.sources().begin(), filter.sources().end(),
+                                    [&source](const std::string& s) {
+                                      // "aq1" also matches the pipelines fed by it ("aq1/aqi").
+                                      return source == s || source.starts_with(s + "/");
+                                    });
+    if (!wanted) return false;
+  }
+  if (!filter.classes().empty()) {
+    const int priority = event.priority();
+    if (std::find(filter.classes().begin(), filter.classes().end(), priority) ==
+        filter.classes().end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status Send(int fd, const v1::CommandReply& reply) {
+  return WriteFrame(fd, reply.SerializeAsString());
+}
+
+}  // namespace
+
+PeerRole RoleOf(uid_t uid, gid_t gid, const std::vector<gid_t>& groups, uid_t daemon_uid,
+                gid_t reader_gid, gid_t admin_gid) {
+  auto member = [&](gid_t wanted) {
+    return wanted != kNoGroup &&
+           (gid == wanted || std::find(groups.begin(), groups.end(), wanted) != groups.end());
+  };
+  if (uid == 0 || uid == daemon_uid || member(admin_gid)) return PeerRole::kAdmin;
+  if (member(reader_gid)) return PeerRole::kReader;
+  return PeerRole::kRefused;
+}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Start(SocketOptions options,
+                                                            Dispatcher& dispatcher,
+                                                            Backend& backend) {
+  sockaddr_un addr{};
+  if (options.path.empty() || options.path.size() >= sizeof addr.sun_path) {
+    return MakeError(Code::kInvalidArgument, "control.socket_path \"{}\" must be 1 to {} bytes",
+                     options.path, sizeof addr.sun_path - 1);
+  }
+  struct stat st {};
+  if (lstat(options.path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return MakeError(Code::kFailedPrecondition,
+                       "control socket {} exists and is not a socket; remove it", options.path);
+    }
+    ::unlink(options.path.c_str());  // stale, from a daemon that did not stop cleanly
+  }
+  const gid_t reader_gid = GroupId(options.group);
+  const gid_t admin_gid = GroupId(options.admin_group);
+  if (reader_gid == kNoGroup) {
+    spdlog::warn(
+        "control: group \"{}\" does not exist; only root, the daemon's user and group "
+        "\"{}\" may use {}",
+        options.group, options.admin_group, options.path);
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, options.path.c_str(), options.path.size());
+  // Bound with a umask that leaves nobody else a moment of access.
+  const mode_t old_umask = ::umask(0177);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old_umask);
+  if (bound != 0 || ::listen(fd, 16) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return MakeError(Code::kUnavailable, "control socket {}: {}", options.path, std::strerror(err));
+  }
+  const gid_t owner_gid = reader_gid != kNoGroup ? reader_gid : admin_gid;
+  if ((owner_gid != kNoGroup &&
+       ::chown(options.path.c_str(), static_cast<uid_t>(-1), owner_gid) != 0) ||
+      ::chmod(options.path.c_str(), 0660) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(options.path.c_str());
+    return MakeError(Code::kPermissionDenied, "control socket {}: setting group/mode: {}",
+                     options.path, std::strerror(err));
+  }
+  const int wake = ::eventfd(0, EFD_CLOEXEC);
+  std::unique_ptr<ControlServer> server(
+      new ControlServer(std::move(options), dispatcher, backend, fd, wake, reader_gid, admin_gid));
+  server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
+  return server;
+}
+
+ControlServer::ControlServer(SocketOptions options, Dispatcher& dispatcher, Backend& backend,
+                             int listen_fd, int wake_fd, gid_t reader_gid, gid_t admin_gid)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      backend_(backend),
+      listen_fd_(listen_fd),
+      wake_fd_(wake_fd),
+      reader_gid_(reader_gid),
+      admin_gid_(admin_gid) {}
+
+ControlServer::~ControlServer() { Stop(); }
+
+void ControlServer::AcceptLoop() {
+  while (!stopping_.load()) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("control: poll: {}", std::strerror(errno));
+      return;
+    }
+    if (stopping_.load() || (fds[1].revents & POLLIN)) return;
+    const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    ReapFinished();
+    std::lock_guard lock(mu_);
+    if (connections_.size() >= options_.max_clients) {
+      (void)Send(client, MakeReply("", v1::REPLY_CODE_FAILED,
+                                   fmt::format("{} control clients are connected already; "
+                                               "close one (e.g. a running tail) and retry",
+                                               connections_.size())));
+      ::close(client);
+      continue;
+    }
+    Connection& c = connections_.emplace_back();
+    c.fd = client;
+    c.thread = std::thread([this, &c] {
+      Serve(c);
+      c.done.store(true);
+    });
+  }
+}
+
+void ControlServer::ReapFinished() {
+  std::lock_guard lock(mu_);
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (!it->done.load()) {
+      ++it;
+      continue;
+    }
+    it->thread.join();
+    ::close(it->fd);
+    it = connections_.erase(it);
+  }
+}
+
+void ControlServer::Serve(Connection& connection) {
+  const int fd = connection.fd;
+  auto peer = PeerOf(fd);
+  if (!peer) {
+    spdlog::warn("control: {}", peer.error());
+    return;
+  }
+  const PeerRole role =
+      RoleOf(peer->cred.uid, peer->cred.gid, peer->groups, ::geteuid(), reader_gid_, admin_gid_);
+  Caller caller{Caller::Transport::kSocket, role == PeerRole::kAdmin,
+                fmt::format("uid {} (pid {})", peer->cred.uid, peer->cred.pid)};
+  if (role == PeerRole::kRefused) {
+    spdlog::warn("control: refused {}: not root and not in group {} or {}", caller.name,
+                 options_.group, options_.admin_group);
+    (void)Send(fd, MakeReply("", v1::REPLY_CODE_PERMISSION_DENIED,
+                             fmt::format("uid {} may not use the control socket: add the user to "
+                                         "group \"{}\" (read-only) or \"{}\" (all commands)",
+                                         peer->cred.uid, options_.group, options_.admin_group)));
+    return;
+  }
+  std::string frame;
+  while (!stopping_.load()) {
+    auto read = ReadFrame(fd, options_.max_frame_bytes, &frame);
+    if (!read) {
+      if (read.error().code() == Code::kResourceExhausted) {
+        (void)Send(fd, MakeReply("", v1::REPLY_CODE_TOO_LARGE, read.error().message()));
+      }
+      return;
+    }
+    v1::Command command;
+    if (!command.ParseFromString(frame)) {
+      (void)Send(fd, MakeReply("", v1::REPLY_CODE_INVALID, "frame is not a Command protobuf"));
+      return;
+    }
+    if (command.op_case() == v1::Command::kTail) {
+      ServeTail(fd, command);
+      return;
+    }
+    if (!Send(fd, dispatcher_.Handle(command, caller))) return;
+  }
+}
+
+void ControlServer::ServeTail(int fd, const v1::Command& command) {
+  std::uint64_t next = backend_.DurableSeq() + 1;
+  v1::CommandReply started =
+      MakeReply(command.id(), v1::REPLY_CODE_OK, fmt::format("following events from seq {}", next));
+  started.set_more(true);
+  if (!Send(fd, started)) return;
+  while (!stopping_.load()) {
+    auto events = backend_.EventsFrom(next, kTailBatch);
+    v1::CommandReply reply = MakeReply(command.id(), v1::REPLY_CODE_OK, "");
+    reply.set_more(true);
+    if (events) {
+      for (auto& e : *events) {
+        next = e.seq() + 1;
+        if (Matches(command.tail(), e)) *reply.add_events() = std::move(e);
+      }
+    }
+    if (reply.events_size() > 0 && !Send(fd, reply)) return;
+    if (events && events->size() == kTailBatch) continue;
+    // Any byte or hangup from the client ends the tail.
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, kTailPollMs) > 0) return;
+  }
+}
+
+void ControlServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  if (acceptor_.joinable()) acceptor_.join();
+  {
+    std::lock_guard lock(mu_);
+    // Unblocks connection threads waiting in read.
+    for (auto& c : connections_) ::shutdown(c.fd, SHUT_RDWR);
+  }
+  std::lock_guard lock(mu_);
+  for (auto& c : connections_) {
+    if (c.thread.joinable()) c.thread.join();
+    ::close(c.fd);
+  }
+  connections_.clear();
+  ::close(listen_fd_);
+  ::close(wake_fd_);
+  ::unlink(options_.path.c_str());
+}
+
+}  // namespace cityedge::control
