@@ -216,10 +216,15 @@ Status PahoTransport::Subscribe(const std::string& topic, int qos) {
 
 mqtt::message_ptr PahoTransport::ToPaho(const OutboundMessage& message) const {
   auto paho = mqtt::make_message(message.topic, message.payload, message.qos, message.retain);
-  if (client_mqtt5_ && !message.response_topic.empty()) {
+  if (client_mqtt5_ && (!message.response_topic.empty() || !message.correlation_data.empty())) {
+    // A reply carries only the request's correlation data; a request carries both.
     mqtt::properties props;
-    props.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, message.response_topic));
-    props.add(mqtt::property(mqtt::property::CORRELATION_DATA, message.correlation_data));
+    if (!message.response_topic.empty()) {
+      props.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, message.response_topic));
+    }
+    if (!message.correlation_data.empty()) {
+      props.add(mqtt::property(mqtt::property::CORRELATION_DATA, message.correlation_data));
+    }
     paho->set_properties(props);
   }
   return paho;

@@ -116,9 +116,11 @@ sdk::Result<ReplayDriver::Pass> ReplayDriver::PlayOnce(bool* stopped) {
       start_mono_ns = SteadyNs();
     }
     if (!WaitUntilDue(record.time_ns, first_ns, start_mono_ns)) break;
+    if (read_now_.exchange(false)) EmitLatest();
     const std::int64_t capture_ns = file_time_ ? record.time_ns + loop_shift_ns_ : 0;
     host().Emit(sdk::Reading{record.channel.c_str(), record.value, record.unit.c_str(),
                              record.quality, capture_ns, 0});
+    latest_[record.channel] = record;
     NoteStep(pass, record.time_ns);
     ++pass.emitted;
   }
@@ -165,17 +167,30 @@ bool ReplayDriver::ParseLine(const std::string& line, std::uint64_t line_no, int
 }
 
 bool ReplayDriver::WaitUntilDue(std::int64_t record_ns, std::int64_t first_ns,
-                                std::int64_t start_mono_ns) const {
+                                std::int64_t start_mono_ns) {
   if (rate_ <= 0) return !host().ShouldStop();
   const double offset_ns = static_cast<double>(record_ns - first_ns) / rate_;
   const std::int64_t due_ns = start_mono_ns + static_cast<std::int64_t>(offset_ns);
   // Short slices keep stop latency low whatever the gap in the file.
   while (true) {
     const std::int64_t remaining_ns = due_ns - SteadyNs();
+    if (read_now_.exchange(false)) EmitLatest();
     if (remaining_ns <= 0) return !host().ShouldStop();
     const auto slice_ms = static_cast<std::uint32_t>(
         std::min<std::int64_t>(200, (remaining_ns + 999'999) / 1'000'000));
     if (host().SleepMs(slice_ms)) return false;
+  }
+}
+
+sdk::Status ReplayDriver::ReadNow() {
+  read_now_.store(true);
+  return {};
+}
+
+void ReplayDriver::EmitLatest() {
+  for (const auto& [channel, record] : latest_) {
+    host().Emit(
+        sdk::Reading{channel.c_str(), record.value, record.unit.c_str(), record.quality, 0, 0});
   }
 }
 

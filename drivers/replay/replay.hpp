@@ -3,8 +3,10 @@
 // The demo and test driver. File format: README.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -20,6 +22,7 @@ class ReplayDriver final : public sdk::Driver {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "Plays readings recorded in a CSV or JSONL file, in real time or as fast as possible";
+  static constexpr bool kSupportsReadNow = true;
 
   static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<ReplayDriver>> Create(const sdk::Settings& settings,
@@ -31,6 +34,9 @@ class ReplayDriver final : public sdk::Driver {
 
   sdk::Status Start() override;
   sdk::Status Run() override;
+  // Asks the playing loop to emit the latest value of every channel again,
+  // stamped now, before its next record.
+  sdk::Status ReadNow() override;
 
  private:
   struct Pass {
@@ -47,7 +53,7 @@ class ReplayDriver final : public sdk::Driver {
                                Record* record, Pass* pass) const;
   // Sleeps until the record's due time; false when stop was asked.
   [[nodiscard]] bool WaitUntilDue(std::int64_t record_ns, std::int64_t first_ns,
-                                  std::int64_t start_mono_ns) const;
+                                  std::int64_t start_mono_ns);
 
   const std::string path_;
   const Format format_;
@@ -57,6 +63,9 @@ class ReplayDriver final : public sdk::Driver {
   std::int64_t loop_shift_ns_ = 0;  // added to file times on later passes
   std::ifstream file_;
   std::uint64_t passes_ = 0;  // completed passes over the file
+  std::atomic<bool> read_now_{false};
+  std::map<std::string, Record> latest_;  // by channel; the instance thread only
+  void EmitLatest();
 };
 
 }  // namespace cityedge::drivers::replay
