@@ -81,6 +81,7 @@ trap 'exit 130' INT TERM
 
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$python" "$here/scripts/make-demo-day.py" -o "$state"
+"$python" "$here/scripts/make-thermal-sequence.py" -o "$state/thermal" --drift 0.4
 sed -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" -e "s#rate: 1440#rate: $speed#" \
   "$here/config/demo.yaml" > "$state/cityedged.yaml"
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" > "$state/mosquitto.conf"
