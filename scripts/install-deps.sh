@@ -21,6 +21,12 @@ packages=(
   mosquitto mosquitto-clients
   python3 python3-paho-mqtt python3-protobuf
   python3-pymodbus python3-serial-asyncio socat
+  # fuzzing (tests/fuzz/run.sh): clang 16 with its libFuzzer runtime; clang 14
+  # cannot compile libstdc++ 12's <expected> (see tests/fuzz/flags.cmake)
+  clang-16 libclang-rt-16-dev
+  # chaos scenarios (tests/chaos): silent partitions in network namespaces
+  # (nft drop rules) and wall-clock jumps (libfaketime)
+  nftables faketime
 )
 
 SUDO=

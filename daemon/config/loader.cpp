@@ -349,12 +349,12 @@ void ConfigWalker::CheckUplinkTls(const v1::UplinkConfig& uplink) {
 // Parses the single document of the file; syntax errors become problems.
 std::optional<YAML::Node> ParseDocument(std::string_view text, ProblemList& problems) {
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.size() > 1) {
-      problems.Add(documents[1].Mark(), "", "only one YAML document is allowed");
+    internal::SingleDocument document = internal::LoadSingleDocument(text);
+    if (document.second_document) {
+      problems.Add(*document.second_document, "", "only one YAML document is allowed");
       return std::nullopt;
     }
-    return documents.empty() ? YAML::Node() : documents[0];
+    return document.node;
   } catch (const YAML::ParserException& e) {
     problems.Add(e.mark, "", "YAML syntax error: " + e.msg);
   }

@@ -167,21 +167,20 @@ SettingsResult ValidateSettings(const SettingsSchema& schema, const YAML::Node& 
 
 SettingsResult ValidateSettingsText(const SettingsSchema& schema, std::string_view yaml_text,
                                     std::string_view file_name) {
-  std::vector<YAML::Node> documents;
+  internal::SingleDocument document;
   try {
-    documents = YAML::LoadAll(std::string(yaml_text));
+    document = internal::LoadSingleDocument(yaml_text);
   } catch (const YAML::ParserException& e) {
     ProblemList problems{std::string(file_name)};
     problems.Add(e.mark, "", "YAML syntax error: " + e.msg);
     return std::unexpected(problems.Take());
   }
-  if (documents.size() > 1) {
+  if (document.second_document) {
     ProblemList problems{std::string(file_name)};
-    problems.Add(documents[1].Mark(), "", "only one YAML document is allowed");
+    problems.Add(*document.second_document, "", "only one YAML document is allowed");
     return std::unexpected(problems.Take());
   }
-  return ValidateSettings(schema, documents.empty() ? YAML::Node() : documents[0], file_name,
-                          "settings");
+  return ValidateSettings(schema, document.node, file_name, "settings");
 }
 
 std::vector<std::string> CheckSettingsSchema(const SettingsSchema& schema) {

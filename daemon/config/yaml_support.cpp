@@ -5,13 +5,53 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include "daemon/config/values.hpp"
 
 namespace cityedge::config::internal {
 namespace {
+
+// Records where each document starts and where its first node is; builds
+// nothing.
+class DocumentMarks final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+    first_nodes.push_back(mark);
+    seen_node_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> first_nodes;
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!seen_node_ && !first_nodes.empty()) first_nodes.back() = mark;
+    seen_node_ = true;
+  }
+  bool seen_node_ = false;
+};
 
 // Keys this close to a valid one are probably typos of it.
 constexpr std::size_t kMaxTypoDistance = 2;
@@ -318,6 +358,23 @@ std::string RangeProblem(SettingType type, double value, std::optional<double> m
   }
   if (low) return fmt::format("{} at least {}{}", what, FormatBound(type, *min), items);
   return fmt::format("{} at most {}{}", what, FormatBound(type, *max), items);
+}
+
+SingleDocument LoadSingleDocument(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  DocumentMarks marks;
+  while (marks.starts.size() < 2 && parser.HandleNextDocument(marks)) {
+    const std::size_t n = marks.starts.size();
+    if (n == 2 && marks.starts[1].pos <= marks.starts[0].pos) {
+      // No progress: the parser would hand out this empty document forever.
+      throw YAML::ParserException(marks.starts[1], "cannot parse the text from here on");
+    }
+  }
+  SingleDocument document;
+  if (marks.starts.size() > 1) document.second_document = marks.first_nodes[1];
+  document.node = YAML::Load(std::string(text));
+  return document;
 }
 
 }  // namespace cityedge::config::internal

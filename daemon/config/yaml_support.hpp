@@ -32,6 +32,17 @@ class ProblemList {
   std::vector<Problem> problems_;
 };
 
+// The single YAML document of `text` (a null node for empty text), or the
+// mark of the first node of a second document. Throws YAML::ParserException
+// on a syntax error. Use it instead of YAML::LoadAll: yaml-cpp 0.7's LoadAll
+// never returns on some malformed text (",a: b\n: c" yields empty documents
+// at the same position forever, allocating until memory runs out).
+struct SingleDocument {
+  YAML::Node node;
+  std::optional<YAML::Mark> second_document;
+};
+[[nodiscard]] SingleDocument LoadSingleDocument(std::string_view text);
+
 struct Entry {
   std::string key;
   YAML::Mark key_mark;

@@ -15,6 +15,7 @@ Needs python3-paho-mqtt and python3-protobuf (Debian 12 packages).
 import argparse
 import collections
 import json
+import os
 import signal
 import sys
 import time
@@ -29,8 +30,16 @@ def parse_args():
     p.add_argument("--show", default="alarm,detection,telemetry,health,gap",
                    help="comma-separated event classes to print (all are counted)")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: run until Ctrl-C)")
-    p.add_argument("--summary-json", help="write the final summary to this file as JSON")
+    p.add_argument("--summary-json",
+                   help="write the summary to this file as JSON (at the end and at every running summary)")
     p.add_argument("--summary-every", type=float, default=10, help="print a running summary every N seconds (0: never)")
+    p.add_argument("--client-id", help="MQTT client id (default: platform-example-<pid>)")
+    p.add_argument("--share", metavar="GROUP",
+                   help="consume events through the MQTT 5 shared subscription $share/GROUP/...: "
+                        "the broker spreads the gateways' batches over every consumer of GROUP")
+    p.add_argument("--session-expiry", type=int, default=0,
+                   help="keep the session (and queued QoS 1 batches) this many seconds while "
+                        "disconnected (0: a clean session on every connect)")
     return p.parse_args()
 
 
@@ -63,10 +72,14 @@ class Platform:
         self.gap_counts = {}                           # (gateway, seq) -> count of that gap record
         self.states = {}                               # gateway -> last GatewayState dict
         self.alarms = []
+        self.received = 0                              # events, duplicates included
+        self.gaps = []                                 # [gateway, seq, first_seq, last_seq, count]
+        self.alarm_times = []                          # [capture unix s, receive unix s, historical]
 
     def on_batch(self, topic_class, batch):
         fresh = []
         for ev in batch.events:
+            self.received += 1
             if ev.HasField("gap_record"):
                 self.count_gap(batch.gateway_id, ev)
             if ev.seq in self.seen[batch.gateway_id]:
@@ -89,6 +102,8 @@ class Platform:
         if ev.gap_record.count > before:
             self.lost += ev.gap_record.count - before
             self.gap_counts[key] = ev.gap_record.count
+            self.gaps.append([gateway, ev.seq, ev.gap_record.first_seq, ev.gap_record.last_seq,
+                              ev.gap_record.count])
 
     def summary(self):
         return {
@@ -101,7 +116,30 @@ class Platform:
             "gap_lost": self.lost,
             "alarms": len(self.alarms),
             "states": self.states,
+            "received_events": self.received,
+            "seq_ranges": {gw: ranges(seqs) for gw, seqs in self.seen.items()},
+            "gaps": self.gaps,
+            "alarm_times": self.alarm_times,
         }
+
+
+def ranges(seqs):
+    """Sorted seqs as [[first, last], ...] runs."""
+    out = []
+    for seq in sorted(seqs):
+        if out and seq == out[-1][1] + 1:
+            out[-1][1] = seq
+        else:
+            out.append([seq, seq])
+    return out
+
+
+def write_summary(path, summary):
+    # Written whole then renamed, so a reader never sees half a file.
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(summary, f, indent=1)
+    os.replace(tmp, path)
 
 
 def when(ev):
@@ -151,10 +189,12 @@ def describe(ev):
 def main():
     platform = Platform()
     host, _, port = args.broker.rpartition(":")
-    client = mqtt.Client(client_id=f"platform-example-{int(time.time())}", protocol=mqtt.MQTTv5)
+    client = mqtt.Client(client_id=args.client_id or f"platform-example-{os.getpid()}",
+                         protocol=mqtt.MQTTv5)
 
     def on_connect(c, _u, _f, rc, _p=None):
-        c.subscribe(f"{args.prefix}/+/events/#", qos=1)
+        events = f"{args.prefix}/+/events/#"
+        c.subscribe(f"$share/{args.share}/{events}" if args.share else events, qos=1)
         c.subscribe(f"{args.prefix}/+/state", qos=1)
 
     def on_message(_c, _u, msg):
@@ -169,9 +209,12 @@ def main():
         batch = event_pb2.EventBatch()
         batch.ParseFromString(msg.payload)
         topic_class = levels[-1]
+        received_at = time.time()
         for ev in platform.on_batch(topic_class, batch):
             if topic_class == "alarm":
                 platform.alarms.append(describe(ev))
+                platform.alarm_times.append(
+                    [ev.capture_time.wall_unix_ns / 1e9, received_at, batch.historical])
             if args.quiet and topic_class not in ("alarm", "gap"):
                 continue
             if topic_class not in args.show.split(","):
@@ -181,7 +224,14 @@ def main():
 
     client.on_connect = on_connect
     client.on_message = on_message
-    client.connect(host or "127.0.0.1", int(port or 1883), keepalive=30)
+    connect_props = None
+    if args.session_expiry > 0:
+        from paho.mqtt.properties import Properties
+        from paho.mqtt.packettypes import PacketTypes
+        connect_props = Properties(PacketTypes.CONNECT)
+        connect_props.SessionExpiryInterval = args.session_expiry
+    client.connect(host or "127.0.0.1", int(port or 1883), keepalive=30,
+                   clean_start=args.session_expiry <= 0, properties=connect_props)
     stop = {"now": False}
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -197,13 +247,15 @@ def main():
             s = platform.summary()
             print(f"[summary ] {s['unique_events']} events {s['by_class']}, alarms {s['alarms']}, "
                   f"duplicates {s['duplicates']}, lost (gap records) {s['gap_lost']}", flush=True)
+            if args.summary_json:
+                write_summary(args.summary_json, s)
     client.loop_stop()
     client.disconnect()
     s = platform.summary()
-    print(f"[summary ] final: {json.dumps({k: v for k, v in s.items() if k != 'states'})}", flush=True)
+    brief = {k: v for k, v in s.items() if k not in ("states", "seq_ranges", "gaps", "alarm_times")}
+    print(f"[summary ] final: {json.dumps(brief)}", flush=True)
     if args.summary_json:
-        with open(args.summary_json, "w") as f:
-            json.dump(s, f, indent=1)
+        write_summary(args.summary_json, s)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -29,13 +30,13 @@ class FakeBroker {
   TransportListener* listener = nullptr;
   std::set<std::string> down_uris;  // Connect to these fails with "refused"
   SessionInfo limits;               // maximum_packet_size, receive_maximum
-  bool auto_ack = true;
+  std::atomic<bool> auto_ack{true};  // atomic: tests flip it while the uplink runs
   std::map<std::string, int> refuse_topic;  // topic -> PUBACK reason
   std::vector<Published> published;
   std::vector<std::uint64_t> held;  // tags not yet answered (auto_ack off)
   std::vector<std::string> connect_attempts;
   std::vector<OutboundMessage> wills;
-  int connections = 0;
+  std::atomic<int> connections{0};  // atomic: tests poll it while the uplink connects
   bool connected = false;
 
   // Answers every held publish with success.

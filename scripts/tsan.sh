@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# ThreadSanitizer run of the unit tests of the threaded parts: the journal
+# (writer thread, group commit, readers), the uplink (publisher, acks,
+# reconnect), and the driver host (one thread per instance, supervision and
+# restart). gcc's -fsanitize=thread, in its own build dir (build-tsan/).
+#   scripts/tsan.sh [ctest args]
+# halt_on_error makes the first race fail its test; the report is in the
+# test's output.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build="$here/build-tsan"
+tests=(journal_test journal_io_fault_test uplink_test host_test)
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCITYEDGE_SANITIZE=thread -DCITYEDGE_WITH_OPENCV=OFF -DCITYEDGE_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target "${tests[@]}"
+cd "$build"
+regex="^($(IFS='|'; echo "${tests[*]}"))\$"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+  ctest --output-on-failure -j"$(nproc)" -R "$regex" "$@"
