@@ -21,6 +21,10 @@ packages=(
   mosquitto mosquitto-clients
   python3 python3-paho-mqtt python3-protobuf
   python3-pymodbus python3-serial-asyncio socat
+  # systemd unit checks (systemd-analyze verify/security/syscall-filter; strace
+  # traces the daemon against the unit's SystemCallFilter=) and .deb packaging
+  # (cpack's dpkg-shlibdeps, dpkg-deb)
+  systemd strace dpkg-dev
 )
 
 SUDO=
