@@ -41,7 +41,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO dpkg --add-architecture "$arch"
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
+  # A mirror mid-sync serves an index of the wrong size for one architecture;
+  # the :$arch packages then cannot match their native twins' versions.
+  for try in 1 2 3; do
+    $SUDO apt-get update -q && break
+    [ "$try" = 3 ] && { echo "setup-multiarch: apt-get update failed 3 times" >&2; exit 1; }
+    sleep 30
+  done
   # The :$arch -dev packages require the same version of their native twins
   # (multiarch "same" packages), so native ones may be upgraded alongside.
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
