@@ -4,6 +4,8 @@
   unit_check.py verify UNIT BINARY
       `systemd-analyze verify` on a copy of UNIT whose ExecStart= runs BINARY
       (verify refuses a unit whose program does not exist). Any message fails.
+      The unit's User=, Group=, SupplementaryGroups= and State/Runtime
+      folders must match cityedge.sysusers.conf and cityedge.tmpfiles.conf.
 
   unit_check.py security UNIT --max EXPOSURE
       `systemd-analyze security --offline=true` on UNIT; fails when the overall
@@ -71,7 +73,33 @@ def copy_with_binary(unit, binary, folder):
     return target
 
 
+def check_users_and_folders(unit):
+    """The unit's user, groups and folders match sysusers.d and tmpfiles.d
+    beside it (what the package installs with it)."""
+    here = pathlib.Path(unit).parent
+    sysusers = [l.split() for l in (here / "cityedge.sysusers.conf").read_text().splitlines()
+                if l.strip() and not l.startswith("#")]
+    users = {f[1] for f in sysusers if f[0] == "u"}
+    groups = {f[1] for f in sysusers if f[0] in ("u", "g")}
+    members = {(f[1], f[2]) for f in sysusers if f[0] == "m"}
+    user, group = settings(unit, "User")[-1], settings(unit, "Group")[-1]
+    if user not in users or group not in groups:
+        fail(f"User={user}/Group={group} are not created by cityedge.sysusers.conf")
+    for extra in " ".join(settings(unit, "SupplementaryGroups")).split():
+        if (user, extra) not in members:
+            fail(f"cityedge.sysusers.conf does not add {user} to {extra} (SupplementaryGroups=)")
+    tmpfiles = {f[1]: f for f in (l.split() for l in (here / "cityedge.tmpfiles.conf")
+                                  .read_text().splitlines() if l.strip() and not l.startswith("#"))}
+    for key, base in (("StateDirectory", "/var/lib"), ("RuntimeDirectory", "/run")):
+        folder = f"{base}/{settings(unit, key)[-1]}"
+        mode = settings(unit, key + "Mode")[-1]
+        entry = tmpfiles.get(folder)
+        if entry is None or entry[2] != mode or entry[3] != user or entry[4] != group:
+            fail(f"tmpfiles.d entry for {folder} is {entry}, expected mode {mode} {user}:{group}")
+
+
 def cmd_verify(args):
+    check_users_and_folders(args.unit)
     with tempfile.TemporaryDirectory() as folder:
         unit = copy_with_binary(args.unit, args.binary, folder)
         result = run(["systemd-analyze", "verify", "--man=no", str(unit)], cwd=folder)
