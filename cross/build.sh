@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Cross-builds CityEdge for ARM and, with --test, runs the unit tests under qemu-user.
-#   cross/build.sh [arm64|armhf] [--test] [--with-opencv]
+# Cross-builds CityEdge for ARM with Debian multiarch (cross/setup-multiarch.sh).
+#   cross/build.sh [arm64|armhf] [--test | --test-all] [--package] [--with-opencv]
+#     --test         the unit tests (ctest -L unit) under qemu-user; what CI runs
+#     --test-all     the whole ctest suite under qemu-user (long: not for CI);
+#                    test binaries are run through CMAKE_CROSSCOMPILING_EMULATOR,
+#                    and the ARM binaries they spawn through CITYEDGE_EMULATOR.
+#                    Prints the list of failed tests; exits 1 if any failed.
+#     --package      the .deb for the target (cpack -G DEB into build-<arch>/deb),
+#                    checked to say the target's architecture
+#     --with-opencv  also the camera driver and vision pipelines
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 arch=${1:-arm64}
 shift || true
-run_tests=0
+tests=none
+package=0
 opencv=OFF
 setup_flags=()
 for a in "$@"; do
   case "$a" in
-    --test) run_tests=1 ;;
+    --test) tests=unit ;;
+    --test-all) tests=all ;;
+    --package) package=1 ;;
     --with-opencv) opencv=ON; setup_flags+=(--with-opencv) ;;
     *) echo "cross/build.sh: unknown option '$a'" >&2; exit 64 ;;
   esac
@@ -33,6 +44,35 @@ case "$description" in
   *"$elf"*) ;;
   *) echo "cross/build.sh: cityedged is not an $elf binary" >&2; exit 1 ;;
 esac
-if [ "$run_tests" = 1 ]; then
-  (cd "$build" && ctest --output-on-failure -L unit)
+if [ "$arch" = armhf ]; then
+  # Hard float: the binary must ask for the armhf loader.
+  case "$description" in
+    *ld-linux-armhf.so.3*) ;;
+    *) echo "cross/build.sh: cityedged is not a hard-float (armhf) binary" >&2; exit 1 ;;
+  esac
 fi
+
+if [ "$package" = 1 ]; then
+  rm -rf "$build/deb"
+  cpack --config "$build/CPackConfig.cmake" -G DEB -B "$build/deb"
+  deb=$(ls "$build"/deb/cityedge_*.deb)
+  dpkg-deb -I "$deb"
+  got=$(dpkg-deb -f "$deb" Architecture)
+  if [ "$got" != "$arch" ]; then
+    echo "cross/build.sh: $deb says Architecture $got, expected $arch" >&2
+    exit 1
+  fi
+  echo "cross/build.sh: package $deb ($got)"
+fi
+
+case "$tests" in
+  unit) (cd "$build" && ctest --output-on-failure -L unit) ;;
+  all)
+    status=0
+    (cd "$build" && ctest --output-on-failure) 2>&1 | tee "$build/test-all.log" \
+      || status=$?
+    echo "cross/build.sh: whole suite under qemu ($arch): log in $build/test-all.log"
+    grep -E "tests passed|^\s+[0-9]+ - " "$build/test-all.log" || true
+    exit $status
+    ;;
+esac

@@ -37,11 +37,25 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  added_arch=0
   if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
     $SUDO dpkg --add-architecture "$arch"
+    added_arch=1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
+  # A mirror mid-sync serves an index of the wrong size for one architecture;
+  # the :$arch packages then cannot match their native twins' versions.
+  for try in 1 2 3; do
+    $SUDO apt-get update -q && break
+    if [ "$try" = 3 ]; then
+      # A foreign architecture whose index cannot be fetched makes every later
+      # apt-get update fail (install-deps.sh included): take it back out.
+      [ "$added_arch" = 1 ] && $SUDO dpkg --remove-architecture "$arch"
+      echo "setup-multiarch: apt-get update failed 3 times" >&2
+      exit 1
+    fi
+    sleep 30
+  done
   # The :$arch -dev packages require the same version of their native twins
   # (multiarch "same" packages), so native ones may be upgraded alongside.
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -112,7 +112,9 @@ if [ "$no_broker" = 0 ]; then
   sleep 0.5
 fi
 say "cityedged starts: gateway demo-gw-01 replays a day at ${speed}x (log: $state/cityedged.log)"
-(cd "$state" && exec "$daemon" --config cityedged.yaml > cityedged.log 2>&1) &
+# CITYEDGE_EMULATOR (cross builds' tests): qemu-user runs an ARM daemon.
+# shellcheck disable=SC2086
+(cd "$state" && exec ${CITYEDGE_EMULATOR:-} "$daemon" --config cityedged.yaml > cityedged.log 2>&1) &
 daemon_pid=$!
 
 if [ "$no_broker" = 1 ]; then

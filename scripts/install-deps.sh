@@ -27,6 +27,10 @@ packages=(
   # chaos scenarios (tests/chaos): silent partitions in network namespaces
   # (nft drop rules) and wall-clock jumps (libfaketime)
   nftables faketime
+  # systemd unit checks (systemd-analyze verify/security/syscall-filter; strace
+  # traces the daemon against the unit's SystemCallFilter=) and .deb packaging
+  # (cpack's dpkg-shlibdeps, dpkg-deb)
+  systemd strace dpkg-dev
 )
 
 SUDO=

@@ -21,6 +21,7 @@ import argparse
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,9 +80,21 @@ def documents(source):
     return [d for d in docs if d.exists()]
 
 
+def emulator_wrappers(programs, emulator, folder):
+    """Scripts named like each program that run it through the emulator: a
+    cross build's ARM binaries, for shell blocks that call them by name."""
+    for program in programs:
+        wrapper = pathlib.Path(folder) / os.path.basename(program)
+        wrapper.write_text(f'#!/bin/sh\nexec {emulator} {shlex.quote(os.path.abspath(program))} "$@"\n')
+        wrapper.chmod(0o755)
+    return [folder] if programs else []
+
+
 def cmd_blocks(args):
     env = dict(os.environ)
-    front = [os.path.abspath(d) for d in args.path]
+    wrappers = tempfile.TemporaryDirectory(prefix="cityedge-emulated-")
+    front = emulator_wrappers(args.wrap if args.emulator else [], args.emulator, wrappers.name)
+    front += [os.path.abspath(d) for d in args.path]
     env["PATH"] = os.pathsep.join(front + [env.get("PATH", "/usr/bin:/bin")])
     if args.pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(args.pythonpath)] + [p for p in [env.get("PYTHONPATH")] if p])
@@ -176,6 +189,9 @@ def main():
     b = sub.add_parser("blocks")
     b.add_argument("--source", required=True)
     b.add_argument("--path", action="append", default=[], help="folder put first on PATH (repeatable)")
+    b.add_argument("--emulator", default="", help="cross builds: command that runs target binaries")
+    b.add_argument("--wrap", action="append", default=[],
+                   help="with --emulator: target binary called by name in blocks (repeatable)")
     b.add_argument("--pythonpath")
     e = sub.add_parser("extract")
     e.add_argument("doc")

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -40,6 +41,12 @@ Child Spawn(const std::string& db, int run) {
   if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
     const std::string run_text = std::to_string(run);
+    // Cross builds under qemu-user without binfmt_misc: the ARM child runs
+    // through the emulator; exec keeps the pid the test kills.
+    if (const char* emulator = std::getenv("CITYEDGE_EMULATOR"); emulator && *emulator) {
+      ::execl("/bin/sh", "sh", "-c", "exec $CITYEDGE_EMULATOR \"$0\" \"$@\"", JOURNAL_TORTURE_PATH,
+              db.c_str(), run_text.c_str(), nullptr);
+    }
     ::execl(JOURNAL_TORTURE_PATH, JOURNAL_TORTURE_PATH, db.c_str(), run_text.c_str(), nullptr);
     ::_exit(127);
   }

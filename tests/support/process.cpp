@@ -30,6 +30,32 @@ struct ChildPlan {
   std::vector<char*> env;
 };
 
+// ELF e_machine of a file, or -1 if it is not an ELF file (a script).
+int ElfMachine(const std::string& path) {
+  unsigned char header[20] = {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(header), sizeof(header))) return -1;
+  if (header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F') return -1;
+  const bool little = header[5] == 1;
+  return little ? header[18] | (header[19] << 8) : (header[18] << 8) | header[19];
+}
+
+// Cross builds run their tests under qemu-user without binfmt_misc: a
+// program built for the target (same machine as this test binary) cannot be
+// exec'd directly, so it runs through $CITYEDGE_EMULATOR (set by ctest in
+// cross builds). Host programs (mosquitto, python) run as they are.
+std::vector<std::string> WithEmulator(const std::vector<std::string>& argv) {
+  const char* emulator = std::getenv("CITYEDGE_EMULATOR");
+  if (emulator == nullptr || *emulator == '\0') return argv;
+  const int target = ElfMachine(argv[0]);
+  if (target < 0 || target != ElfMachine("/proc/self/exe")) return argv;
+  std::vector<std::string> out;
+  std::istringstream words(emulator);
+  for (std::string word; words >> word;) out.push_back(word);
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
 ChildPlan Plan(const std::vector<std::string>& argv,
                const std::map<std::string, std::string>& extra) {
   ChildPlan plan;
@@ -66,7 +92,8 @@ void RedirectTo(const std::string& path, int target) {
 
 Result<Process> Process::Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return MakeError(Code::kInvalidArgument, "empty argv");
-  ChildPlan plan = Plan(argv, options.env);
+  const std::vector<std::string> command = WithEmulator(argv);
+  ChildPlan plan = Plan(command, options.env);
   int pipe_fds[2] = {-1, -1};
   if (options.capture_stdout && ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return MakeError(Code::kInternal, "pipe: {}", std::strerror(errno));

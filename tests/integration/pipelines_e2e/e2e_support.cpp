@@ -141,9 +141,11 @@ Result<Gateway> Gateway::Start(const std::string& work_dir, const std::string& c
   const std::string daemon =
       EnvOr("CITYEDGE_DAEMON", EnvOr("CITYEDGE_BINARY_DIR", ".") + "/daemon/app/cityedged");
   const std::string log_path = work_dir + "/cityedged.log";
-  // exec keeps the pid, so signals reach cityedged itself.
+  // exec keeps the pid, so signals reach cityedged itself (or qemu-user
+  // running it, in cross builds: CITYEDGE_EMULATOR).
   auto process = Process::Spawn(
-      {"/bin/sh", "-c", "cd \"$0\" && exec \"$1\" --config \"$2\"", work_dir, daemon, config_path},
+      {"/bin/sh", "-c", "cd \"$0\" && exec ${CITYEDGE_EMULATOR:-} \"$1\" --config \"$2\"", work_dir,
+       daemon, config_path},
       false, log_path);
   if (!process) return std::unexpected(process.error());
   return Gateway(std::move(*process), log_path);
