@@ -110,10 +110,21 @@ void SampleTap::OnFrame(const Frame& frame) {
   kept.source = id;
 }
 
+void SampleTap::StopRouter() {
+  std::shared_lock lock(router_mu_);
+  if (router_) router_->Stop();
+}
+
 std::unique_ptr<PipelineRouter> SampleTap::Swap(std::unique_ptr<PipelineRouter> router) {
   std::unique_lock lock(router_mu_);
   std::swap(router_, router);
   return router;
+}
+
+std::optional<std::int64_t> SampleTap::LastTickSteadyNs() const {
+  std::shared_lock lock(router_mu_);
+  if (!router_) return std::nullopt;
+  return router_->LastTickSteadyNs();
 }
 
 std::vector<PipelineRouter::InstanceInfo> SampleTap::Pipelines() const {
@@ -319,6 +330,7 @@ Status ControlBackend::StartComponents(const v1::Config& config) {
 }
 
 void ControlBackend::StopComponents() {
+  tap_.StopRouter();
   drivers_.StopAll();
   std::unique_ptr<PipelineRouter> old = tap_.Swap(nullptr);
   if (old) old->Stop();

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -35,9 +36,14 @@ class SampleTap final : public host::SampleListener, public host::FrameListener 
  public:
   void OnSample(const Sample& sample) override;
   void OnFrame(const Frame& frame) override;
+  // Stops the installed router (its ticker and frame threads) where it is,
+  // so nothing waits on a pipeline while the drivers stop.
+  void StopRouter();
   // Returns the router that was installed.
   std::unique_ptr<PipelineRouter> Swap(std::unique_ptr<PipelineRouter> router);
   [[nodiscard]] std::vector<PipelineRouter::InstanceInfo> Pipelines() const;
+  // The router's last tick (steady ns); nullopt while no router is installed.
+  [[nodiscard]] std::optional<std::int64_t> LastTickSteadyNs() const;
 
   // Starts collecting samples of `instance`; Collect then waits up to
   // `timeout_ms` for the first one and a short while for the rest of a burst.

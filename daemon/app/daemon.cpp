@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -64,11 +66,60 @@ sigset_t StopSignals() {
   return set;
 }
 
-int WaitForStopSignal(const sigset_t& set) {
-  int signo = 0;
-  while (sigwait(&set, &signo) != 0) {
+// What the service watchdog checks before each WATCHDOG=1: a blind timer
+// would keep a daemon whose journal, uplink or pipelines hang alive for ever.
+struct Progress {
+  journal::Journal& journal;
+  uplink::Uplink& uplink;
+  const SampleTap& tap;
+};
+
+constexpr auto kPipelineTickLate = std::chrono::seconds(10);
+constexpr std::int64_t kJournalProgressMs = 10'000;
+
+// Empty when every part shows progress; else what is stuck.
+std::string Stuck(const Progress& p) {
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (auto tick = p.tap.LastTickSteadyNs();
+      tick && now - *tick > std::chrono::nanoseconds(kPipelineTickLate).count()) {
+    return fmt::format("pipelines have not ticked for {} s", (now - *tick) / 1'000'000'000);
   }
-  return signo;
+  const std::int64_t deadline = p.uplink.GetStats().progress_deadline_steady_ns;
+  if (deadline != 0 && now > deadline) {
+    return fmt::format("uplink worker is {} s past its deadline", (now - deadline) / 1'000'000'000);
+  }
+  if (auto flushed = p.journal.Flush(kJournalProgressMs); !flushed) {
+    return fmt::format("journal writer: {}", flushed.error().message());
+  }
+  return {};
+}
+
+// Waits for SIGTERM/SIGINT. With a systemd watchdog, wakes at half its period
+// and pings only while every part shows progress.
+int WaitForStopSignal(const sigset_t& set, const Progress& progress) {
+  const auto period = WatchdogPeriod();
+  std::string withheld;
+  while (true) {
+    int signo = 0;
+    if (!period) {
+      if (sigwait(&set, &signo) == 0) return signo;
+      continue;
+    }
+    const auto half = *period / 2;
+    timespec timeout{static_cast<time_t>(half.count() / 1'000'000),
+                     static_cast<long>(half.count() % 1'000'000) * 1000};
+    signo = sigtimedwait(&set, nullptr, &timeout);
+    if (signo > 0) return signo;
+    const std::string stuck = Stuck(progress);
+    if (stuck.empty()) {
+      if (!withheld.empty()) spdlog::info("watchdog: progress again, pinging");
+      NotifyWatchdog();
+    } else if (stuck != withheld) {
+      spdlog::error("watchdog: not pinging, {}; systemd will restart the daemon", stuck);
+      NotifyStatus("stuck: " + stuck);
+    }
+    withheld = stuck;
+  }
 }
 
 Result<std::string> ReadConfigText(const std::string& path) {
@@ -183,6 +234,9 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     (*uplink)->Stop(kUplinkStopTimeout);
     return kExitConfig;
   }
+  if (const char* stall = std::getenv("CITYEDGE_STALL_PIPELINE_FOR_TEST")) {
+    (*router)->StallForTest(stall);
+  }
   (*router)->Start();
   tap.Swap(std::move(*router));
   if (auto s = drivers.Start(config); !s) {
@@ -197,13 +251,14 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   NotifyReady(ready);
   spdlog::info("{}; control socket {}", ready, config.control().socket_path());
 
-  const int signo = WaitForStopSignal(stop_signals);
+  const int signo = WaitForStopSignal(stop_signals, Progress{**journal, **uplink, tap});
   spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
   NotifyStopping();
   if (control->server) control->server->Stop();
   control->downlink->Stop();
+  tap.StopRouter();
   drivers.StopAll();
-  if (auto old = tap.Swap(nullptr)) old->Stop();
+  tap.Swap(nullptr);
   if (auto s = (*journal)->Flush(kJournalFlushTimeoutMs); !s) {
     spdlog::warn("journal flush at stop: {}", s.error());
   }

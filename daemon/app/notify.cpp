@@ -2,6 +2,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <cstdint>
 #include <string>
 
 #include <fmt/format.h>
@@ -19,5 +20,12 @@ void Send(const std::string& message) {
 void NotifyReady(std::string_view status) { Send(fmt::format("READY=1\nSTATUS={}", status)); }
 void NotifyStatus(std::string_view status) { Send(fmt::format("STATUS={}", status)); }
 void NotifyStopping() { Send("STOPPING=1\nSTATUS=stopping"); }
+void NotifyWatchdog() { Send("WATCHDOG=1"); }
+
+std::optional<std::chrono::microseconds> WatchdogPeriod() {
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
+  return std::chrono::microseconds(usec);
+}
 
 }  // namespace cityedge::app

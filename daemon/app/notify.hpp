@@ -3,6 +3,8 @@
 // (NOTIFY_SOCKET unset).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 namespace cityedge::app {
@@ -10,5 +12,8 @@ namespace cityedge::app {
 void NotifyReady(std::string_view status);
 void NotifyStatus(std::string_view status);
 void NotifyStopping();
+void NotifyWatchdog();
+// WatchdogSec= of the unit (WATCHDOG_USEC for this process), if set.
+[[nodiscard]] std::optional<std::chrono::microseconds> WatchdogPeriod();
 
 }  // namespace cityedge::app

@@ -112,7 +112,8 @@ void PipelineRouter::Start() {
       instance->slot->worker = std::thread([this, i = instance.get()] { FrameLoop(*i); });
     }
   }
-  if (!instances_.empty()) ticker_ = std::thread([this] { TickLoop(); });
+  last_tick_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+  ticker_ = std::thread([this] { TickLoop(); });
 }
 
 void PipelineRouter::TickLoop() {
@@ -122,13 +123,18 @@ void PipelineRouter::TickLoop() {
     const std::int64_t now = clock_.MonotonicNs();
     for (auto& instance : instances_) {
       std::lock_guard instance_lock(instance->mutex);
+      while (instance->id == stall_for_test_ && !stop_requested_.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
       instance->pipeline->OnTick(now);
     }
+    last_tick_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count());
     lock.lock();
   }
 }
 
 void PipelineRouter::Stop() {
+  stop_requested_.store(true);
   {
     std::lock_guard lock(tick_mutex_);
     stopping_ = true;

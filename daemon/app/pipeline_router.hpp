@@ -65,6 +65,13 @@ class PipelineRouter final : public host::SampleListener, public host::FrameList
     std::uint64_t frames_dropped = 0;  // replaced while waiting: the pipeline was busy
   };
   [[nodiscard]] std::vector<InstanceInfo> Instances() const;
+  // Steady time of the last completed tick of every pipeline; 0 before the
+  // first. Ticks come each second, so an old value means a pipeline is stuck
+  // (the tick waits for each instance in turn). The service watchdog reads it.
+  [[nodiscard]] std::int64_t LastTickSteadyNs() const { return last_tick_ns_.load(); }
+  // Makes pipeline `id` hang in its next tick until Stop, as a stuck detector
+  // would: lets tests see the watchdog withheld.
+  void StallForTest(std::string id) { stall_for_test_ = std::move(id); }
 
  private:
   // The newest frame waiting for one frame-consuming instance.
@@ -102,6 +109,9 @@ class PipelineRouter final : public host::SampleListener, public host::FrameList
   std::mutex tick_mutex_;
   std::condition_variable tick_cv_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<std::int64_t> last_tick_ns_{0};
+  std::string stall_for_test_;
 };
 
 }  // namespace cityedge::app

@@ -138,8 +138,13 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(SocketOptions option
     return MakeError(Code::kUnavailable, "control socket {}: {}", options.path, std::strerror(err));
   }
   const gid_t owner_gid = reader_gid != kNoGroup ? reader_gid : admin_gid;
-  if ((owner_gid != kNoGroup &&
-       ::chown(options.path.c_str(), static_cast<uid_t>(-1), owner_gid) != 0) ||
+  // Under systemd the daemon runs as group cityedge, so the socket already has
+  // the right group; chown is needed only elsewhere (the unit's syscall filter
+  // denies it).
+  struct stat created {};
+  const bool regroup = owner_gid != kNoGroup && ::stat(options.path.c_str(), &created) == 0 &&
+                       created.st_gid != owner_gid;
+  if ((regroup && ::chown(options.path.c_str(), static_cast<uid_t>(-1), owner_gid) != 0) ||
       ::chmod(options.path.c_str(), 0660) != 0) {
     const int err = errno;
     ::close(fd);

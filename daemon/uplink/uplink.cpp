@@ -41,6 +41,10 @@ struct InFlight {
 
 enum class Lane { kLive, kBacklog };
 
+// Beyond a wait's own bound, how late the worker may be before the service
+// watchdog considers it stuck (a slow fsync of the journal, a busy box).
+constexpr auto kProgressSlack = std::chrono::seconds(15);
+
 class UplinkImpl final : public Uplink, public TransportListener {
  public:
   UplinkImpl(UplinkSettings settings, journal::Journal& journal, const clock::Clock& clock,
@@ -64,6 +68,7 @@ class UplinkImpl final : public Uplink, public TransportListener {
   void OnCommit(std::uint64_t durable_seq);
   void Run();
   bool SleepUnlessStopping(milliseconds delay);
+  void ExpectProgressWithin(milliseconds bound);
   bool Connect();
   Status LoadSession();
   std::uint64_t NextSessionSeq();
@@ -292,7 +297,15 @@ UplinkStats UplinkImpl::GetStats() const {
   return stats;
 }
 
+void UplinkImpl::ExpectProgressWithin(milliseconds bound) {
+  const auto deadline = SteadyClock::now() + bound + kProgressSlack;
+  std::lock_guard lock(mutex_);
+  stats_.progress_deadline_steady_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+}
+
 bool UplinkImpl::SleepUnlessStopping(milliseconds delay) {
+  ExpectProgressWithin(delay);
   std::unique_lock lock(mutex_);
   cv_.wait_for(lock, delay, [this] { return stopping_; });
   return !stopping_;
@@ -308,6 +321,7 @@ void UplinkImpl::Run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
+    ExpectProgressWithin(milliseconds(settings_.connect_timeout_ms));
     if (Connect()) {
       Serve();
       if (SteadyClock::now() - connected_at_ >= milliseconds(settings_.stable_after_ms)) {
@@ -430,6 +444,7 @@ void UplinkImpl::Serve() {
   while (true) {
     const TimePoint now = SteadyClock::now();
     TimePoint wake = now + milliseconds(1000);
+    ExpectProgressWithin(milliseconds(1000));
     SendDueRetries(now, &wake);
     FillWindow(now, &wake);
     std::vector<PublishOutcome> outcomes;

@@ -67,6 +67,10 @@ struct UplinkStats {
   std::string last_error;             // empty until something failed
   double publish_latency_p50_ms = 0;  // publish -> PUBACK, recent batches
   double publish_latency_p99_ms = 0;
+  // The worker is alive while the steady clock is below this: it is renewed
+  // before every bounded wait (a serve pass, a connect, a backoff sleep) with
+  // that wait's longest duration plus slack. The service watchdog reads it.
+  std::int64_t progress_deadline_steady_ns = 0;
 };
 
 class Uplink {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -82,6 +83,60 @@ TEST_CASE("cityedged tells systemd it is ready and stops cleanly on SIGTERM") {
   CHECK(*status == 0);
   CHECK(notify.WaitFor("STOPPING=1", std::chrono::seconds(1)).find("STOPPING=1") !=
         std::string::npos);
+}
+
+std::string PipelineConfig(const TempDir& dir) {
+  WriteFile(dir.Join("t.csv"),
+            "timestamp,channel,value,unit\n2026-11-28T10:00:00Z,temp,20,degC\n"
+            "2026-11-28T10:00:01Z,temp,21,degC\n");
+  return MinimalConfig(dir) +
+         "drivers:\n  - id: t1\n    type: replay\n    settings: {path: " + dir.Join("t.csv") +
+         ", rate: 1, loop: true}\npipelines:\n  - id: warm\n    type: threshold\n"
+         "    inputs: [t1/temp]\n    settings: {high: 30}\n";
+}
+
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE(
+    "with WatchdogSec, WATCHDOG=1 comes while everything progresses and stops when a "
+    "pipeline hangs") {
+  for (const bool stall : {false, true}) {
+    INFO((stall ? "stalled pipeline" : "healthy"));
+    TempDir dir;
+    WriteFile(dir.Join("c.yaml"), PipelineConfig(dir));
+    NotifySocket notify(dir.Join("notify"));
+    std::map<std::string, std::string> env = {{"NOTIFY_SOCKET", dir.Join("notify")},
+                                              {"WATCHDOG_USEC", "1000000"}};
+    if (stall) env["CITYEDGE_STALL_PIPELINE_FOR_TEST"] = "warm";
+    auto daemon = Process::Spawn(
+        {Daemon(), "--config", dir.Join("c.yaml")},
+        {.stdout_path = dir.Join("log"), .stderr_path = dir.Join("log"), .env = env});
+    REQUIRE(daemon.has_value());
+    const std::string ready = notify.WaitFor("READY=1", std::chrono::seconds(30));
+    INFO("daemon log:\n" << ReadFile(dir.Join("log")));
+    REQUIRE(ready.find("READY=1") != std::string::npos);
+    if (!stall) {
+      // Pings at half the period: several within a few seconds.
+      const std::string seen = notify.WaitFor("never", std::chrono::seconds(3));
+      CHECK(Count(seen, "WATCHDOG=1") >= 3);
+    } else {
+      // The hung tick is noticed 10 s after the last one; then pings stop.
+      const std::string stuck = notify.WaitFor("STATUS=stuck", std::chrono::seconds(20));
+      INFO("daemon log:\n" << ReadFile(dir.Join("log")));
+      REQUIRE(stuck.find("STATUS=stuck: pipelines have not ticked") != std::string::npos);
+      const std::string after = notify.WaitFor("never", std::chrono::seconds(3));
+      CHECK(Count(after, "WATCHDOG=1") == 0);
+      CHECK(ReadFile(dir.Join("log")).find("watchdog: not pinging") != std::string::npos);
+    }
+    daemon->Signal(SIGTERM);
+    const auto status = daemon->Wait(std::chrono::seconds(20));
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+  }
 }
 
 TEST_CASE("cityedged stops on SIGINT as on SIGTERM") {
