@@ -1,5 +1,6 @@
 #include "daemon/app/pipeline_router.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -74,13 +75,15 @@ void PipelineRouter::Offer(Instance& instance, const Frame& frame) {
   {
     std::lock_guard lock(slot.mutex);
     if (slot.stopping) return;
-    if (slot.frame) {
-      replaced = std::move(slot.frame);
+    auto it = slot.waiting.find(frame.source);
+    if (it == slot.waiting.end()) {
+      it = slot.waiting.emplace(std::string(frame.source), frame).first;
+    } else {
+      replaced = std::move(it->second);
       instance.frames_dropped.fetch_add(1, std::memory_order_relaxed);
+      it->second = frame;
     }
-    slot.source.assign(frame.source);
-    slot.frame = frame;
-    slot.frame->source = slot.source;
+    it->second.source = it->first;
   }
   slot.ready.notify_one();
 }
@@ -89,18 +92,22 @@ void PipelineRouter::FrameLoop(Instance& instance) {
   FrameSlot& slot = *instance.slot;
   std::string source;
   while (true) {
-    std::optional<Frame> frame;
+    Frame frame;
     {
       std::unique_lock lock(slot.mutex);
-      slot.ready.wait(lock, [&slot] { return slot.stopping || slot.frame.has_value(); });
+      slot.ready.wait(lock, [&slot] { return slot.stopping || !slot.waiting.empty(); });
       if (slot.stopping) return;
-      frame = std::move(slot.frame);
-      slot.frame.reset();
-      source = slot.source;
+      auto oldest = std::min_element(
+          slot.waiting.begin(), slot.waiting.end(), [](const auto& a, const auto& b) {
+            return a.second.capture_time.wall_unix_ns() < b.second.capture_time.wall_unix_ns();
+          });
+      source = oldest->first;
+      frame = std::move(oldest->second);
+      slot.waiting.erase(oldest);
     }
-    frame->source = source;
+    frame.source = source;
     std::lock_guard lock(instance.mutex);
-    instance.pipeline->OnFrame(*frame);
+    instance.pipeline->OnFrame(frame);
     instance.frames.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -144,12 +151,11 @@ void PipelineRouter::Stop() {
   for (auto& instance : instances_) {
     if (!instance->slot) continue;
     FrameSlot& slot = *instance->slot;
-    std::optional<Frame> waiting;
+    std::map<std::string, Frame, std::less<>> waiting;  // released outside the lock
     {
       std::lock_guard lock(slot.mutex);
       slot.stopping = true;
-      waiting = std::move(slot.frame);
-      slot.frame.reset();
+      waiting.swap(slot.waiting);
     }
     slot.ready.notify_all();
     if (slot.worker.joinable()) slot.worker.join();

@@ -4,10 +4,13 @@
 // that named the instance, and a timer thread ticks every pipeline once a
 // second for staleness and window closes.
 //
-// Frames never queue: each frame-consuming instance has a one-frame slot and a
-// thread of its own. A frame arriving while the slot is still full replaces
-// the one waiting there, which is counted as dropped, so a pipeline slower
-// than its camera always works on the newest frame.
+// Frames never queue: each frame-consuming instance has a thread of its own
+// and one slot per input camera. A frame arriving while its camera's slot is
+// still full replaces the one waiting there, which is counted as dropped, so
+// a pipeline slower than its camera always works on the newest frame, and a
+// fast camera never pushes out a slower one's frames (a thermal scanner fused
+// with a visible camera sees both). Waiting frames are handed over oldest
+// capture first.
 #pragma once
 
 #include <atomic>
@@ -74,12 +77,12 @@ class PipelineRouter final : public host::SampleListener, public host::FrameList
   void StallForTest(std::string id) { stall_for_test_ = std::move(id); }
 
  private:
-  // The newest frame waiting for one frame-consuming instance.
+  // The newest frame of each input camera waiting for one instance.
   struct FrameSlot {
     std::mutex mutex;
     std::condition_variable ready;
-    std::optional<Frame> frame;
-    std::string source;  // owns the text frame->source points at
+    // Keyed by source; each waiting frame's `source` views its (stable) key.
+    std::map<std::string, Frame, std::less<>> waiting;
     bool stopping = false;
     std::thread worker;
   };

@@ -148,6 +148,56 @@ TEST_CASE("a slow vision pipeline gets the newest frame; the rest are dropped an
   CHECK(info[1].frames == 0);
 }
 
+TEST_CASE("each input camera has its own slot: a fast camera does not push out a slow one") {
+  FrameLog log;
+  pipelines::PipelineType slow{
+      "slow_vision", "test", {}, true, [&log](const config::Settings&, pipelines::Context) {
+        return Result<std::unique_ptr<pipelines::Pipeline>>(std::make_unique<SlowPipeline>(log));
+      }};
+  NullSink sink;
+  v1::Config config = OneVisionPipeline();
+  config.mutable_pipelines()->RemoveLast();
+  config.mutable_pipelines(0)->add_inputs("ir1");
+  auto router = PipelineRouter::CreateWithTypesForTest(
+      config, sink, clock::Default(),
+      [&](std::string_view name) { return name == slow.name ? &slow : nullptr; });
+  REQUIRE(router);
+  std::atomic<int> released{0};
+  std::vector<std::uint8_t> pixels(8, 7);
+  {
+    std::lock_guard lock(log.mu);
+    log.gate_open = false;
+  }
+  (*router)->Start();
+  (*router)->OnFrame(MakeFrame(1, released, pixels));
+  {
+    std::unique_lock lock(log.mu);
+    REQUIRE(log.cv.wait_for(lock, std::chrono::seconds(10), [&log] { return log.inside; }));
+  }
+  {
+    Frame thermal = MakeFrame(5, released, pixels);
+    thermal.source = "ir1";
+    (*router)->OnFrame(thermal);
+  }
+  for (int tag = 6; tag <= 9; ++tag) (*router)->OnFrame(MakeFrame(tag, released, pixels));
+  {
+    std::lock_guard lock(log.mu);
+    log.gate_open = true;
+  }
+  log.cv.notify_all();
+  {
+    std::unique_lock lock(log.mu);
+    REQUIRE(
+        log.cv.wait_for(lock, std::chrono::seconds(10), [&log] { return log.seen.size() == 3; }));
+  }
+  (*router)->Stop();
+  // The thermal frame (older) first, then the newest visible one.
+  CHECK(log.seen == std::vector<std::int64_t>{1, 5, 9});
+  CHECK(log.sources == std::vector<std::string>{"cam1", "ir1", "cam1"});
+  CHECK((*router)->Instances()[0].frames_dropped == 3);
+  CHECK(released.load() == 6);
+}
+
 TEST_CASE("frames waiting at stop are released, and frames after stop are refused") {
   FrameLog log;
   pipelines::PipelineType slow{
