@@ -50,7 +50,7 @@ if [ -z "$build_dir" ]; then
   build_dir="$here/build-release"
   say "building (Release) in $build_dir"
   cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-  cmake --build "$build_dir" -j"$(nproc)" --target cityedged cityedge_proto_python >/dev/null
+  cmake --build "$build_dir" -j"$(nproc)" --target cityedged cityedge cityedge_proto_python >/dev/null
 fi
 build_dir=$(cd "$build_dir" && pwd)
 daemon="$build_dir/daemon/app/cityedged"
@@ -127,6 +127,9 @@ if [ "$no_broker" = 1 ]; then
   start_platform
 fi
 
+if [ -x "$build_dir/daemon/cli/cityedge" ]; then
+  say "technician CLI, in another terminal: $build_dir/daemon/cli/cityedge --socket $state/control.sock status"
+fi
 started=$(date +%s)
 while kill -0 "$daemon_pid" 2>/dev/null; do
   if [ "$duration_s" -gt 0 ] && [ $(( $(date +%s) - started )) -ge "$duration_s" ]; then break; fi
