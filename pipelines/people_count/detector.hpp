@@ -49,7 +49,7 @@ struct DetectorOptions {
   int motion_width = 320;         // width of the copy MOG2 runs on
   double min_blob_area = 0.0005;  // fraction of the frame a moving blob must cover
   double roi_padding = 0.35;      // of the blob's size, on every side
-  int warmup_frames = 15;         // frames MOG2 learns before blobs count
+  int warmup_frames = 6;          // frames MOG2 learns before blobs count
 };
 
 class Detector {
