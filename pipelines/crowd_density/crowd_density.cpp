@@ -199,6 +199,13 @@ class CrowdDensityPipeline final : public Pipeline {
     source_ = std::string(frame.source);
   }
 
+  // A camera that went silent still gets its last interval judged.
+  void OnTick(std::int64_t monotonic_ns) override {
+    if (window_frames_ > 0 && monotonic_ns - last_capture_.monotonic_ns() > config_.interval_ns) {
+      Report();
+    }
+  }
+
  private:
   void BuildMasks(const cv::Size& size) {
     frame_pixels_ = static_cast<double>(size.area());

@@ -178,7 +178,12 @@ class PeopleCountPipeline final : public Pipeline {
     }
   }
 
-  void OnTick(std::int64_t /*monotonic_ns*/) override {}
+  // A camera that went silent still gets its last interval reported.
+  void OnTick(std::int64_t monotonic_ns) override {
+    if (window_.frames > 0 && monotonic_ns - last_capture_.monotonic_ns() > config_.interval_ns) {
+      Report();
+    }
+  }
 
  private:
   void Report() {

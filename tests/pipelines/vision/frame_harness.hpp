@@ -45,6 +45,8 @@ class FrameHarness {
     pipeline_->OnFrame(frame);
   }
 
+  void Tick(std::int64_t monotonic_ns) { pipeline_->OnTick(monotonic_ns); }
+
   FakeClock clock;
   MemorySink sink;
 

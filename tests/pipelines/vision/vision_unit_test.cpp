@@ -130,6 +130,23 @@ TEST_CASE("Line crossings of synthetic figures are counted exactly, each way") {
   }
 }
 
+TEST_CASE("The last interval is reported when the camera falls silent") {
+  for (const char* type : {"people_count", "crowd_density"}) {
+    INFO(type);
+    FrameHarness harness(type, {{"interval", "1s"}});
+    const cv::Mat bg = Background(cv::Size(160, 120));
+    for (int i = 0; i < 45; ++i) harness.Feed(bg, kT0 + i * kFrameNs);
+    const std::size_t before = harness.sink.events.size();
+    // Frame i has monotonic time kSec + i * kFrameNs (see FrameHarness::Feed).
+    harness.Tick(kSec + 44 * kFrameNs + kSec / 2);
+    CHECK(harness.sink.events.size() == before);  // not silent for an interval yet
+    harness.Tick(kSec + 44 * kFrameNs + 2 * kSec);
+    CHECK(harness.sink.events.size() == before + 1);
+    harness.Tick(kSec + 44 * kFrameNs + 3 * kSec);
+    CHECK(harness.sink.events.size() == before + 1);  // once
+  }
+}
+
 TEST_CASE("Crowd levels rise at once and fall only past the hysteresis") {
   using crowd_density::NextLevel;
   const std::array<double, 3> t{0.15, 0.35, 0.6};
