@@ -1,0 +1,302 @@
+#include "pipelines/crowd_density/crowd_density.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/background_segm.hpp>
+
+#include "pipelines/framework.hpp"
+#include "pipelines/people_count/tracker.hpp"
+#include "pipelines/privacy/face_detector.hpp"
+
+namespace cityedge::pipelines::crowd_density {
+namespace {
+
+using config::SettingType;
+
+config::SettingsSchema Schema() {
+  return {
+      Setting("zones", SettingType::kList,
+              "Polygons judged separately: 'name: x,y x,y x,y ...' in 0..1 frame coordinates; "
+              "unset: the whole frame as zone 'frame'"),
+      Setting("zone_areas", SettingType::kList,
+              "Ground area of zones, 'name: 42.5' in m2; a zone with an area is judged in "
+              "people/m2, one without in occupancy"),
+      Setting("person_area", SettingType::kDouble,
+              "Foreground one person covers, as a fraction of the frame (for people/m2)")
+          .Default("0.01")
+          .Min(0.00001)
+          .Max(1),
+      Setting("occupancy_levels", SettingType::kList,
+              "Occupancy (0..1) at which busy, crowded, critical begin")
+          .Default("[0.15, 0.35, 0.6]"),
+      Setting("density_levels", SettingType::kList,
+              "People per m2 at which busy, crowded, critical begin")
+          .Default("[0.5, 2, 4]"),
+      Setting("hysteresis", SettingType::kDouble,
+              "A level is left downwards below (1 - hysteresis) x its threshold")
+          .Default("0.1")
+          .Min(0)
+          .Max(0.9),
+      Setting("interval", SettingType::kDuration,
+              "Occupancy is averaged and judged once per interval of capture time")
+          .Default("5s")
+          .Min(100)
+          .Unit("ms"),
+      Setting("motion_width", SettingType::kInt, "Width of the copy background subtraction runs on")
+          .Default("320")
+          .Min(64)
+          .Max(1920)
+          .Unit("px"),
+      Setting("background_history", SettingType::kInt,
+              "Frames over which the background model adapts after warm-up; a crowd that stands "
+              "still fades into the background on this scale")
+          .Default("3000")
+          .Min(10)
+          .Max(1000000),
+      Setting("warmup_frames", SettingType::kInt, "Frames the background model learns first")
+          .Default("30")
+          .Min(0)
+          .Max(100000),
+  };
+}
+
+struct ZoneConfig {
+  std::string name;
+  std::vector<cv::Point2f> polygon;
+  double area_m2 = 0;  // 0: not configured
+};
+
+struct Config {
+  std::vector<ZoneConfig> zones;
+  double person_area = 0.01;
+  std::array<double, 3> occupancy_levels{};
+  std::array<double, 3> density_levels{};
+  double hysteresis = 0.1;
+  std::int64_t interval_ns = 0;
+  int motion_width = 320;
+  int warmup_frames = 30;
+  int background_history = 3000;
+};
+
+Result<std::array<double, 3>> ParseLevels(const std::vector<std::string>& items,
+                                          const std::string& key) {
+  std::array<double, 3> out{};
+  if (items.size() != 3) {
+    return MakeError(Code::kInvalidArgument,
+                     "crowd_density: {} needs 3 values (busy, crowded, "
+                     "critical), got {}",
+                     key, items.size());
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    try {
+      std::size_t used = 0;
+      out[i] = std::stod(items[i], &used);
+      if (used != items[i].size()) throw std::invalid_argument(items[i]);
+    } catch (const std::exception&) {
+      return MakeError(Code::kInvalidArgument, "crowd_density: {}: '{}' is not a number", key,
+                       items[i]);
+    }
+    if (i > 0 && out[i] <= out[i - 1]) {
+      return MakeError(Code::kInvalidArgument, "crowd_density: {} must rise: {}", key,
+                       fmt::join(items, ", "));
+    }
+  }
+  return out;
+}
+
+Result<Config> ParseConfig(const config::Settings& s) {
+  Config c;
+  std::string name;
+  std::vector<cv::Point2f> points;
+  std::string error;
+  for (const std::string& text : s.Has("zones") ? s.GetList("zones") : std::vector<std::string>{}) {
+    if (!people_count::ParseNamedPoints(text, &name, &points, &error) || points.size() < 3) {
+      return MakeError(Code::kInvalidArgument, "crowd_density: zones: {}",
+                       error.empty() ? "'" + name + "' needs at least 3 points" : error);
+    }
+    c.zones.push_back(ZoneConfig{name, points, 0});
+  }
+  if (c.zones.empty()) c.zones.push_back(ZoneConfig{"frame", {{0, 0}, {1, 0}, {1, 1}, {0, 1}}, 0});
+  for (const std::string& text :
+       s.Has("zone_areas") ? s.GetList("zone_areas") : std::vector<std::string>{}) {
+    const auto colon = text.find(':');
+    const std::string zone = text.substr(0, colon);
+    auto it = std::find_if(c.zones.begin(), c.zones.end(),
+                           [&](const ZoneConfig& z) { return z.name == zone; });
+    double area = 0;
+    try {
+      area = colon == std::string::npos ? 0 : std::stod(text.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (it == c.zones.end() || !(area > 0)) {
+      return MakeError(Code::kInvalidArgument,
+                       "crowd_density: zone_areas: '{}' is not 'zone: m2' for a configured zone",
+                       text);
+    }
+    it->area_m2 = area;
+  }
+  auto occupancy = ParseLevels(s.GetList("occupancy_levels"), "occupancy_levels");
+  if (!occupancy) return std::unexpected(occupancy.error());
+  auto density = ParseLevels(s.GetList("density_levels"), "density_levels");
+  if (!density) return std::unexpected(density.error());
+  c.occupancy_levels = *occupancy;
+  c.density_levels = *density;
+  c.person_area = s.GetDouble("person_area");
+  c.hysteresis = s.GetDouble("hysteresis");
+  c.interval_ns = s.GetInt("interval") * kNsPerMs;
+  c.motion_width = static_cast<int>(s.GetInt("motion_width"));
+  c.warmup_frames = static_cast<int>(s.GetInt("warmup_frames"));
+  c.background_history = static_cast<int>(s.GetInt("background_history"));
+  return c;
+}
+
+struct ZoneState {
+  cv::Mat mask;  // at motion resolution
+  double pixels = 0;
+  double occupancy_sum = 0;
+  v1::CrowdLevel level = v1::CROWD_LEVEL_NORMAL;
+};
+
+class CrowdDensityPipeline final : public Pipeline {
+ public:
+  CrowdDensityPipeline(Config config, Context context)
+      : config_(std::move(config)),
+        context_(std::move(context)),
+        mog2_(cv::createBackgroundSubtractorMOG2(500, 16.0, true)) {}
+
+  void OnSample(const Sample& /*sample*/) override {}
+
+  void OnFrame(const Frame& frame) override {
+    const cv::Mat gray = privacy::GrayOf(privacy::ViewOf(frame));
+    const double scale = std::min(1.0, static_cast<double>(config_.motion_width) / gray.cols);
+    cv::resize(gray, small_, cv::Size(), scale, scale, cv::INTER_AREA);
+    // Fast learning while warming up, then a slow, fixed rate: people who
+    // stand still must stay foreground for minutes, not seconds.
+    const bool warming = ++frames_ <= config_.warmup_frames;
+    mog2_->apply(small_, mask_, warming ? -1.0 : 1.0 / config_.background_history);
+    if (warming) return;
+    if (zones_.empty()) BuildMasks(small_.size());
+    cv::threshold(mask_, mask_, 200, 255, cv::THRESH_BINARY);  // 127 marks shadows
+    cv::morphologyEx(mask_, mask_, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    const std::int64_t t_ns = frame.capture_time.wall_unix_ns();
+    const std::int64_t start = WindowStart(t_ns, config_.interval_ns);
+    if (window_frames_ > 0 && start != window_start_) Report();
+    if (window_frames_ == 0) window_start_ = start;
+    for (ZoneState& zone : zones_) {
+      cv::Mat inside;
+      cv::bitwise_and(mask_, zone.mask, inside);
+      zone.occupancy_sum += zone.pixels > 0 ? cv::countNonZero(inside) / zone.pixels : 0.0;
+    }
+    ++window_frames_;
+    last_capture_ = frame.capture_time;
+    source_ = std::string(frame.source);
+  }
+
+  // A camera that went silent still gets its last interval judged.
+  void OnTick(std::int64_t monotonic_ns) override {
+    if (window_frames_ > 0 && monotonic_ns - last_capture_.monotonic_ns() > config_.interval_ns) {
+      Report();
+    }
+  }
+
+ private:
+  void BuildMasks(const cv::Size& size) {
+    frame_pixels_ = static_cast<double>(size.area());
+    for (const ZoneConfig& z : config_.zones) {
+      ZoneState state;
+      state.mask = cv::Mat::zeros(size, CV_8UC1);
+      std::vector<cv::Point> polygon;
+      for (const cv::Point2f& p : z.polygon) {
+        polygon.emplace_back(cvRound(p.x * (size.width - 1)), cvRound(p.y * (size.height - 1)));
+      }
+      cv::fillPoly(state.mask, std::vector<std::vector<cv::Point>>{polygon}, cv::Scalar(255));
+      state.pixels = cv::countNonZero(state.mask);
+      zones_.push_back(std::move(state));
+    }
+  }
+
+  void Report() {
+    for (std::size_t i = 0; i < zones_.size(); ++i) {
+      ZoneState& zone = zones_[i];
+      const ZoneConfig& z = config_.zones[i];
+      const double occupancy = zone.occupancy_sum / static_cast<double>(window_frames_);
+      double density = 0;
+      if (z.area_m2 > 0) {
+        const double people = occupancy * zone.pixels / (config_.person_area * frame_pixels_);
+        density = people / z.area_m2;
+      }
+      const v1::CrowdLevel next =
+          z.area_m2 > 0
+              ? NextLevel(zone.level, density, config_.density_levels, config_.hysteresis)
+              : NextLevel(zone.level, occupancy, config_.occupancy_levels, config_.hysteresis);
+      const bool changed = next != zone.level;
+      v1::Event event =
+          MakeEvent(context_, source_, last_capture_,
+                    changed ? v1::PRIORITY_CLASS_ALARM : v1::PRIORITY_CLASS_TELEMETRY);
+      v1::CrowdDensity* body = event.mutable_crowd_density();
+      body->set_zone(z.name);
+      body->set_occupancy(occupancy);
+      body->set_people_per_m2(density);
+      body->set_level(next);
+      body->set_previous_level(zone.level);
+      body->set_level_changed(changed);
+      Emit(context_, std::move(event));
+      zone.level = next;
+      zone.occupancy_sum = 0;
+    }
+    window_frames_ = 0;
+  }
+
+  const Config config_;
+  const Context context_;
+  cv::Ptr<cv::BackgroundSubtractorMOG2> mog2_;
+  cv::Mat small_;
+  cv::Mat mask_;
+  std::vector<ZoneState> zones_;
+  double frame_pixels_ = 0;
+  std::int64_t frames_ = 0;
+  std::int64_t window_start_ = 0;
+  std::uint64_t window_frames_ = 0;
+  v1::Timestamp last_capture_;
+  std::string source_;
+};
+
+}  // namespace
+
+v1::CrowdLevel NextLevel(v1::CrowdLevel current, double value,
+                         const std::array<double, 3>& thresholds, double hysteresis) {
+  constexpr v1::CrowdLevel kLevels[] = {v1::CROWD_LEVEL_NORMAL, v1::CROWD_LEVEL_BUSY,
+                                        v1::CROWD_LEVEL_CROWDED, v1::CROWD_LEVEL_CRITICAL};
+  int now = current <= v1::CROWD_LEVEL_NORMAL ? 0 : static_cast<int>(current) - 1;
+  now = std::min(now, 3);
+  int up = 0;
+  while (up < 3 && value >= thresholds[up]) ++up;
+  if (up > now) return kLevels[up];
+  int down = 0;
+  while (down < 3 && value >= thresholds[down] * (1.0 - hysteresis)) ++down;
+  return kLevels[std::min(now, down)];
+}
+
+PipelineType Type() {
+  return {
+      .name = "crowd_density",
+      .description = "Foreground occupancy and people/m2 per zone, crowd levels with hysteresis",
+      .schema = Schema(),
+      .consumes_frames = true,
+      .create = [](const config::Settings& settings,
+                   Context context) -> Result<std::unique_ptr<Pipeline>> {
+        auto config = ParseConfig(settings);
+        if (!config) return std::unexpected(config.error());
+        return std::make_unique<CrowdDensityPipeline>(std::move(*config), std::move(context));
+      },
+  };
+}
+
+}  // namespace cityedge::pipelines::crowd_density

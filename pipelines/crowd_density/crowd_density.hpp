@@ -1,0 +1,22 @@
+// crowd_density: foreground occupancy per zone (MOG2 background subtraction),
+// people per m² when the zone's ground area is configured, and crowd levels
+// normal / busy / crowded / critical with hysteresis; an alert on every level
+// change. Settings: README.md.
+#pragma once
+
+#include <array>
+
+#include "cityedge/v1/event.pb.h"
+#include "pipelines/pipeline.hpp"
+
+namespace cityedge::pipelines::crowd_density {
+
+[[nodiscard]] PipelineType Type();
+
+// The level for `value` given the current level: rises as soon as value
+// reaches a higher threshold (busy, crowded, critical, ascending); falls only
+// once value is below (1 - hysteresis) x the threshold of the current level.
+[[nodiscard]] v1::CrowdLevel NextLevel(v1::CrowdLevel current, double value,
+                                       const std::array<double, 3>& thresholds, double hysteresis);
+
+}  // namespace cityedge::pipelines::crowd_density

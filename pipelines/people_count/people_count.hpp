@@ -1,0 +1,13 @@
+// people_count: people in view, per zone, and directional line crossings,
+// from a camera's frames (HOG people detector, motion-gated; see
+// detector.hpp) with a light tracker (tracker.hpp). Events carry counts only;
+// track ids never leave the gateway. Settings: README.md.
+#pragma once
+
+#include "pipelines/pipeline.hpp"
+
+namespace cityedge::pipelines::people_count {
+
+[[nodiscard]] PipelineType Type();
+
+}  // namespace cityedge::pipelines::people_count
