@@ -16,6 +16,9 @@
 
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/core/event_sink.hpp"
+#ifdef CITYEDGE_HAVE_PRIVACY
+#include "pipelines/privacy/privacy.hpp"
+#endif
 
 namespace cityedge::app {
 namespace {
@@ -287,12 +290,21 @@ Result<std::vector<v1::Event>> ControlBackend::ReadNow(const std::string& instan
   return events;
 }
 
-Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::uint32_t) {
-  if (!tap_.NewestFrame(instance)) {
+Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::uint32_t max_width) {
+  std::optional<Frame> frame = tap_.NewestFrame(instance);
+  if (!frame) {
     return MakeError(Code::kNotFound, "no frame from {} yet: is it a camera driver and online?",
                      instance);
   }
-  return MakeError(Code::kUnimplemented, "this build has no privacy filter for snapshots");
+#ifdef CITYEDGE_HAVE_PRIVACY
+  pipelines::privacy::PrivacyOptions options;
+  if (max_width > 0) options.max_width = static_cast<int>(std::min<std::uint32_t>(max_width, 4096));
+  return pipelines::privacy::EncodePrivateJpeg(*frame, options);
+#else
+  (void)max_width;
+  return MakeError(Code::kUnimplemented,
+                   "this build has no privacy filter (built without OpenCV): no snapshots");
+#endif
 }
 
 Result<config::Loaded> ControlBackend::Validate(const std::string& yaml) {

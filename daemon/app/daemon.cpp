@@ -34,12 +34,28 @@ namespace {
 constexpr auto kUplinkStopTimeout = std::chrono::seconds(3);
 constexpr std::int64_t kJournalFlushTimeoutMs = 5000;
 
+// What may leave the box, for the birth message: never raw video; snapshots
+// only on request and pixelated; evidence thumbnails only where enabled.
+std::string EgressPolicy(const v1::Config& config) {
+  auto enabled_anywhere = [&config](const char* setting) {
+    for (const auto& p : config.pipelines()) {
+      const auto it = p.settings().find(setting);
+      if (p.enabled() && it != p.settings().end() && it->second.bool_value()) return true;
+    }
+    return false;
+  };
+  std::string policy = "metadata-only; snapshots on request, pixelated (faces, people)";
+  if (enabled_anywhere("evidence_thumbnails")) policy += "; evidence thumbnails on box, pixelated";
+  if (enabled_anywhere("evidence_image")) policy += "; fever alerts carry a pixelated image";
+  return policy;
+}
+
 // The parts of the birth message only the daemon knows.
 v1::GatewayState BirthInfo(const config::Loaded& loaded) {
   v1::GatewayState state;
   state.set_software_version(kVersion);
   state.set_config_hash(loaded.hash);
-  state.set_egress_policy("metadata-only");
+  state.set_egress_policy(EgressPolicy(loaded.config));
   for (const auto& d : loaded.config.drivers()) {
     if (!d.enabled()) continue;
     auto* c = state.add_drivers();

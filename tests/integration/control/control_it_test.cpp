@@ -423,6 +423,45 @@ TEST_CASE("replay of a seq range re-delivers exactly those events, flagged histo
   CHECK(b.cli({"replay", "--seq", "12..5"}).status == 65);
 }
 
+TEST_CASE("snapshot returns a pixelated JPEG of a camera's newest frame") {
+  if (std::string(CITYEDGE_CONTROL_TEST_HAS_CAMERA) != "1") {
+    WARN("built without OpenCV: no camera driver, snapshot is refused (checked above)");
+    return;
+  }
+  const std::string video = EnvOr("CITYEDGE_MEDIA_DIR", ".") + "/vtest.avi";
+  REQUIRE(std::filesystem::exists(video));
+  TempDir dir;
+  auto broker = Mosquitto::Start(dir.path(), {});
+  REQUIRE(broker);
+  WriteFile(dir.Join("platform.pem"), control::Ed25519Signer::Generate()->public_pem());
+  WriteFile(dir.Join("t.csv"), Csv());
+  const std::string camera = fmt::format(
+      "  - id: cam1\n    type: camera\n    settings: {{source: {}, loop: true}}\n", video);
+  auto gateway = Gateway::Start(dir.path(), Config(dir.path(), (*broker)->uri(), camera));
+  REQUIRE(gateway);
+  const Cli cli{dir.Join("control.sock")};
+  REQUIRE(WaitForFile(cli.socket, 10s));
+  RunResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = cli({"snapshot", "cam1", "--max-width", "320", "-o", dir.Join("cam1.jpg")});
+    if (r.status == 0) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO(r.output << gateway->LogTail());
+  REQUIRE(r.status == 0);
+  const std::string jpeg = ReadFile(dir.Join("cam1.jpg"));
+  REQUIRE(jpeg.size() > 1000);
+  CHECK(static_cast<unsigned char>(jpeg[0]) == 0xFF);
+  CHECK(static_cast<unsigned char>(jpeg[1]) == 0xD8);
+  // Scaled to the width asked for: the SOF0 frame header holds height then width.
+  const auto sof = jpeg.find("\xFF\xC0");
+  REQUIRE(sof != std::string::npos);
+  const int width =
+      (static_cast<unsigned char>(jpeg[sof + 7]) << 8) | static_cast<unsigned char>(jpeg[sof + 8]);
+  CHECK(width == 320);
+  CHECK_THAT(cli({"--json", "snapshot", "cam1"}).output, Catch::Contains("\"jpeg\":\"/9j/"));
+}
+
 TEST_CASE("peers without the control groups are refused at the socket") {
   if (::geteuid() != 0) {
     WARN("not root: setpriv cannot switch users; covered by control_socket_test's RoleOf");
