@@ -17,6 +17,9 @@ packages=(
   libopencv-dev opencv-data
   libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev catch2
   libmodbus-dev libsystemd-dev libssl-dev openssl
+  # Prometheus metrics on health.metrics_listen: a small embeddable HTTP
+  # server, so the daemon does not carry a hand-written one
+  libcivetweb-dev
   # real peers used by the tests and the demo
   mosquitto mosquitto-clients
   python3 python3-paho-mqtt python3-protobuf

@@ -16,6 +16,7 @@
 
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/core/event_sink.hpp"
+#include "daemon/health/prometheus.hpp"
 #ifdef CITYEDGE_HAVE_PRIVACY
 #include "pipelines/privacy/privacy.hpp"
 #endif
@@ -165,7 +166,7 @@ std::optional<Frame> SampleTap::NewestFrame(const std::string& instance) const {
 ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
                                config::Loaded loaded, Registry& registry, journal::Journal& journal,
                                uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
-                               const clock::Clock& clock)
+                               const clock::Clock& clock, const health::Collector& health)
     : config_path_(std::move(config_path)),
       registry_(registry),
       journal_(journal),
@@ -173,6 +174,7 @@ ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
       drivers_(drivers),
       tap_(tap),
       clock_(clock),
+      health_(health),
       started_mono_ns_(clock.MonotonicNs()),
       yaml_(std::move(config_yaml)),
       loaded_(std::move(loaded)) {}
@@ -518,6 +520,10 @@ Status ControlBackend::Rebirth() {
 Status ControlBackend::RestartDriver(const std::string& instance) {
   std::lock_guard lock(apply_mu_);
   return drivers_.RestartInstance(instance);
+}
+
+Result<std::string> ControlBackend::MetricsText() {
+  return health::RenderMetrics(health_.Collect());
 }
 
 }  // namespace cityedge::app

@@ -20,6 +20,7 @@
 #include "daemon/config/loader.hpp"
 #include "daemon/control/backend.hpp"
 #include "daemon/core/clock.hpp"
+#include "daemon/health/collector.hpp"
 #include "daemon/host/driver_host.hpp"
 #include "daemon/host/listeners.hpp"
 #include "daemon/journal/journal.hpp"
@@ -68,7 +69,8 @@ class ControlBackend final : public control::Backend {
   // OWNERSHIP: everything passed is borrowed and outlives the backend.
   ControlBackend(std::string config_path, std::string config_yaml, config::Loaded loaded,
                  Registry& registry, journal::Journal& journal, uplink::Uplink& uplink,
-                 host::DriverHost& drivers, SampleTap& tap, const clock::Clock& clock);
+                 host::DriverHost& drivers, SampleTap& tap, const clock::Clock& clock,
+                 const health::Collector& health);
   ~ControlBackend() override;  // stops a replay in progress
 
   control::Fields StatusFields() override;
@@ -87,6 +89,7 @@ class ControlBackend final : public control::Backend {
   Result<control::ReplayPlan> Replay(const v1::ReplayRequest& request) override;
   Status Rebirth() override;
   Status RestartDriver(const std::string& instance) override;
+  Result<std::string> MetricsText() override;
 
   // The config running now (for the birth message).
   [[nodiscard]] config::Loaded Current() const;
@@ -107,6 +110,7 @@ class ControlBackend final : public control::Backend {
   host::DriverHost& drivers_;
   SampleTap& tap_;
   const clock::Clock& clock_;
+  const health::Collector& health_;
   const std::int64_t started_mono_ns_;
 
   mutable std::mutex config_mu_;

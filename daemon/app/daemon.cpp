@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -23,6 +24,11 @@
 #include "daemon/control/signature.hpp"
 #include "daemon/control/socket_server.hpp"
 #include "daemon/core/clock.hpp"
+#include "daemon/health/clock_keeper.hpp"
+#include "daemon/health/collector.hpp"
+#include "daemon/health/health_reporter.hpp"
+#include "daemon/health/metrics_server.hpp"
+#include "daemon/health/prometheus.hpp"
 #include "daemon/host/driver_host.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/seen_ids.hpp"
@@ -194,6 +200,38 @@ Result<ControlPlane> StartControl(const v1::Config& config, const std::string& s
   return plane;
 }
 
+health::Sources HealthSources(journal::Journal& journal, uplink::Uplink& uplink,
+                              host::DriverHost& drivers, const SampleTap& tap) {
+  health::Sources sources;
+  sources.journal = [&journal] { return journal.GetStats(); };
+  sources.uplink = [&uplink] { return uplink.GetStats(); };
+  sources.drivers = [&drivers] { return drivers.Statuses(); };
+  sources.pipelines = [&tap] {
+    std::vector<health::PipelineCounters> out;
+    for (const auto& p : tap.Pipelines()) {
+      out.push_back({p.id, p.type, p.samples, p.frames, p.frames_dropped});
+    }
+    return out;
+  };
+  return sources;
+}
+
+// Metrics on health.metrics_listen, when set. A port that cannot be bound is
+// reported and the daemon runs on: collecting events matters more.
+Result<std::unique_ptr<health::MetricsServer>> StartMetrics(const v1::HealthConfig& config,
+                                                            const health::Collector& collector) {
+  if (config.metrics_listen().empty()) return std::unique_ptr<health::MetricsServer>();
+  auto server = health::MetricsServer::Start(
+      config.metrics_listen(), [&collector] { return health::RenderMetrics(collector.Collect()); });
+  if (server) {
+    spdlog::info("metrics on http://{}/metrics", config.metrics_listen());
+    return server;
+  }
+  if (server.error().code() == Code::kInvalidArgument) return std::unexpected(server.error());
+  spdlog::error("metrics unavailable, `cityedge metrics` still works: {}", server.error());
+  return std::unique_ptr<health::MetricsServer>();
+}
+
 }  // namespace
 
 int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Registry& registry) {
@@ -220,6 +258,10 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   // commands it ran, beside the journal.
   std::string state_dir = std::filesystem::path(config.journal().path()).parent_path().string();
   if (state_dir.empty()) state_dir = ".";
+  health::ClockKeeper clock_keeper(
+      {(std::filesystem::path(state_dir) / "clock_floor").string(), config.gateway().id()},
+      **journal, clock);
+  clock_keeper.Start();
   ControlBackend* backend_ptr = nullptr;
   auto uplink = uplink::Uplink::Create(config, **journal, clock, state_dir, [&] {
     return BirthInfo(backend_ptr != nullptr ? backend_ptr->Current() : loaded);
@@ -232,8 +274,10 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   host::DriverHost drivers(registry.drivers(), **journal, clock);
   drivers.AddSampleListener(&tap);
   drivers.AddFrameListener(&tap);
+  const health::Collector collector({config.gateway().id(), kVersion, state_dir},
+                                    HealthSources(**journal, **uplink, drivers, tap), clock);
   ControlBackend backend(config_path, std::move(*yaml), loaded, registry, **journal, **uplink,
-                         drivers, tap, clock);
+                         drivers, tap, clock, collector);
   backend_ptr = &backend;
   auto control = StartControl(config, state_dir, backend, **uplink, clock);
   if (!control) {
@@ -261,6 +305,21 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     (*uplink)->Stop(kUplinkStopTimeout);
     return kExitFailure;
   }
+  health::HealthReporter reporter(
+      collector, **journal, clock,
+      std::chrono::milliseconds(std::max<std::uint64_t>(1000, config.health().interval_ms())),
+      &clock_keeper);
+  reporter.Start();
+  auto metrics = StartMetrics(config.health(), collector);
+  if (!metrics) {
+    spdlog::error("{}", metrics.error());
+    reporter.Stop();
+    tap.StopRouter();
+    drivers.StopAll();
+    tap.Swap(nullptr);
+    (*uplink)->Stop(kUplinkStopTimeout);
+    return kExitConfig;
+  }
   const std::string ready =
       fmt::format("running: {} drivers, {} pipelines, journal seq {}", config.drivers_size(),
                   config.pipelines_size(), (*journal)->DurableSeq());
@@ -270,6 +329,9 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   const int signo = WaitForStopSignal(stop_signals, Progress{**journal, **uplink, tap});
   spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
   NotifyStopping();
+  if (*metrics) (*metrics)->Stop();
+  reporter.Stop();
+  clock_keeper.Stop();
   if (control->server) control->server->Stop();
   control->downlink->Stop();
   tap.StopRouter();

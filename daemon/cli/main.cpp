@@ -220,6 +220,10 @@ int Main(int argc, char** argv) {
       "backlog", "Events waiting in the journal, per class; evictions",
       [](v1::Command* c) { c->mutable_backlog(); }, PrintFields);
   simple(
+      "metrics", "Prometheus text metrics, as GET /metrics serves them",
+      [](v1::Command* c) { c->mutable_metrics(); },
+      [](const v1::CommandReply& r) { std::cout << r.text(); });
+  simple(
       "rebirth", "Publish the birth message again", [](v1::Command* c) { c->mutable_rebirth(); },
       [](const v1::CommandReply& r) { std::cout << r.message() << "\n"; });
 

@@ -79,6 +79,12 @@ class Backend {
   [[nodiscard]] virtual Result<ReplayPlan> Replay(const v1::ReplayRequest& request) = 0;
   [[nodiscard]] virtual Status Rebirth() = 0;
   [[nodiscard]] virtual Status RestartDriver(const std::string& instance) = 0;
+
+  // The Prometheus text of GET /metrics. Not pure so that backends without a
+  // health collector (test fakes) need not implement it.
+  [[nodiscard]] virtual Result<std::string> MetricsText() {
+    return MakeError(Code::kUnimplemented, "this gateway does not collect metrics");
+  }
 };
 
 }  // namespace cityedge::control

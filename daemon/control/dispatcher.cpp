@@ -189,6 +189,12 @@ v1::CommandReply Dispatcher::Run(const v1::Command& command) {
       }
       reply.set_message(fmt::format("driver {} restarted", command.restart_driver().instance()));
       return reply;
+    case v1::Command::kMetrics: {
+      auto text = backend_.MetricsText();
+      if (!text) return Failed(id, text.error());
+      reply.set_text(std::move(*text));
+      return reply;
+    }
     case v1::Command::kTail:
     case v1::Command::OP_NOT_SET:
       break;
