@@ -37,7 +37,13 @@ build="$here/build-$arch"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$here/cross/$toolchain.cmake" \
   -DCITYEDGE_WITH_OPENCV=$opencv -DCITYEDGE_BUILD_BENCH=OFF
-cmake --build "$build" -j"$(nproc)"
+# CI's unit run needs only the binaries and the unit tests; packaging and the
+# whole suite need everything.
+targets=()
+if [ "$tests" = unit ] && [ "$package" = 0 ]; then
+  targets=(--target cityedged cityedge cityedge_unit_tests)
+fi
+cmake --build "$build" -j"$(nproc)" "${targets[@]}"
 description=$(file "$build/daemon/app/cityedged")
 echo "$description"
 case "$description" in

@@ -20,7 +20,7 @@ SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
 libs=(libprotobuf-dev libpaho-mqtt-dev libpaho-mqttpp-dev libsqlite3-dev libfmt-dev
-      libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libyaml-cpp0.7)
+      libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libcivetweb-dev libyaml-cpp0.7)
 # -dev packages that are not multiarch co-installable: installing the target's
 # would remove the host's. They are unpacked into a staging root instead, which
 # the toolchain file adds to CMake's search roots; their runtime libraries

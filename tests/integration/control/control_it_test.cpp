@@ -30,15 +30,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kGateway = "gw-ctl";
 
-std::string Csv() {
-  std::string csv = "timestamp,channel,value,unit\n";
-  for (int i = 0; i < 120; ++i) {
-    csv +=
-        fmt::format("2026-11-28T10:{:02}:{:02}Z,temp,{:.1f},degC\n", i / 60, i % 60, 20 + i * 0.1);
-  }
-  return csv;
-}
-
 std::string Config(const std::string& dir, const std::string& broker, const std::string& extra) {
   return fmt::format(R"(gateway: {{id: {gw}, site: "Control test bench"}}
 journal: {{path: journal.db}}
@@ -108,7 +99,7 @@ struct Bench {
     REQUIRE(b);
     broker = std::move(*b);
     WriteFile(dir.Join("platform.pem"), platform.public_pem());
-    WriteFile(dir.Join("t.csv"), Csv());
+    WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
     auto s = PlatformSubscriber::Start({"--port", std::to_string(broker->port()), "--gateway",
                                         kGateway, "--timeout", "300", "--dump", dump});
     REQUIRE(s);
@@ -434,7 +425,7 @@ TEST_CASE("snapshot returns a pixelated JPEG of a camera's newest frame") {
   auto broker = Mosquitto::Start(dir.path(), {});
   REQUIRE(broker);
   WriteFile(dir.Join("platform.pem"), control::Ed25519Signer::Generate()->public_pem());
-  WriteFile(dir.Join("t.csv"), Csv());
+  WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
   const std::string camera = fmt::format(
       "  - id: cam1\n    type: camera\n    settings: {{source: {}, loop: true}}\n", video);
   auto gateway = Gateway::Start(dir.path(), Config(dir.path(), (*broker)->uri(), camera));

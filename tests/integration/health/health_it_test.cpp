@@ -35,15 +35,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kGateway = "gw-health";
 
-std::string Csv() {
-  std::string csv = "timestamp,channel,value,unit\n";
-  for (int i = 0; i < 120; ++i) {
-    csv +=
-        fmt::format("2026-11-28T10:{:02}:{:02}Z,temp,{:.1f},degC\n", i / 60, i % 60, 20 + i * 0.1);
-  }
-  return csv;
-}
-
 std::string Config(const std::string& dir, const std::string& broker, int metrics_port) {
   return fmt::format(
       R"(gateway: {{id: {gw}}}
@@ -148,7 +139,7 @@ TEST_CASE("Metrics are scraped over HTTP and through the CLI, health events reac
   TempDir dir;
   auto broker = Mosquitto::Start(dir.path(), {});
   REQUIRE(broker);
-  WriteFile(dir.Join("t.csv"), Csv());
+  WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
   const std::string dump = dir.Join("platform.jsonl");
   auto subscriber =
       PlatformSubscriber::Start({"--port", std::to_string((*broker)->port()), "--gateway", kGateway,
@@ -253,7 +244,7 @@ TEST_CASE("A daemon started at 1970 below its clock floor keeps publishing") {
   TempDir dir;
   auto broker = Mosquitto::Start(dir.path(), {});
   REQUIRE(broker);
-  WriteFile(dir.Join("t.csv"), Csv());
+  WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
   // An earlier run, synchronised, left its last good time.
   const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -173,6 +174,15 @@ int ReplaceAll(std::string& text, const std::string& from, const std::string& to
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string TemperatureRampCsv() {
+  std::string csv = "timestamp,channel,value,unit\n";
+  for (int i = 0; i < 120; ++i) {
+    csv +=
+        fmt::format("2026-11-28T10:{:02}:{:02}Z,temp,{:.1f},degC\n", i / 60, i % 60, 20 + i * 0.1);
+  }
+  return csv;
 }
 
 }  // namespace cityedge::testing::e2e

@@ -79,6 +79,10 @@ class Gateway {
   std::string log_path_;
 };
 
+// A replay driver CSV: two minutes of a "temp" channel (degC) rising from 20
+// by 0.1 a second, from 2026-11-28T10:00:00Z.
+[[nodiscard]] std::string TemperatureRampCsv();
+
 // Replaces every occurrence of `from`; returns how many there were.
 int ReplaceAll(std::string& text, const std::string& from, const std::string& to);
 
