@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -42,24 +44,43 @@ struct Peer {
   std::vector<gid_t> groups;
 };
 
+// The supplementary groups of a running process, from /proc/<pid>/status.
+Result<std::vector<gid_t>> GroupsOfProcess(pid_t pid) {
+  std::ifstream status(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (!line.starts_with("Groups:")) continue;
+    std::istringstream ids(line.substr(7));
+    std::vector<gid_t> groups;
+    for (gid_t g = 0; ids >> g;) groups.push_back(g);
+    return groups;
+  }
+  return MakeError(Code::kPermissionDenied, "cannot read the groups of pid {}", pid);
+}
+
 Result<Peer> PeerOf(int fd) {
   Peer peer;
   socklen_t len = sizeof peer.cred;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer.cred, &len) != 0) {
     return MakeError(Code::kInternal, "SO_PEERCRED: {}", std::strerror(errno));
   }
-  // SO_PEERGROUPS reports the supplementary groups the peer had at connect.
-  peer.groups.resize(64);
-  len = static_cast<socklen_t>(peer.groups.size() * sizeof(gid_t));
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) != 0) {
-    if (errno != ERANGE)
-      return MakeError(Code::kInternal, "SO_PEERGROUPS: {}", std::strerror(errno));
-    peer.groups.resize(len / sizeof(gid_t));
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) != 0) {
-      return MakeError(Code::kInternal, "SO_PEERGROUPS: {}", std::strerror(errno));
+  // SO_PEERGROUPS reports the supplementary groups the peer had at connect;
+  // ERANGE says how large a buffer it needs.
+  for (std::size_t size = 64; size <= 65536; size *= 4) {
+    peer.groups.resize(size);
+    len = static_cast<socklen_t>(size * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, peer.groups.data(), &len) == 0) {
+      peer.groups.resize(len / sizeof(gid_t));
+      return peer;
     }
+    if (errno != ERANGE) break;
   }
-  peer.groups.resize(len / sizeof(gid_t));
+  // Kernels before 4.13 and some emulators (qemu-user) lack SO_PEERGROUPS:
+  // ask /proc for the peer process's groups instead. Hidden processes
+  // (ProtectProc=invisible) fail here, and the peer gets no group rights.
+  auto groups = GroupsOfProcess(peer.cred.pid);
+  if (!groups) return std::unexpected(groups.error());
+  peer.groups = std::move(*groups);
   return peer;
 }
 
@@ -218,7 +239,10 @@ void ControlServer::Serve(Connection& connection) {
   const int fd = connection.fd;
   auto peer = PeerOf(fd);
   if (!peer) {
-    spdlog::warn("control: {}", peer.error());
+    spdlog::warn("control: refused a peer whose credentials are unknown: {}", peer.error());
+    (void)Send(fd,
+               MakeReply("", v1::REPLY_CODE_PERMISSION_DENIED,
+                         fmt::format("cannot establish who you are: {}", peer.error().message())));
     return;
   }
   const PeerRole role =

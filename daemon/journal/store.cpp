@@ -157,12 +157,43 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
         options.full_sync ? "FULL" : "NORMAL", options.wal_limit,
         AutocheckpointPages(options.wal_limit, *page_size));
     if (auto s = store.db_.Exec(pragmas); !s) return std::unexpected(s.error());
+    if (auto s = store.CheckIsJournal(path); !s) return std::unexpected(s.error());
     if (auto s = store.db_.Exec(kSchema); !s) return std::unexpected(s.error());
     if (auto s = store.db_.Exec(QueueSchema()); !s) return std::unexpected(s.error());
     if (auto s = store.MigrateFromEvents(); !s) return std::unexpected(s.error());
   }
   if (auto s = store.Prepare(); !s) return std::unexpected(s.error());
   return store;
+}
+
+Status Store::CheckIsJournal(const std::string& path) {
+  // Checked before the schema is created, so a file that is not this
+  // journal's is set aside (quarantined) untouched instead of adopted: one
+  // written by a newer CityEdge, or a foreign database with a `meta` or an
+  // `events` table (only the pre-split journal layout of `events` migrates).
+  auto has_meta =
+      db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  if (!has_meta) return std::unexpected(has_meta.error());
+  if (*has_meta != 0) {
+    auto version =
+        db_.QueryInt("SELECT coalesce((SELECT value FROM meta WHERE key = 'schema_version'), 2)");
+    // 1: the pre-split layout, migrated below; 2: this layout.
+    if (!version || (*version != 1 && *version != 2)) {
+      return MakeError(Code::kDataLoss, "{}: not a journal of schema_version 1 or 2 ({})", path,
+                       version ? std::to_string(*version) : version.error().message());
+    }
+  }
+  auto events_columns = db_.QueryInt(
+      "SELECT count(*) FROM pragma_table_info('events') WHERE name IN "
+      "('seq', 'state', 'priority', 'ts_ms', 'payload')");
+  if (!events_columns) return std::unexpected(events_columns.error());
+  auto has_events =
+      db_.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'");
+  if (!has_events) return std::unexpected(has_events.error());
+  if (*has_events != 0 && *events_columns != 5) {
+    return MakeError(Code::kDataLoss, "{}: table `events` is not a CityEdge journal's", path);
+  }
+  return OkStatus();
 }
 
 Status Store::MigrateFromEvents() {

@@ -154,6 +154,8 @@ class Store {
         clear;
   };
   [[nodiscard]] ClassStmts& Queue(int priority);
+  // kDataLoss for a file that is not a journal of this schema (set aside).
+  [[nodiscard]] Status CheckIsJournal(const std::string& path);
   [[nodiscard]] Status MigrateFromEvents();
   [[nodiscard]] Status Prepare();
   [[nodiscard]] Status FlushCounters();

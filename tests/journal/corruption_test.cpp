@@ -10,6 +10,7 @@
 
 #include "daemon/journal/file_check.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/sqlite_db.hpp"
 #include "journal_test_util.hpp"
 
 namespace cityedge::journal {
@@ -121,6 +122,23 @@ TEST_CASE("Corrupt journal files are quarantined and replaced") {
        }},
       {"not a database at all",
        [](const std::string& p) { WriteFile(p, "journal: this is a text file\n"); }},
+      // Readable SQLite files that are not this journal: set aside untouched,
+      // never adopted or migrated.
+      {"a journal of a newer schema",
+       [](const std::string& p) {
+         auto db = Db::Open(p, false);
+         REQUIRE(db);
+         REQUIRE(db->Exec("UPDATE meta SET value = 3 WHERE key = 'schema_version'"));
+       }},
+      {"a foreign database with an events table",
+       [](const std::string& p) {
+         fs::remove(p);
+         auto db = Db::Open(p, true);
+         REQUIRE(db);
+         REQUIRE(
+             db->Exec("CREATE TABLE events(id INTEGER PRIMARY KEY, body TEXT);"
+                      "INSERT INTO events(body) VALUES('not a journal')"));
+       }},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.name) {
