@@ -34,7 +34,9 @@ def parse_args():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--prefix", default="cityedge")
     p.add_argument("--gateway", required=True)
-    p.add_argument("--client-id", default="platform-test")
+    # One client id per process: two subscribers sharing an id would take
+    # each other's session over and each miss what the other received.
+    p.add_argument("--client-id", default=f"platform-test-{os.getpid()}")
     p.add_argument("--username")
     p.add_argument("--password")
     p.add_argument("--mqtt-version", choices=["5", "3.1.1"], default="5")
