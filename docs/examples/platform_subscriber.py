@@ -40,6 +40,9 @@ def parse_args():
     p.add_argument("--session-expiry", type=int, default=0,
                    help="keep the session (and queued QoS 1 batches) this many seconds while "
                         "disconnected (0: a clean session on every connect)")
+    p.add_argument("--reconnect-max", type=float, default=10,
+                   help="longest wait in seconds between reconnect attempts after the broker went "
+                        "away (they start at 1 s and double up to this)")
     return p.parse_args()
 
 
@@ -224,6 +227,9 @@ def main():
 
     client.on_connect = on_connect
     client.on_message = on_message
+    # Back soon after a broker restart: the batches queued for this session
+    # wait at the broker until it reconnects.
+    client.reconnect_delay_set(min_delay=1, max_delay=max(1, args.reconnect_max))
     connect_props = None
     if args.session_expiry > 0:
         from paho.mqtt.properties import Properties

@@ -126,7 +126,7 @@ class Subscriber:
         args = [PYTHON, "-u", SUBSCRIBER, "--broker", f"{broker.host}:{broker.port}",
                 "--proto-path", PROTO_DIR, "--quiet", "--show", "", "--summary-every", "0.5",
                 "--summary-json", self.path, "--client-id", f"chaos-{name}-{os.getpid()}",
-                "--session-expiry", "3600"]
+                "--session-expiry", "3600", "--reconnect-max", "1"]
         if share:
             args += ["--share", share]
         self.log = open(os.path.join(work, f"{name}.log"), "w")
