@@ -270,6 +270,7 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     spdlog::error("uplink: {}", uplink.error());
     return kExitConfig;
   }
+  (*uplink)->SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
   SampleTap tap;
   host::DriverHost drivers(registry.drivers(), **journal, clock);
   drivers.AddSampleListener(&tap);

@@ -6,7 +6,9 @@
 #include <mutex>
 
 #include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
 
+#include "daemon/uplink/certificate_time.hpp"
 #include "daemon/uplink/connect_diagnosis.hpp"
 #include "daemon/uplink/transport.hpp"
 
@@ -180,6 +182,10 @@ Error PahoTransport::ExplainFailure(const ConnectParams& params, const mqtt::exc
 
 Result<SessionInfo> PahoTransport::Connect(const ConnectParams& params) {
   if (Status ready = EnsureClient(params); !ready) return std::unexpected(ready.error());
+  // No handshake runs now: the previous attempt ended or its client is gone.
+  if (Status set = SetCertificateCheckTime(params.certificate_check_time_s); !set) {
+    spdlog::warn("uplink: certificates are checked at the wall clock: {}", set.error());
+  }
   {
     std::lock_guard lock(ssl_error_mutex_);
     ssl_error_.clear();

@@ -34,6 +34,9 @@ struct ConnectParams {
   std::string password;
   v1::TlsConfig tls;
   OutboundMessage will;  // retained offline state
+  // When set, the broker's certificate is checked at this time (s since the
+  // Unix epoch) instead of the wall clock's: see certificate_time.hpp.
+  std::optional<std::int64_t> certificate_check_time_s;
 };
 
 struct SessionInfo {

@@ -9,9 +9,12 @@
 #include <unordered_map>
 #include <utility>
 
+#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/uplink/batch.hpp"
+#include "daemon/uplink/certificate_time.hpp"
+#include "daemon/uplink/connect_diagnosis.hpp"
 #include "daemon/uplink/pacing.hpp"
 #include "daemon/uplink/session_store.hpp"
 #include "daemon/uplink/transport.hpp"
@@ -55,6 +58,7 @@ class UplinkImpl final : public Uplink, public TransportListener {
   void Stop(milliseconds timeout) override;
   UplinkStats GetStats() const override;
   void SetCommandHandler(CommandHandler handler) override;
+  void SetTimeFloor(TimeFloor floor) override;
   Status PublishReply(const InboundCommand& command, std::string reply_payload) override;
   void RequestRebirth() override;
   Status PublishReplay(v1::PriorityClass priority,
@@ -117,6 +121,7 @@ class UplinkImpl final : public Uplink, public TransportListener {
   std::vector<double> latencies_ms_;
   std::size_t latency_next_ = 0;
   CommandHandler handler_;
+  TimeFloor time_floor_;
 
   // Worker thread only.
   std::thread worker_;
@@ -131,6 +136,7 @@ class UplinkImpl final : public Uplink, public TransportListener {
   std::uint64_t session_seq_ = 0;
   bool session_seq_used_ = true;
   std::size_t broker_index_ = 0;
+  std::optional<std::int64_t> logged_check_time_s_;
   std::size_t failures_in_round_ = 0;
   TimePoint connected_at_;
   Backoff backoff_;
@@ -244,6 +250,11 @@ void UplinkImpl::OnMessage(InboundMessage message) {
 void UplinkImpl::SetCommandHandler(CommandHandler handler) {
   std::lock_guard lock(mutex_);
   handler_ = std::move(handler);
+}
+
+void UplinkImpl::SetTimeFloor(TimeFloor floor) {
+  std::lock_guard lock(mutex_);
+  time_floor_ = std::move(floor);
 }
 
 Status UplinkImpl::PublishReply(const InboundCommand& command, std::string reply_payload) {
@@ -382,9 +393,27 @@ bool UplinkImpl::Connect() {
                        settings_.username,
                        settings_.password,
                        settings_.tls,
-                       {}};
+                       {},
+                       std::nullopt};
   NextSessionSeq();
   params.will = StateMessage(false, "connection lost");
+  TimeFloor floor;
+  {
+    std::lock_guard lock(mutex_);
+    floor = time_floor_;
+  }
+  if (floor) {
+    params.certificate_check_time_s = CertificateCheckTime(clock_.WallNs(), floor());
+    const auto address = ParseBrokerUri(uri);
+    if (params.certificate_check_time_s && address && address->tls &&
+        params.certificate_check_time_s != logged_check_time_s_) {
+      logged_check_time_s_ = params.certificate_check_time_s;
+      spdlog::info(
+          "uplink: the clock reads before its last known good time; checking the "
+          "certificate of {} at {:%Y-%m-%d %H:%M:%S} UTC",
+          uri, fmt::gmtime(static_cast<std::time_t>(*params.certificate_check_time_s)));
+    }
+  }
   {
     std::lock_guard lock(mutex_);
     lost_ = false;

@@ -50,6 +50,11 @@ struct InboundCommand {
 // (queue the command and return).
 using CommandHandler = std::function<void(InboundCommand command)>;
 
+// The last known good wall time in ns since the Unix epoch (the clock floor),
+// or nullopt when none is known. THREADING: called on the uplink worker
+// before every connect.
+using TimeFloor = std::function<std::optional<std::int64_t>()>;
+
 struct UplinkStats {
   bool connected = false;
   std::string broker;                     // URI of the current or last session
@@ -103,6 +108,10 @@ class Uplink {
   [[nodiscard]] virtual UplinkStats GetStats() const = 0;
   // Set before Start to see every command; replaces any earlier handler.
   virtual void SetCommandHandler(CommandHandler handler) = 0;
+  // Set before Start. While the wall clock reads earlier than the floor (a
+  // box without RTC booted at 1970), the broker's certificate is checked at
+  // the floor rather than at the wall clock.
+  virtual void SetTimeFloor(TimeFloor floor) = 0;
   // Sends a serialized CommandReply: to the command's MQTT 5 response topic
   // with its correlation data, else to {prefix}/{gw}/reply. Not journaled:
   // fails with kUnavailable while disconnected.

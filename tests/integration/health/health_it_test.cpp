@@ -24,6 +24,7 @@
 #include "tests/integration/pipelines_e2e/e2e_support.hpp"
 #include "tests/integration/support/mosquitto.hpp"
 #include "tests/integration/support/platform.hpp"
+#include "tests/integration/support/tls_certs.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::testing {
@@ -235,63 +236,128 @@ TEST_CASE("Metrics are scraped over HTTP and through the CLI, health events reac
   CHECK(std::filesystem::exists(dir.Join("journal.db")));
 }
 
-TEST_CASE("A daemon started at 1970 below its clock floor keeps publishing") {
+// The daemon under libfaketime, its wall clock driven by `offset_file`
+// ("@1970-01-01 00:00:10" boots it at 1970; "+0" steps it to the real time).
+Result<Process> StartFakedDaemon(const TempDir& dir, const std::string& lib,
+                                 const std::string& offset_file) {
+  SpawnOptions options;
+  options.stdout_path = dir.Join("cityedged.log");
+  options.stderr_path = dir.Join("cityedged.log");
+  options.env = {{"LD_PRELOAD", lib},
+                 {"FAKETIME_TIMESTAMP_FILE", offset_file},
+                 {"FAKETIME_NO_CACHE", "1"},
+                 {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+  return Process::Spawn({"/bin/sh", "-c", "cd \"$0\" && exec \"$1\" --config config.yaml",
+                         dir.path(), EnvOr("CITYEDGE_DAEMON", "cityedged")},
+                        options);
+}
+
+bool WaitForLog(const std::string& path, const std::string& text, std::chrono::seconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (ReadFile(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+TEST_CASE("Booted at 1970 below its clock floor: TLS validates at the floor, then a step to now") {
   const std::string lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
   if (!std::filesystem::exists(lib)) {
     WARN("libfaketime missing (scripts/install-deps.sh installs faketime): skipped");
     return;
   }
   TempDir dir;
-  auto broker = Mosquitto::Start(dir.path(), {});
+  // The test CA is valid from now on: at 1970 its certificates are "not yet
+  // valid", unless checked at the floor.
+  auto pki = MakeTestPki(dir.path());
+  REQUIRE(pki);
+  Mosquitto::Options tls;
+  tls.listener = "cafile " + pki->ca + "\ncertfile " + pki->server_cert + "\nkeyfile " +
+                 pki->server_key + "\n";
+  auto broker = Mosquitto::Start(dir.path(), tls);
   REQUIRE(broker);
   WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
-  // An earlier run, synchronised, left its last good time.
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  WriteFile(dir.Join("clock_floor"), std::to_string(now_ns) + "\n");
-  const std::string dump = dir.Join("platform.jsonl");
-  auto subscriber =
-      PlatformSubscriber::Start({"--port", std::to_string((*broker)->port()), "--gateway", kGateway,
-                                 "--timeout", "300", "--dump", dump});
-  REQUIRE(subscriber);
-  REQUIRE(subscriber->WaitSubscribed(1, 20s));
-  WriteFile(dir.Join("config.yaml"), Config(dir.path(), (*broker)->uri(), 0));
-  SpawnOptions options;
-  options.stdout_path = dir.Join("cityedged.log");
-  options.stderr_path = dir.Join("cityedged.log");
-  options.env = {{"LD_PRELOAD", lib},
-                 {"FAKETIME", "@1970-01-01 00:00:10"},
-                 {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
-  auto daemon = Process::Spawn({"/bin/sh", "-c", "cd \"$0\" && exec \"$1\" --config config.yaml",
-                                dir.path(), EnvOr("CITYEDGE_DAEMON", "cityedged")},
-                               options);
-  REQUIRE(daemon);
-  INFO(ReadFile(dir.Join("cityedged.log")));
+  std::string config = Config(dir.path(), (*broker)->uri("ssl"), 0);
+  const std::string tls_config = "  tls: {ca_file: " + pki->ca + "}\n";
+  config.insert(config.find("control:"), tls_config);
+  WriteFile(dir.Join("config.yaml"), config);
+  const std::string offset_file = dir.Join("faketime");
+  WriteFile(offset_file, "@1970-01-01 00:00:10\n");
+  const std::string log_path = dir.Join("cityedged.log");
 
-  // Telemetry and health keep arriving, stamped at 1970 and unsynced.
-  DumpReader reader(dump);
-  std::uint64_t readings = 0, healths = 0;
-  REQUIRE(e2e::PollUntil(
-      reader,
-      [&] {
-        readings = healths = 0;
-        for (const auto& r : reader.received()) {
-          const auto& t = r.event.capture_time();
-          if (t.wall_unix_ns() >= 365LL * 86400 * 1'000'000'000) continue;
-          if (t.clock_state() != v1::CLOCK_STATE_UNSYNCED) continue;
-          if (r.event.has_reading()) ++readings;
-          if (r.event.has_gateway_health()) ++healths;
-        }
-        return readings >= 50 && healths >= 3;
-      },
-      60s));
-  const std::string log = ReadFile(dir.Join("cityedged.log"));
-  CHECK(log.find("is before the last known good time") != std::string::npos);
-  daemon->Signal(SIGTERM);
-  CHECK(daemon->Wait(10s) == 0);
-  // Unsynchronised, the floor is left as the earlier run wrote it.
-  CHECK(ReadFile(dir.Join("clock_floor")) == std::to_string(now_ns) + "\n");
+  SECTION("without a floor the broker's certificate is not yet valid") {
+    auto daemon = StartFakedDaemon(dir, lib, offset_file);
+    REQUIRE(daemon);
+    INFO(ReadFile(log_path));
+    CHECK(WaitForLog(log_path, "certificate is not yet valid", 60s));
+    daemon->Signal(SIGTERM);
+    CHECK(daemon->Wait(10s) == 0);
+  }
+
+  SECTION("with the floor it connects, and keeps its session across the step") {
+    // An earlier run, synchronised, left its last good time.
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    WriteFile(dir.Join("clock_floor"), std::to_string(now_ns) + "\n");
+    const std::string dump = dir.Join("platform.jsonl");
+    auto subscriber = PlatformSubscriber::Start({"--port", std::to_string((*broker)->port()),
+                                                 "--gateway", kGateway, "--timeout", "300",
+                                                 "--dump", dump, "--tls-ca", pki->ca});
+    REQUIRE(subscriber);
+    REQUIRE(subscriber->WaitSubscribed(1, 20s));
+    auto daemon = StartFakedDaemon(dir, lib, offset_file);
+    REQUIRE(daemon);
+    INFO(ReadFile(log_path));
+
+    // Telemetry and health arrive, stamped at 1970 and unsynced.
+    DumpReader reader(dump);
+    auto count = [&](auto&& keep) {
+      std::uint64_t readings = 0, healths = 0;
+      for (const auto& r : reader.received()) {
+        if (!keep(r.event.capture_time())) continue;
+        if (r.event.has_reading()) ++readings;
+        if (r.event.has_gateway_health()) ++healths;
+      }
+      return std::pair{readings, healths};
+    };
+    constexpr std::int64_t kYearNs = 365LL * 86400 * 1'000'000'000;
+    auto at_1970 = [&](const v1::Timestamp& t) {
+      return t.wall_unix_ns() < kYearNs && t.clock_state() == v1::CLOCK_STATE_UNSYNCED;
+    };
+    REQUIRE(e2e::PollUntil(
+        reader,
+        [&] {
+          auto [readings, healths] = count(at_1970);
+          return readings >= 50 && healths >= 3;
+        },
+        60s));
+    std::string log = ReadFile(log_path);
+    CHECK(log.find("is before the last known good time") != std::string::npos);
+    CHECK(log.find("checking the certificate of") != std::string::npos);
+
+    // The clock steps to now: events carry the new time, the session goes on.
+    WriteFile(offset_file, "+0\n");
+    auto after_step = [&](const v1::Timestamp& t) { return t.wall_unix_ns() >= now_ns; };
+    REQUIRE(e2e::PollUntil(
+        reader,
+        [&] {
+          auto [readings, healths] = count(after_step);
+          return readings >= 50 && healths >= 3;
+        },
+        60s));
+    int births = 0;
+    for (const auto& state : reader.states())
+      births += state.status() == v1::GatewayState::STATUS_ONLINE;
+    CHECK(births == 1);
+    log = ReadFile(log_path);
+    CHECK(log.find("connect to") == std::string::npos);  // not one failed connect
+    daemon->Signal(SIGTERM);
+    CHECK(daemon->Wait(10s) == 0);
+    // The floor moved only if the host clock is synchronised; never below.
+    CHECK(std::stoll(ReadFile(dir.Join("clock_floor"))) >= now_ns);
+  }
 }
 
 }  // namespace

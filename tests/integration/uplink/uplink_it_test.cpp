@@ -253,5 +253,59 @@ TEST_CASE("TLS: the right CA connects; wrong CA, wrong host and expired are refu
   CHECK(errors.size() == cases.size());  // each failure reads differently
 }
 
+// The wall clock of a box without RTC that booted and has no NTP answer yet.
+class BootClock final : public clock::Clock {
+ public:
+  [[nodiscard]] std::int64_t WallNs() const override { return 10'000'000'000; }
+  [[nodiscard]] std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
+  [[nodiscard]] const clock::BootId& boot_id() const override { return clock::Default().boot_id(); }
+  [[nodiscard]] clock::SyncInfo Sync() const override {
+    return {v1::CLOCK_STATE_UNSYNCED, 16'000'000};
+  }
+};
+
+TEST_CASE("TLS while the clock reads 1970: the certificate is checked at the clock floor") {
+  TempDir dir;
+  auto pki = support::MakeTestPki(dir.path());
+  REQUIRE(pki.has_value());
+  // The test CA is valid from now for 30 days, so a check time outside that
+  // span fails where a check at the real time would pass: only the floor can
+  // make these connects fail.
+  auto broker = Mosquitto::Start(
+      dir.path(), ListenerOptions("cafile " + pki->ca + "\ncertfile " + pki->server_cert +
+                                  "\nkeyfile " + pki->server_key + "\n"));
+  REQUIRE(broker.has_value());
+  v1::Config config = UplinkConfig({"ssl://localhost:" + std::to_string((*broker)->port())});
+  config.mutable_uplink()->mutable_tls()->set_ca_file(pki->ca);
+  const BootClock boot_clock;
+  constexpr std::int64_t kDayNs = 86'400LL * 1'000'000'000;
+  const std::int64_t now_ns = clock::Default().WallNs();
+
+  auto run = [&](std::optional<std::int64_t> floor, bool expect_connect) {
+    FakeJournal journal;
+    journal.AddEvents(v1::PRIORITY_CLASS_ALARM, 5);
+    auto uplink = Uplink::Create(config, journal, boot_clock, dir.path(), nullptr);
+    REQUIRE(uplink.has_value());
+    (*uplink)->SetTimeFloor([floor] { return floor; });
+    REQUIRE((*uplink)->Start());
+    if (expect_connect) {
+      REQUIRE(Eventually([&] { return journal.acked().size() == 5; }));
+    } else {
+      REQUIRE(Eventually([&] { return (*uplink)->GetStats().connect_failures >= 2; }));
+      CHECK(journal.acked().empty());
+    }
+    const std::string error = (*uplink)->GetStats().last_error;
+    (*uplink)->Stop(std::chrono::seconds(1));
+    return error;
+  };
+  // The floor a day ahead, inside the CA's validity: connects.
+  CHECK(run(now_ns + kDayNs, true).empty());
+  // Checked at a floor after the CA expired, or before it was made: refused.
+  CHECK_THAT(run(now_ns + 60 * kDayNs, false), Catch::Contains("certificate has expired"));
+  CHECK_THAT(run(now_ns - kDayNs, false), Catch::Contains("certificate is not yet valid"));
+  // No floor: the wall clock (the real one, for OpenSSL) decides, and passes.
+  CHECK(run(std::nullopt, true).empty());
+}
+
 }  // namespace
 }  // namespace cityedge::uplink::it
