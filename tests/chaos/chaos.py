@@ -14,8 +14,9 @@ Every scenario ends with figures computed the same way, per gateway:
 and a time to recover that is reported, never judged.
 
 Environment (ctest sets it): CITYEDGE_BINARY_DIR, CITYEDGE_SOURCE_DIR,
-CITYEDGE_MOSQUITTO, CITYEDGE_PROTO_PYTHON_DIR; CITYEDGE_CHAOS_LONG=1 selects
-the long form of each scenario.
+CITYEDGE_MOSQUITTO, CITYEDGE_PROTO_PYTHON_DIR, CITYEDGE_MEDIA_DIR (the test
+media scripts/install-deps.sh fetches); CITYEDGE_CHAOS_LONG=1 selects the long
+form of each scenario.
 """
 import json
 import os
@@ -35,6 +36,8 @@ DAEMON = os.environ.get("CITYEDGE_DAEMON", os.path.join(BINARY_DIR, "daemon/app/
 MOSQUITTO = os.environ.get("CITYEDGE_MOSQUITTO") or "/usr/sbin/mosquitto"
 PROTO_DIR = os.environ.get("CITYEDGE_PROTO_PYTHON_DIR") or os.path.join(BINARY_DIR, "proto/python")
 SUBSCRIBER = os.path.join(SOURCE_DIR, "docs/examples/platform_subscriber.py")
+MJPEG_SERVER = os.path.join(SOURCE_DIR, "tests/drivers/camera/mjpeg_server.py")
+MEDIA_DIR = os.environ.get("CITYEDGE_MEDIA_DIR") or os.path.join(SOURCE_DIR, ".cache/media")
 PYTHON = "/usr/bin/python3"
 LONG = os.environ.get("CITYEDGE_CHAOS_LONG", "") not in ("", "0")
 SKIP = 77  # ctest SKIP_RETURN_CODE
@@ -164,7 +167,9 @@ def write_readings(path, rows, alarm_every=50):
 
 
 def daemon_config(gateway, journal, broker_uri, readings, rate, enabled=True, extra_journal="",
-                  keepalive="5s", inflight_window=4, max_batch_events=100):
+                  keepalive="5s", inflight_window=4, max_batch_events=100, extra_drivers=""):
+    """The replay load (telemetry, and alarms from the threshold pipeline);
+    extra_drivers is YAML appended to `drivers:` (entries indented by 2)."""
     return f"""gateway:
   id: {gateway}
 logging:
@@ -198,7 +203,7 @@ drivers:
       path: {readings}
       rate: {rate}
       loop: false
-pipelines:
+{extra_drivers}pipelines:
   - id: pm25-high
     type: threshold
     enabled: {"true" if enabled else "false"}
@@ -269,11 +274,44 @@ class Daemon:
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
     def rss_kib(self):
+        return self.proc_status("VmRSS")
+
+    def thread_count(self):
+        return self.proc_status("Threads")
+
+    def proc_status(self, field):
+        """The number in a /proc/PID/status line (VmRSS in KiB, Threads...)."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1])
         return 0
+
+
+class MjpegServer:
+    """tests/drivers/camera/mjpeg_server.py: an HTTP MJPEG camera looping over
+    the JPEG files of a folder, at http://127.0.0.1:PORT/video.mjpg."""
+
+    def __init__(self, work, frames, fps=10):
+        self.work, self.frames, self.fps = work, frames, fps
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/video.mjpg"
+        self.proc = None
+
+    def start(self):
+        log_file = open(os.path.join(self.work, "mjpeg_server.log"), "a")
+        self.proc = subprocess.Popen([PYTHON, "-u", MJPEG_SERVER, "--port", str(self.port),
+                                      "--frames", self.frames, "--fps", str(self.fps)],
+                                     stdout=log_file, stderr=subprocess.STDOUT)
+        log_file.close()
+        wait_port("127.0.0.1", self.port)
+        return self
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
 
 
 def journal_hwm(path):
