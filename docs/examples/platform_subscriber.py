@@ -78,6 +78,7 @@ class Platform:
         self.received = 0                              # events, duplicates included
         self.gaps = []                                 # [gateway, seq, first_seq, last_seq, count]
         self.alarm_times = []                          # [capture unix s, receive unix s, historical]
+        self.driver_states = []                        # [instance, state, capture unix s, receive unix s]
 
     def on_batch(self, topic_class, batch):
         fresh = []
@@ -123,6 +124,7 @@ class Platform:
             "seq_ranges": {gw: ranges(seqs) for gw, seqs in self.seen.items()},
             "gaps": self.gaps,
             "alarm_times": self.alarm_times,
+            "driver_states": self.driver_states,
         }
 
 
@@ -218,6 +220,12 @@ def main():
                 platform.alarms.append(describe(ev))
                 platform.alarm_times.append(
                     [ev.capture_time.wall_unix_ns / 1e9, received_at, batch.historical])
+            if ev.HasField("driver_status"):
+                # A driver instance changed state, e.g. a camera lost its stream (offline).
+                st = ev.driver_status
+                state = event_pb2.ComponentState.Name(st.state)[16:].lower()
+                platform.driver_states.append(
+                    [st.instance, state, ev.capture_time.wall_unix_ns / 1e9, received_at])
             if args.quiet and topic_class not in ("alarm", "gap"):
                 continue
             if topic_class not in args.show.split(","):
@@ -258,7 +266,8 @@ def main():
     client.loop_stop()
     client.disconnect()
     s = platform.summary()
-    brief = {k: v for k, v in s.items() if k not in ("states", "seq_ranges", "gaps", "alarm_times")}
+    lists = ("states", "seq_ranges", "gaps", "alarm_times", "driver_states")
+    brief = {k: v for k, v in s.items() if k not in lists}
     print(f"[summary ] final: {json.dumps(brief)}", flush=True)
     if args.summary_json:
         write_summary(args.summary_json, s)
