@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Chaos scenarios against the real cityedged; see chaos.py for the figures.
 
-    scenarios.py kill9|broker_down|fleet|tmpfs_full|corrupt_journal|partition|clock_jump
+    scenarios.py kill9|broker_down|fleet|tmpfs_full|corrupt_journal|partition|clock_jump|camera_loss
 
 Short forms run under ctest (label chaos); CITYEDGE_CHAOS_LONG=1 runs the long
 forms (kill -9 x100, broker down 10 min at 1,000 events/s, a fleet of 20,
-100 link flaps).
+100 link flaps, 20 camera losses).
 """
 import os
 import random
@@ -477,6 +477,129 @@ def clock_jump(cleanup):
     check(dup == 0, f"{dup} duplicates with the connection never lost")
 
 
+CAMERA = "cam-loss"
+
+
+def camera_frames(work):
+    """A folder of JPEG frames for the MJPEG server: the test media's
+    messi5.jpg (the tests' python3 has no JPEG encoder, and vtest.avi is DivX,
+    not MJPEG)."""
+    source = os.path.join(chaos.MEDIA_DIR, "messi5.jpg")
+    if not os.path.exists(source):
+        raise chaos.SkipScenario(f"{source} is missing (scripts/install-deps.sh fetches it)")
+    frames = os.path.join(work, "frames")
+    os.makedirs(frames)
+    shutil.copy(source, os.path.join(frames, "frame0.jpg"))
+    return frames
+
+
+def camera_driver(url):
+    """A camera instance with short timeouts: a lost stream is retried every
+    0.1-0.5 s, and a stream that stays silent counts as stalled after 1 s."""
+    return f"""  - id: {CAMERA}
+    type: camera
+    publish: false
+    settings:
+      source: {url}
+      open_timeout: 1s
+      read_timeout: 1s
+      stall_timeout: 1s
+      backoff_initial: 100ms
+      backoff_max: 500ms
+      metrics_interval: 0s
+"""
+
+
+def state_changes(summary, instance):
+    """The instance's DriverStatus states as the platform received them, in
+    capture order, with a repeated state (a new reason for it) folded into the
+    first: [[state, capture unix s, receive unix s, events], ...]."""
+    changes = []
+    statuses = sorted((s for s in (summary or {}).get("driver_states", []) if s[0] == instance),
+                      key=lambda s: s[2])
+    for _, state, captured, received in statuses:
+        if changes and changes[-1][0] == state:
+            changes[-1][3] += 1
+        else:
+            changes.append([state, captured, received, 1])
+    return changes
+
+
+def camera_loss(cleanup):
+    """The camera's MJPEG server is killed (SIGKILL) and restarted, again and
+    again, while the replay load runs: each loss reaches the platform as one
+    offline change and each return as one online change, the daemon stays up
+    without fd or thread growth, and the load loses nothing."""
+    cycles = 20 if LONG else 3
+    rate = 200
+    work = chaos.workdir("camera-loss")
+    camera = chaos.MjpegServer(work, camera_frames(work))
+    broker, sub = start_platform(cleanup, work)
+    camera.start()
+    cleanup.append(camera.kill9)
+    daemon = new_daemon(cleanup, work, broker, rows=rate * (8 + 3 * cycles), rate=rate,
+                        extra_drivers=camera_driver(camera.url))
+    daemon.start()
+
+    def changes_to(state, n):
+        """The n-th change of the camera to `state` once the platform has it."""
+        to = [c for c in state_changes(sub.summary(), CAMERA) if c[0] == state]
+        return to[n - 1] if len(to) >= n else None
+
+    check(chaos.wait_until(lambda: changes_to("online", 1), 30, 0.1),
+          f"the camera never reported online\n{daemon.log_tail()}")
+    detects, recovers, fds, threads = [], [], [], []
+    for i in range(1, cycles + 1):
+        killed = time.time()
+        camera.kill9()
+        offline = chaos.wait_until(lambda: changes_to("offline", i), 30, 0.1)
+        check(offline, f"cycle {i}: no offline state within 30s of the kill\n{daemon.log_tail()}")
+        detects.append(offline[2] - killed)
+        check(daemon.alive(), f"cityedged exited in cycle {i}\n{daemon.log_tail()}")
+        restarted = time.time()
+        camera.start()
+        online = chaos.wait_until(lambda: changes_to("online", i + 1), 30, 0.1)
+        check(online, f"cycle {i}: no online state within 30s of the restart\n{daemon.log_tail()}")
+        recovers.append(online[2] - restarted)
+        check(daemon.alive(), f"cityedged exited in cycle {i}\n{daemon.log_tail()}")
+        time.sleep(1)  # frames flow again before fds and threads are counted
+        fds.append(daemon.fd_count())
+        threads.append(daemon.thread_count())
+    drained = chaos.wait_drained([sub], [daemon], 120)
+    check(drained is not None, f"the load did not finish draining\n{daemon.log_tail()}")
+    check(daemon.alive(), f"cityedged exited\n{daemon.log_tail()}")
+    committed = daemon.hwm()
+    daemon.stop()
+    summary = sub.stop()
+    f = chaos.figures([summary], daemon.gateway, committed)
+    dup = chaos.duplicates([summary])
+    changes = [c for c in state_changes(summary, CAMERA) if c[0] in ("online", "offline")]
+    online = sum(1 for c in changes if c[0] == "online")
+    offline = sum(1 for c in changes if c[0] == "offline")
+    offline_events = sum(c[3] for c in changes if c[0] == "offline")
+    chaos.print_table(
+        [row(f"camera loss x{cycles}", 1, f, dup, 0, max(recovers))],
+        [f"time to detect (kill -> offline at the platform): median "
+         f"{statistics.median(detects):.2f}s, max {max(detects):.2f}s",
+         f"time to recover (server restart -> online at the platform): median "
+         f"{statistics.median(recovers):.2f}s, max {max(recovers):.2f}s",
+         f"camera state changes at the platform: {online} online, {offline} offline "
+         f"({offline_events} offline events: a new reason, e.g. cannot open, is one more)",
+         f"daemon fds after each cycle: {fds}",
+         f"daemon threads after each cycle: {threads}"])
+    check(online == cycles + 1 and offline == cycles,
+          f"expected {cycles + 1} online and {cycles} offline changes, got {online} and "
+          f"{offline}: {changes}")
+    require_no_loss(f, "camera loss")
+    check(f["gap_recorded"] == 0, f"gap records declare {f['gap_recorded']} events lost: "
+                                  f"{f['gap_ranges']}")
+    check(dup == 0, f"{dup} duplicates with the connection never lost")
+    # Compared with the end of the first cycle, so one-time lazy initialisation
+    # inside the capture backend does not count as growth.
+    check(fds[-1] <= fds[0], f"file descriptors grow across camera losses: {fds}")
+    check(threads[-1] <= threads[0], f"threads grow across camera losses: {threads}")
+
+
 SCENARIOS = {
     "kill9": kill9,
     "broker_down": broker_down,
@@ -485,6 +608,7 @@ SCENARIOS = {
     "corrupt_journal": corrupt_journal,
     "partition": partition,
     "clock_jump": clock_jump,
+    "camera_loss": camera_loss,
 }
 
 if __name__ == "__main__":
