@@ -106,11 +106,13 @@ bool WaitForFrames(const HoldingFrames& frames, std::uint64_t n) {
   return true;
 }
 
-v1::DriverInstance StreamInstance(const std::string& url) {
+// `read_timeout_ms` above the 1 s stall timeout leaves the stall to the
+// driver's own detector rather than to the backend's read timeout.
+v1::DriverInstance StreamInstance(const std::string& url, int read_timeout_ms = 1000) {
   return CameraInstance("cam1", url,
                         {{"stall_timeout", Ms(1000)},
                          {"open_timeout", Ms(1000)},
-                         {"read_timeout", Ms(1000)},
+                         {"read_timeout", Ms(read_timeout_ms)},
                          {"backoff_initial", Ms(50)},
                          {"backoff_max", Ms(kBackoffMax.count())},
                          {"metrics_interval", Ms(0)}});
@@ -185,7 +187,7 @@ TEST_CASE("A stream that stops sending is declared stalled and reconnected") {
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());
   host.AddFrameListener(&frames);
-  REQUIRE(host.StartInstance(StreamInstance(server.Url())).has_value());
+  REQUIRE(host.StartInstance(StreamInstance(server.Url(), 4000)).has_value());
   REQUIRE(WaitForCount(sink, v1::COMPONENT_STATE_ONLINE, 1));
 
   // Frozen, not closed: the TCP connection stays up and no byte arrives.
