@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/config/settings.hpp"
@@ -54,6 +55,16 @@ struct PipelineType {
   bool consumes_frames = false;
   std::function<Result<std::unique_ptr<Pipeline>>(const config::Settings&, Context)> create;
 };
+
+// PipelineType::create for the usual case: `Parse` turns the settings into the
+// config that P's constructor takes with the context, or says what is wrong.
+template <typename P, auto Parse>
+[[nodiscard]] Result<std::unique_ptr<Pipeline>> CreateFromSettings(const config::Settings& settings,
+                                                                   Context context) {
+  auto config = Parse(settings);
+  if (!config) return std::unexpected(config.error());
+  return std::make_unique<P>(std::move(*config), std::move(context));
+}
 
 // The built-in pipeline types, from the generated table (no static constructors).
 [[nodiscard]] const std::vector<PipelineType>& BuiltinPipelineTypes();

@@ -131,7 +131,7 @@ std::optional<std::int64_t> SampleTap::LastTickSteadyNs() const {
   return router_->LastTickSteadyNs();
 }
 
-std::vector<PipelineRouter::InstanceInfo> SampleTap::Pipelines() const {
+std::vector<PipelineInstanceStatus> SampleTap::Pipelines() const {
   std::shared_lock lock(router_mu_);
   if (!router_) return {};
   return router_->Instances();
@@ -222,21 +222,9 @@ control::Fields ControlBackend::StatusFields() {
   return f;
 }
 
-std::vector<control::DriverRow> ControlBackend::Drivers() {
-  std::vector<control::DriverRow> rows;
-  for (const auto& s : drivers_.Statuses()) {
-    rows.push_back({s.id, s.type, s.state, s.reason, s.restarts, s.readings, s.frames, s.rejected});
-  }
-  return rows;
-}
+std::vector<DriverInstanceStatus> ControlBackend::Drivers() { return drivers_.Statuses(); }
 
-std::vector<control::PipelineRow> ControlBackend::Pipelines() {
-  std::vector<control::PipelineRow> rows;
-  for (const auto& p : tap_.Pipelines()) {
-    rows.push_back({p.id, p.type, p.samples, p.frames, p.frames_dropped});
-  }
-  return rows;
-}
+std::vector<PipelineInstanceStatus> ControlBackend::Pipelines() { return tap_.Pipelines(); }
 
 control::Fields ControlBackend::Backlog() {
   const journal::Stats s = journal_.GetStats();

@@ -42,7 +42,7 @@ class SampleTap final : public host::SampleListener, public host::FrameListener 
   void StopRouter();
   // Returns the router that was installed.
   std::unique_ptr<PipelineRouter> Swap(std::unique_ptr<PipelineRouter> router);
-  [[nodiscard]] std::vector<PipelineRouter::InstanceInfo> Pipelines() const;
+  [[nodiscard]] std::vector<PipelineInstanceStatus> Pipelines() const;
   // The router's last tick (steady ns); nullopt while no router is installed.
   [[nodiscard]] std::optional<std::int64_t> LastTickSteadyNs() const;
 
@@ -74,8 +74,8 @@ class ControlBackend final : public control::Backend {
   ~ControlBackend() override;  // stops a replay in progress
 
   control::Fields StatusFields() override;
-  std::vector<control::DriverRow> Drivers() override;
-  std::vector<control::PipelineRow> Pipelines() override;
+  std::vector<DriverInstanceStatus> Drivers() override;
+  std::vector<PipelineInstanceStatus> Pipelines() override;
   control::Fields Backlog() override;
   Result<std::vector<v1::Event>> EventsFrom(std::uint64_t first_seq,
                                             std::size_t max_events) override;

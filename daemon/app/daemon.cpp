@@ -206,13 +206,7 @@ health::Sources HealthSources(journal::Journal& journal, uplink::Uplink& uplink,
   sources.journal = [&journal] { return journal.GetStats(); };
   sources.uplink = [&uplink] { return uplink.GetStats(); };
   sources.drivers = [&drivers] { return drivers.Statuses(); };
-  sources.pipelines = [&tap] {
-    std::vector<health::PipelineCounters> out;
-    for (const auto& p : tap.Pipelines()) {
-      out.push_back({p.id, p.type, p.samples, p.frames, p.frames_dropped});
-    }
-    return out;
-  };
+  sources.pipelines = [&tap] { return tap.Pipelines(); };
   return sources;
 }
 

@@ -162,8 +162,8 @@ void PipelineRouter::Stop() {
   }
 }
 
-std::vector<PipelineRouter::InstanceInfo> PipelineRouter::Instances() const {
-  std::vector<InstanceInfo> out;
+std::vector<PipelineInstanceStatus> PipelineRouter::Instances() const {
+  std::vector<PipelineInstanceStatus> out;
   for (const auto& i : instances_) {
     out.push_back({i->id, i->type, i->samples.load(), i->frames.load(), i->frames_dropped.load()});
   }

@@ -30,6 +30,7 @@
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "daemon/core/frame.hpp"
+#include "daemon/core/instance_status.hpp"
 #include "daemon/core/sample.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/host/listeners.hpp"
@@ -60,14 +61,7 @@ class PipelineRouter final : public host::SampleListener, public host::FrameList
   // Stops and joins them; frames still waiting are released. Idempotent.
   void Stop();
 
-  struct InstanceInfo {
-    std::string id;
-    std::string type;
-    std::uint64_t samples = 0;
-    std::uint64_t frames = 0;          // handed to OnFrame
-    std::uint64_t frames_dropped = 0;  // replaced while waiting: the pipeline was busy
-  };
-  [[nodiscard]] std::vector<InstanceInfo> Instances() const;
+  [[nodiscard]] std::vector<PipelineInstanceStatus> Instances() const;
   // Steady time of the last completed tick of every pipeline; 0 before the
   // first. Ticks come each second, so an old value means a pipeline is stuck
   // (the tick waits for each instance in turn). The service watchdog reads it.

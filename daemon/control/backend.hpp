@@ -11,29 +11,11 @@
 
 #include "cityedge/v1/command.pb.h"
 #include "cityedge/v1/event.pb.h"
+#include "daemon/core/instance_status.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/journal/journal.hpp"
 
 namespace cityedge::control {
-
-struct DriverRow {
-  std::string id;
-  std::string type;
-  v1::ComponentState state = v1::COMPONENT_STATE_UNSPECIFIED;
-  std::string reason;
-  std::uint32_t restarts = 0;
-  std::uint64_t readings = 0;
-  std::uint64_t frames = 0;
-  std::uint64_t rejected = 0;
-};
-
-struct PipelineRow {
-  std::string id;
-  std::string type;
-  std::uint64_t samples = 0;
-  std::uint64_t frames = 0;
-  std::uint64_t frames_dropped = 0;
-};
 
 // Ordered name/value pairs, shown as a two-column table by the CLI.
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -52,8 +34,8 @@ class Backend {
   virtual ~Backend() = default;
 
   [[nodiscard]] virtual Fields StatusFields() = 0;
-  [[nodiscard]] virtual std::vector<DriverRow> Drivers() = 0;
-  [[nodiscard]] virtual std::vector<PipelineRow> Pipelines() = 0;
+  [[nodiscard]] virtual std::vector<DriverInstanceStatus> Drivers() = 0;
+  [[nodiscard]] virtual std::vector<PipelineInstanceStatus> Pipelines() = 0;
   [[nodiscard]] virtual Fields Backlog() = 0;
 
   // Events the journal holds with seq >= first_seq, at most max_events, in

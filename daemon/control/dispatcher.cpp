@@ -26,7 +26,7 @@ v1::CommandReply Failed(const std::string& id, const Error& error) {
 
 // Rows are flattened as "<id>.<column>" so one reply shape serves every list;
 // the CLI rebuilds the table.
-void AddDriverRows(const std::vector<DriverRow>& rows, v1::CommandReply* reply) {
+void AddDriverRows(const std::vector<DriverInstanceStatus>& rows, v1::CommandReply* reply) {
   for (const auto& r : rows) {
     AddField(reply, r.id + ".type", r.type);
     AddField(reply, r.id + ".state", v1::ComponentState_Name(r.state));
@@ -38,7 +38,7 @@ void AddDriverRows(const std::vector<DriverRow>& rows, v1::CommandReply* reply) 
   }
 }
 
-void AddPipelineRows(const std::vector<PipelineRow>& rows, v1::CommandReply* reply) {
+void AddPipelineRows(const std::vector<PipelineInstanceStatus>& rows, v1::CommandReply* reply) {
   for (const auto& r : rows) {
     AddField(reply, r.id + ".type", r.type);
     AddField(reply, r.id + ".samples", std::to_string(r.samples));

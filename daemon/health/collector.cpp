@@ -16,7 +16,7 @@ void AddPipelines(const Snapshot& now, const Snapshot* previous, double interval
     out->set_frames_dropped_total(p.frames_dropped);
     if (previous == nullptr || interval_s <= 0) continue;
     auto before = std::find_if(previous->pipelines.begin(), previous->pipelines.end(),
-                               [&](const PipelineCounters& q) { return q.id == p.id; });
+                               [&](const PipelineInstanceStatus& q) { return q.id == p.id; });
     // A config apply restarts the counters; a smaller count is a new instance.
     if (before == previous->pipelines.end() || before->frames > p.frames) continue;
     out->set_frames_per_s(static_cast<double>(p.frames - before->frames) / interval_s);

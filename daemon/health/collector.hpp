@@ -12,20 +12,13 @@
 
 #include "cityedge/v1/event.pb.h"
 #include "daemon/core/clock.hpp"
+#include "daemon/core/instance_status.hpp"
 #include "daemon/health/system_stats.hpp"
 #include "daemon/host/driver_host.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/uplink/uplink.hpp"
 
 namespace cityedge::health {
-
-struct PipelineCounters {
-  std::string id;
-  std::string type;
-  std::uint64_t samples = 0;
-  std::uint64_t frames = 0;
-  std::uint64_t frames_dropped = 0;
-};
 
 struct Snapshot {
   std::string gateway_id;
@@ -36,8 +29,8 @@ struct Snapshot {
   std::optional<std::uint64_t> disk_free_bytes;  // on the journal's filesystem
   journal::Stats journal;
   uplink::UplinkStats uplink;
-  std::vector<host::InstanceStatus> drivers;
-  std::vector<PipelineCounters> pipelines;
+  std::vector<DriverInstanceStatus> drivers;
+  std::vector<PipelineInstanceStatus> pipelines;
   clock::SyncInfo clock;
   std::vector<StorageWear> storage_wear;
 };
@@ -48,8 +41,8 @@ struct Snapshot {
 struct Sources {
   std::function<journal::Stats()> journal;
   std::function<uplink::UplinkStats()> uplink;
-  std::function<std::vector<host::InstanceStatus>()> drivers;
-  std::function<std::vector<PipelineCounters>()> pipelines;
+  std::function<std::vector<DriverInstanceStatus>()> drivers;
+  std::function<std::vector<PipelineInstanceStatus>()> pipelines;
 };
 
 struct CollectorOptions {

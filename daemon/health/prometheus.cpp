@@ -136,7 +136,7 @@ void RenderUplink(const uplink::UplinkStats& u, Writer& w) {
            u.publish_latency_p99_ms / 1000.0);
 }
 
-void RenderDrivers(const std::vector<host::InstanceStatus>& drivers, Writer& w) {
+void RenderDrivers(const std::vector<DriverInstanceStatus>& drivers, Writer& w) {
   w.Family("cityedge_driver_state", "gauge",
            "1 for the state each driver instance is in, 0 for the others.");
   for (const auto& d : drivers) {
@@ -147,15 +147,15 @@ void RenderDrivers(const std::vector<host::InstanceStatus>& drivers, Writer& w) 
   }
   struct Counter {
     std::string_view name, help;
-    std::uint64_t host::InstanceStatus::*field;
+    std::uint64_t DriverInstanceStatus::*field;
   };
   static constexpr Counter kCounters[] = {
       {"cityedge_driver_readings_total", "Readings the driver instance delivered.",
-       &host::InstanceStatus::readings},
+       &DriverInstanceStatus::readings},
       {"cityedge_driver_frames_total", "Frames the driver instance delivered.",
-       &host::InstanceStatus::frames},
+       &DriverInstanceStatus::frames},
       {"cityedge_driver_rejected_total", "Readings and frames refused as malformed.",
-       &host::InstanceStatus::rejected},
+       &DriverInstanceStatus::rejected},
   };
   w.Family("cityedge_driver_restarts_total", "counter", "Restarts of the driver instance.");
   for (const auto& d : drivers) {
@@ -170,19 +170,19 @@ void RenderDrivers(const std::vector<host::InstanceStatus>& drivers, Writer& w) 
   }
 }
 
-void RenderPipelines(const std::vector<PipelineCounters>& pipelines, Writer& w) {
+void RenderPipelines(const std::vector<PipelineInstanceStatus>& pipelines, Writer& w) {
   struct Counter {
     std::string_view name, help;
-    std::uint64_t PipelineCounters::*field;
+    std::uint64_t PipelineInstanceStatus::*field;
   };
   static constexpr Counter kCounters[] = {
       {"cityedge_pipeline_samples_total", "Readings handed to the pipeline instance.",
-       &PipelineCounters::samples},
+       &PipelineInstanceStatus::samples},
       {"cityedge_pipeline_frames_total", "Frames handed to the pipeline instance.",
-       &PipelineCounters::frames},
+       &PipelineInstanceStatus::frames},
       {"cityedge_pipeline_frames_dropped_total",
        "Frames replaced while waiting because the pipeline instance was busy.",
-       &PipelineCounters::frames_dropped},
+       &PipelineInstanceStatus::frames_dropped},
   };
   for (const auto& c : kCounters) {
     w.Family(c.name, "counter", c.help);

@@ -213,14 +213,14 @@ Status DriverHost::ReadNow(std::string_view id) {
   return instance->ReadNow();
 }
 
-std::vector<InstanceStatus> DriverHost::Statuses() const {
-  std::vector<InstanceStatus> out;
+std::vector<DriverInstanceStatus> DriverHost::Statuses() const {
+  std::vector<DriverInstanceStatus> out;
   std::lock_guard lock(mu_);
   for (const auto& [id, running] : running_) out.push_back(running.instance->Snapshot());
   return out;
 }
 
-Result<InstanceStatus> DriverHost::StatusOf(std::string_view id) const {
+Result<DriverInstanceStatus> DriverHost::StatusOf(std::string_view id) const {
   std::lock_guard lock(mu_);
   const auto it = running_.find(id);
   if (it == running_.end()) {

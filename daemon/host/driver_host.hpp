@@ -16,6 +16,7 @@
 #include "cityedge/v1/event.pb.h"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
+#include "daemon/core/instance_status.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/host/driver_registry.hpp"
 #include "daemon/host/listeners.hpp"
@@ -36,18 +37,6 @@ struct HostOptions {
   std::chrono::milliseconds monitor_interval{250};
   // How long Start waits for a `required: true` instance to be online.
   std::chrono::milliseconds create_timeout{5000};
-};
-
-struct InstanceStatus {
-  std::string id;
-  std::string type;
-  v1::ComponentState state = v1::COMPONENT_STATE_UNSPECIFIED;
-  std::string reason;
-  std::uint32_t restarts = 0;
-  std::uint64_t readings = 0;
-  std::uint64_t frames = 0;
-  std::uint64_t rejected = 0;     // readings/frames refused as malformed
-  std::uint64_t sink_errors = 0;  // telemetry events the sink refused
 };
 
 // OWNERSHIP: registry, sink, clock and listeners must outlive the host. An
@@ -83,8 +72,8 @@ class DriverHost {
   // Asks the instance for one reading now (driver's on_read_now).
   [[nodiscard]] Status ReadNow(std::string_view id);
 
-  [[nodiscard]] std::vector<InstanceStatus> Statuses() const;
-  [[nodiscard]] Result<InstanceStatus> StatusOf(std::string_view id) const;
+  [[nodiscard]] std::vector<DriverInstanceStatus> Statuses() const;
+  [[nodiscard]] Result<DriverInstanceStatus> StatusOf(std::string_view id) const;
 
  private:
   struct Running {

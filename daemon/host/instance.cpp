@@ -378,8 +378,8 @@ bool Instance::SleepMs(std::uint32_t ms) {
   return wake_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_.load(); });
 }
 
-InstanceStatus Instance::Snapshot() const {
-  InstanceStatus s;
+DriverInstanceStatus Instance::Snapshot() const {
+  DriverInstanceStatus s;
   s.id = id_;
   s.type = std::string(type_->name());
   {

@@ -55,7 +55,7 @@ class Instance {
   void CheckSilence(std::int64_t now_mono_ns);
   // First create's outcome (for `required: true`).
   [[nodiscard]] std::shared_future<Status> Created() const { return created_future_; }
-  [[nodiscard]] InstanceStatus Snapshot() const;
+  [[nodiscard]] DriverInstanceStatus Snapshot() const;
 
   // ABI callbacks (see ce_host_api).
   ce_driver_result EmitReading(const ce_driver_reading* reading);

@@ -290,12 +290,7 @@ PipelineType Type() {
       .description = "Foreground occupancy and people/m2 per zone, crowd levels with hysteresis",
       .schema = Schema(),
       .consumes_frames = true,
-      .create = [](const config::Settings& settings,
-                   Context context) -> Result<std::unique_ptr<Pipeline>> {
-        auto config = ParseConfig(settings);
-        if (!config) return std::unexpected(config.error());
-        return std::make_unique<CrowdDensityPipeline>(std::move(*config), std::move(context));
-      },
+      .create = CreateFromSettings<CrowdDensityPipeline, ParseConfig>,
   };
 }
 

@@ -251,12 +251,7 @@ PipelineType Type() {
           "People in view, per zone and crossing lines, from camera frames (counts only)",
       .schema = Schema(),
       .consumes_frames = true,
-      .create = [](const config::Settings& settings,
-                   Context context) -> Result<std::unique_ptr<Pipeline>> {
-        auto config = ParseConfig(settings);
-        if (!config) return std::unexpected(config.error());
-        return std::make_unique<PeopleCountPipeline>(std::move(*config), std::move(context));
-      },
+      .create = CreateFromSettings<PeopleCountPipeline, ParseConfig>,
   };
 }
 

@@ -222,12 +222,7 @@ PipelineType Type() {
       .name = "threshold",
       .description = "High/low limit alerts with hysteresis and debounce, and stale-input alerts",
       .schema = Schema(),
-      .create = [](const config::Settings& settings,
-                   Context context) -> Result<std::unique_ptr<Pipeline>> {
-        auto config = ParseConfig(settings);
-        if (!config) return std::unexpected(config.error());
-        return std::make_unique<ThresholdPipeline>(std::move(*config), std::move(context));
-      },
+      .create = CreateFromSettings<ThresholdPipeline, ParseConfig>,
   };
 }
 

@@ -21,10 +21,10 @@ namespace {
 class FakeBackend final : public Backend {
  public:
   Fields StatusFields() override { return {{"gateway", "gw-test"}}; }
-  std::vector<DriverRow> Drivers() override {
+  std::vector<DriverInstanceStatus> Drivers() override {
     return {{"aq1", "replay", v1::COMPONENT_STATE_ONLINE, "reading", 0, 5, 0, 0}};
   }
-  std::vector<PipelineRow> Pipelines() override { return {}; }
+  std::vector<PipelineInstanceStatus> Pipelines() override { return {}; }
   Fields Backlog() override { return {}; }
   Result<std::vector<v1::Event>> EventsFrom(std::uint64_t first, std::size_t max) override {
     std::vector<v1::Event> out;

@@ -41,8 +41,8 @@ class FixedClock final : public clock::Clock {
 class NullBackend final : public control::Backend {
  public:
   control::Fields StatusFields() override { return {{"gateway", "gw-1"}}; }
-  std::vector<control::DriverRow> Drivers() override { return {}; }
-  std::vector<control::PipelineRow> Pipelines() override { return {}; }
+  std::vector<DriverInstanceStatus> Drivers() override { return {}; }
+  std::vector<PipelineInstanceStatus> Pipelines() override { return {}; }
   control::Fields Backlog() override { return {}; }
   Result<std::vector<v1::Event>> EventsFrom(std::uint64_t, std::size_t) override { return {}; }
   std::uint64_t DurableSeq() override { return 0; }

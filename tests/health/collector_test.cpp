@@ -43,8 +43,8 @@ struct Fixture {
   Sources sources;
   journal::Stats journal;
   uplink::UplinkStats uplink;
-  std::vector<host::InstanceStatus> drivers;
-  std::vector<PipelineCounters> pipelines;
+  std::vector<DriverInstanceStatus> drivers;
+  std::vector<PipelineInstanceStatus> pipelines;
 };
 
 TEST_CASE("A snapshot gathers every source and the machine's own numbers") {

@@ -33,7 +33,7 @@ Snapshot Example() {
   s.uplink.inflight_batches = 2;
   s.uplink.publish_latency_p50_ms = 12;
   s.uplink.publish_latency_p99_ms = 250;
-  host::InstanceStatus d;
+  DriverInstanceStatus d;
   d.id = "cam\"1";
   d.type = "replay";
   d.state = v1::COMPONENT_STATE_DEGRADED;
