@@ -10,6 +10,8 @@ media_dir=${CITYEDGE_MEDIA_DIR:-$here/.cache/media}
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config file git
+  # scripts/format.sh and the format_check test
+  clang-format
   # libraries (DESIGN.md: each behind one adapter)
   libpaho-mqtt-dev libpaho-mqttpp-dev
   libsqlite3-dev sqlite3

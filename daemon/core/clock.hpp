@@ -17,7 +17,8 @@ using BootId = std::array<std::uint8_t, 16>;
 
 // Parses the 36-character UUID text of /proc/sys/kernel/random/boot_id.
 [[nodiscard]] Result<BootId> ParseBootId(std::string_view text);
-[[nodiscard]] Result<BootId> ReadBootId(const std::string& path = "/proc/sys/kernel/random/boot_id");
+[[nodiscard]] Result<BootId> ReadBootId(
+    const std::string& path = "/proc/sys/kernel/random/boot_id");
 [[nodiscard]] std::string FormatBootId(const BootId& id);
 
 struct SyncInfo {

@@ -12,7 +12,7 @@ struct Sample {
   std::string_view source;   // driver instance id
   std::string_view channel;  // e.g. "pm2_5"
   double value = 0;
-  std::string_view unit;     // e.g. "ug/m3"
+  std::string_view unit;  // e.g. "ug/m3"
   v1::Quality quality = v1::QUALITY_GOOD;
   const v1::Timestamp* capture_time = nullptr;  // never null when passed
 };

@@ -4,20 +4,34 @@ namespace cityedge {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kPermissionDenied: return "permission denied";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kResourceExhausted: return "resource exhausted";
-    case Code::kFailedPrecondition: return "failed precondition";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kDataLoss: return "data loss";
-    case Code::kDeadlineExceeded: return "deadline exceeded";
-    case Code::kAborted: return "aborted";
-    case Code::kInternal: return "internal";
-    case Code::kUnimplemented: return "unimplemented";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kAlreadyExists:
+      return "already exists";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kResourceExhausted:
+      return "resource exhausted";
+    case Code::kFailedPrecondition:
+      return "failed precondition";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kDataLoss:
+      return "data loss";
+    case Code::kDeadlineExceeded:
+      return "deadline exceeded";
+    case Code::kAborted:
+      return "aborted";
+    case Code::kInternal:
+      return "internal";
+    case Code::kUnimplemented:
+      return "unimplemented";
   }
   return "unknown";
 }

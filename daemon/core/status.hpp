@@ -17,7 +17,7 @@ namespace cityedge {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,     // bad input: config, command, sensor bytes
+  kInvalidArgument,  // bad input: config, command, sensor bytes
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,
@@ -28,7 +28,7 @@ enum class Code {
   kDataLoss,            // corruption detected
   kDeadlineExceeded,
   kAborted,
-  kInternal,            // a broken invariant surfaced as an error
+  kInternal,  // a broken invariant surfaced as an error
   kUnimplemented,
 };
 

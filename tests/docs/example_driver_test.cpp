@@ -148,9 +148,8 @@ TEST_CASE("The textfile example reads its file, degrades on garbage and stops in
   (*instance.mutable_settings())["unit"] = testing::Text("m");
   (*instance.mutable_settings())["interval"] = testing::Text("100ms");
   REQUIRE(host.StartInstance(instance).has_value());
-  REQUIRE(sink.WaitFor([](const auto& events) {
-    return testing::CountReadings(events, "gauge1") > 0;
-  }));
+  REQUIRE(sink.WaitFor(
+      [](const auto& events) { return testing::CountReadings(events, "gauge1") > 0; }));
   const v1::Reading first = sink.Readings("gauge1").front();
   CHECK(first.channel() == "water_level");
   CHECK(first.value() == 2.75);
@@ -180,9 +179,8 @@ TEST_CASE("The heartbeat example counts and stops in time") {
   v1::DriverInstance instance = Instance("hb1", "heartbeat");
   (*instance.mutable_settings())["period"] = testing::Text("20ms");
   REQUIRE(host.StartInstance(instance).has_value());
-  REQUIRE(sink.WaitFor([](const auto& events) {
-    return testing::CountReadings(events, "hb1") >= 3;
-  }));
+  REQUIRE(
+      sink.WaitFor([](const auto& events) { return testing::CountReadings(events, "hb1") >= 3; }));
   const auto readings = sink.Readings("hb1");
   CHECK(readings[0].channel() == "beat");
   CHECK(readings[0].value() == 1);

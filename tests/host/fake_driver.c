@@ -40,7 +40,8 @@ static ce_driver_result OnStart(ce_driver_instance* self, char* error, size_t er
   double value = 0;
   self->host->set_expected_period(self->ctx, 10);
   while (!self->host->sleep_ms(self->ctx, 10)) {
-    ce_driver_reading reading = {sizeof(reading), "level", value, "m", CE_DRIVER_QUALITY_GOOD, 0, 0};
+    ce_driver_reading reading = {sizeof(reading),        "level", value, "m",
+                                 CE_DRIVER_QUALITY_GOOD, 0,       0};
     self->host->emit_reading(self->ctx, &reading);
     value += 1;
   }
@@ -61,9 +62,18 @@ static const ce_driver_descriptor kDescriptor = {
 #else
     CE_DRIVER_ABI_MAJOR,
 #endif
-    CE_DRIVER_ABI_MINOR, FAKE_NAME, "0.0.1", "Test driver", kSettings,
-    sizeof(kSettings) / sizeof(kSettings[0]), sizeof(ce_driver_setting_spec), OnCreate, OnStart,
-    OnStop, OnDestroy, NULL};
+    CE_DRIVER_ABI_MINOR,
+    FAKE_NAME,
+    "0.0.1",
+    "Test driver",
+    kSettings,
+    sizeof(kSettings) / sizeof(kSettings[0]),
+    sizeof(ce_driver_setting_spec),
+    OnCreate,
+    OnStart,
+    OnStop,
+    OnDestroy,
+    NULL};
 
 #ifdef FAKE_NO_ENTRY
 #define FAKE_ENTRY_NAME ce_driver_entry_misspelled

@@ -2,12 +2,12 @@
 // shared_ptr to the FakeBroker and hands the uplink a FakeTransport over it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -28,9 +28,9 @@ class FakeBroker {
  public:
   std::mutex mutex;
   TransportListener* listener = nullptr;
-  std::set<std::string> down_uris;  // Connect to these fails with "refused"
-  SessionInfo limits;               // maximum_packet_size, receive_maximum
-  std::atomic<bool> auto_ack{true};  // atomic: tests flip it while the uplink runs
+  std::set<std::string> down_uris;          // Connect to these fails with "refused"
+  SessionInfo limits;                       // maximum_packet_size, receive_maximum
+  std::atomic<bool> auto_ack{true};         // atomic: tests flip it while the uplink runs
   std::map<std::string, int> refuse_topic;  // topic -> PUBACK reason
   std::vector<Published> published;
   std::vector<std::uint64_t> held;  // tags not yet answered (auto_ack off)

@@ -40,6 +40,9 @@
 extern "C" {
 #endif
 
+/* The tables below are aligned by hand for reading. */
+/* clang-format off */
+
 #define CE_DRIVER_ABI_MAJOR 1u
 #define CE_DRIVER_ABI_MINOR 0u
 
@@ -291,8 +294,10 @@ typedef struct ce_driver_descriptor {
 typedef const ce_driver_descriptor* (*ce_driver_entry_fn)(uint32_t host_abi_major,
                                                           uint32_t host_abi_minor);
 
+/* clang-format on */
+
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* CITYEDGE_DRIVER_ABI_H_ */
