@@ -27,8 +27,11 @@ packages=(
   python3 python3-paho-mqtt python3-protobuf
   python3-pymodbus python3-serial-asyncio socat
   # fuzzing (tests/fuzz/run.sh): clang 16 with its libFuzzer runtime; clang 14
-  # cannot compile libstdc++ 12's <expected> (see tests/fuzz/flags.cmake)
+  # cannot compile libstdc++ 12's <expected> (see cmake/clang.cmake)
   clang-16 libclang-rt-16-dev
+  # the test suite's ASan+UBSan build (scripts/test.sh) is clang 16 too;
+  # llvm-symbolizer turns sanitizer reports into file:line
+  llvm-16
   # chaos scenarios (tests/chaos): silent partitions in network namespaces
   # (nft drop rules) and wall-clock jumps (libfaketime)
   nftables faketime

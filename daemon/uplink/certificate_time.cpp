@@ -15,23 +15,27 @@ std::optional<std::int64_t> CertificateCheckTime(std::int64_t wall_unix_ns,
 
 Status SetCertificateCheckTime(std::optional<std::int64_t> unix_seconds) {
   static std::mutex mutex;
+  // OpenSSL's own table entry named "default" shadows the built-in one. It is
+  // made once and kept (the table owns it); later calls set or clear its time.
+  static X509_VERIFY_PARAM* installed = nullptr;
   std::lock_guard lock(mutex);
-  // Drops an earlier override; lookups of "default" fall back to OpenSSL's
-  // built-in parameters.
-  X509_VERIFY_PARAM_table_cleanup();
-  if (!unix_seconds) return OkStatus();
-  X509_VERIFY_PARAM* param = X509_VERIFY_PARAM_new();
-  if (param == nullptr) return MakeError(Code::kResourceExhausted, "out of memory");
-  // Keep everything the built-in defaults set (depth, flags); change the time.
-  if (X509_VERIFY_PARAM_inherit(param, X509_VERIFY_PARAM_lookup("default")) != 1 ||
-      X509_VERIFY_PARAM_set1_name(param, "default") != 1) {
-    X509_VERIFY_PARAM_free(param);
-    return MakeError(Code::kResourceExhausted, "cannot copy the default verification parameters");
+  if (installed == nullptr) {
+    if (!unix_seconds) return OkStatus();
+    X509_VERIFY_PARAM* param = X509_VERIFY_PARAM_new();
+    if (param == nullptr) return MakeError(Code::kResourceExhausted, "out of memory");
+    // Keep everything the built-in defaults set (depth, flags); change the time.
+    if (X509_VERIFY_PARAM_inherit(param, X509_VERIFY_PARAM_lookup("default")) != 1 ||
+        X509_VERIFY_PARAM_set1_name(param, "default") != 1 ||
+        X509_VERIFY_PARAM_add0_table(param) != 1) {
+      X509_VERIFY_PARAM_free(param);
+      return MakeError(Code::kResourceExhausted, "cannot install the verification time");
+    }
+    installed = param;
   }
-  X509_VERIFY_PARAM_set_time(param, static_cast<std::time_t>(*unix_seconds));
-  if (X509_VERIFY_PARAM_add0_table(param) != 1) {
-    X509_VERIFY_PARAM_free(param);
-    return MakeError(Code::kResourceExhausted, "cannot install the verification time");
+  if (unix_seconds) {
+    X509_VERIFY_PARAM_set_time(installed, static_cast<std::time_t>(*unix_seconds));
+  } else {
+    X509_VERIFY_PARAM_clear_flags(installed, X509_V_FLAG_USE_CHECK_TIME);
   }
   return OkStatus();
 }

@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
   [ -d "$here/corpus/$t" ] || { echo "run.sh: no corpus folder tests/fuzz/corpus/$t" >&2; exit 2; }
 done
 
-# See flags.cmake for why this is clang 16 rather than clang 14.
+# See cmake/clang.cmake for why this is clang 16 rather than clang 14.
 mkdir -p "$build"
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYEDGE_FUZZ=ON -DCITYEDGE_WITH_OPENCV=OFF \
