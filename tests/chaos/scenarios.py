@@ -417,7 +417,8 @@ def partition(cleanup):
         [f"time to detect the silent partition (broker's will seen): "
          f"{'not seen' if detect_s is None else f'{detect_s:.1f}s'} (keepalive 2s)",
          f"fds at each up phase: {fds}",
-         f"RSS KiB at each up phase: first {rss[0]}, last {rss[-1]}, max {max(rss)}"])
+         f"RSS KiB at each up phase: " +
+         (f"{rss}" if len(rss) <= 10 else f"first {rss[0]}, last {rss[-1]}, max {max(rss)}")])
     check(detect_s is not None, "the partition was never detected (no offline state)")
     require_no_loss(f, "partition")
     check(dup <= bound, f"{dup} duplicates exceed the bound {bound}")
