@@ -3,18 +3,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <limits>
+#include <numeric>
 #include <span>
 
 #include <fmt/format.h>
 
 namespace cityedge::config {
 namespace {
-
-// 128-bit intermediate so that "value * unit" overflow is detected exactly.
-__extension__ using Wide = unsigned __int128;
-
-constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 
 struct Unit {
   std::string_view suffix;
@@ -125,21 +120,27 @@ std::expected<std::uint64_t, std::string> ToScaledCount(const Scaled& parts, std
   const auto [ptr, ec] =
       std::from_chars(parts.integer.data(), parts.integer.data() + parts.integer.size(), whole);
   if (ec != std::errc()) return std::unexpected("too large");
-  Wide total = static_cast<Wide>(whole) * factor;
+  // 64-bit arithmetic with overflow checks (32-bit targets have no 128-bit
+  // integer): "value * unit" overflow is still detected exactly.
+  std::uint64_t total = 0;
+  bool too_large = __builtin_mul_overflow(whole, factor, &total);
   if (!parts.fraction.empty()) {
     std::uint64_t numerator = 0;
     std::from_chars(parts.fraction.data(), parts.fraction.data() + parts.fraction.size(),
                     numerator);
-    Wide denominator = 1;
+    std::uint64_t denominator = 1;
     for (std::size_t i = 0; i < parts.fraction.size(); ++i) denominator *= 10;
-    const Wide scaled = static_cast<Wide>(numerator) * factor;
-    if (scaled % denominator != 0) {
+    // numerator * factor / denominator, whole exactly when numerator is a
+    // multiple of denominator / gcd; it is below factor, so no overflow.
+    const std::uint64_t common = std::gcd(factor, denominator);
+    if (numerator % (denominator / common) != 0) {
       return std::unexpected(fmt::format("not a whole number of {}", unit_name));
     }
-    total += scaled / denominator;
+    too_large |= __builtin_add_overflow(
+        total, numerator / (denominator / common) * (factor / common), &total);
   }
-  if (total > kMaxU64) return std::unexpected("too large");
-  return static_cast<std::uint64_t>(total);
+  if (too_large) return std::unexpected("too large");
+  return total;
 }
 
 Result<std::uint64_t> ParseScaled(std::string_view text, std::span<const Unit> units,
