@@ -187,9 +187,10 @@ Result<ControlPlane> StartControl(const v1::Config& config, const std::string& s
   uplink.SetCommandHandler([d = plane.downlink.get()](uplink::InboundCommand command) {
     d->Enqueue(std::move(command));
   });
-  auto server = control::ControlServer::Start(
-      {c.socket_path(), c.group(), c.admin_group(), c.max_command_bytes(), 8}, *plane.dispatcher,
-      backend);
+  // max_command_bytes is validated to at most 16 MiB, so it fits a 32-bit size_t.
+  auto server = control::ControlServer::Start({c.socket_path(), c.group(), c.admin_group(),
+                                               static_cast<std::size_t>(c.max_command_bytes()), 8},
+                                              *plane.dispatcher, backend);
   if (server) {
     plane.server = std::move(*server);
   } else {
