@@ -100,7 +100,12 @@ endif()
 # CITYEDGE_DEB_SHLIBDEPS=OFF uses the Debian 12 list below instead.
 option(CITYEDGE_DEB_SHLIBDEPS "Compute the .deb's library Depends with dpkg-shlibdeps" ON)
 set(CITYEDGE_DEB_DEPENDS_FALLBACK
-    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libprotobuf32 (>= 3.21.12), libpaho-mqtt1.3 (>= 1.3.12), libpaho-mqttpp3-1 (>= 1.2.0), libsqlite3-0 (>= 3.40.1), libfmt9 (>= 9.1.0), libspdlog1.10-fmt9 (>= 1:1.10.0), libyaml-cpp0.7 (>= 0.7.0), libssl3 (>= 3.0.0), libsystemd0 (>= 252), libmodbus5 (>= 3.1.6)")
+    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libprotobuf32 (>= 3.21.12), libpaho-mqtt1.3 (>= 1.3.12), libpaho-mqttpp3-1 (>= 1.2.0), libsqlite3-0 (>= 3.40.1), libfmt9 (>= 9.1.0), libspdlog1.10-fmt9, libyaml-cpp0.7 (>= 0.7.0), libssl3 (>= 3.0.0), libsystemd0 (>= 252), libmodbus5 (>= 3.1.6)")
+# libspdlog1.10-fmt9 is a virtual package (Provides of libspdlog1.10 without a
+# version), so it cannot carry a version: apt would find nothing to satisfy it.
+if(CIVETWEB_LIBRARY)
+  string(APPEND CITYEDGE_DEB_DEPENDS_FALLBACK ", libcivetweb1 (>= 1.15+dfsg)")
+endif()
 if(CITYEDGE_WITH_OPENCV)
   string(APPEND CITYEDGE_DEB_DEPENDS_FALLBACK
          ", libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406, libopencv-video406, libopencv-objdetect406")
