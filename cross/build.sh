@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Cross-builds CityEdge for ARM with Debian multiarch (cross/setup-multiarch.sh).
+# Cross-builds CityEdge for ARM into build-<arch>/ (cross/setup-multiarch.sh
+# prepares the machine): arm64 against Debian multiarch packages, armhf
+# against a staged sysroot in .cache/cross/armhf (no foreign architecture is
+# added to dpkg; qemu-arm runs with -L on it).
 #   cross/build.sh [arm64|armhf] [--test | --test-all] [--package] [--with-opencv]
 #     --test         the unit tests (ctest -L unit) under qemu-user; what CI runs
 #     --test-all     the whole ctest suite under qemu-user (long: not for CI);
@@ -7,7 +10,8 @@
 #                    and the ARM binaries they spawn through CITYEDGE_EMULATOR.
 #                    Prints the list of failed tests; exits 1 if any failed.
 #     --package      the .deb for the target (cpack -G DEB into build-<arch>/deb),
-#                    checked to say the target's architecture
+#                    checked to say the target's architecture (armhf: Depends
+#                    from the fixed Debian 12 list, cmake/packaging.cmake)
 #     --with-opencv  also the camera driver and vision pipelines
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,74 +1,209 @@
 #!/usr/bin/env bash
-# Prepares this Debian 12 machine to cross-build CityEdge for ARM with Debian
-# multiarch: the target's -dev packages install beside the native ones, the
-# cross compiler comes from Debian, qemu-user runs the target's test binaries.
+# Prepares this Debian 12 machine to cross-build CityEdge for ARM. The cross
+# compiler comes from Debian and qemu-user runs the target's test binaries
+# (both host packages, from the system's apt). The target's libraries come
+# one of two ways:
+#
+#  arm64  Debian multiarch: `dpkg --add-architecture arm64`, then the :arm64
+#         -dev packages install beside the native ones. -dev packages that
+#         are not co-installable are unpacked into the stage root instead,
+#         which the toolchain file searches first.
+#  armhf  A staged sysroot: the system's dpkg and apt are left alone (no
+#         foreign architecture is added). A private apt configuration in
+#         .cache/cross/armhf-apt/ (its own sources, lists and an empty dpkg
+#         status) reads bookworm and bookworm-updates for armhf, resolves the
+#         libraries' dependency closure (libc6 included, so qemu has the
+#         loader) and the .debs are unpacked into the stage root
+#         .cache/cross/armhf, which the toolchain file makes the sysroot of
+#         the compiler, pkg-config and qemu (-L). bookworm-security is not
+#         read: a mirror has kept serving a broken armhf index for it, and
+#         nothing has to match the host's versions here. Needs no root once
+#         the host packages are installed.
 #
 #   cross/setup-multiarch.sh [arm64|armhf] [--with-opencv]
-# Idempotent; needs root.
+# Idempotent: a package version already unpacked (a marker per package
+# version in <stage root>/.staged/) is not fetched again. The private apt
+# lists are fetched when missing or when resolving or downloading fails;
+# delete .cache/cross/armhf-apt/lists to pick up newer package versions.
+# Environment: CITYEDGE_CROSS_STAGE (parent of the stage roots, default
+# .cache/cross), CITYEDGE_DEBIAN_MIRROR (armhf's mirror; default the one the
+# system's apt uses for bookworm).
 set -euo pipefail
 
 arch=${1:-arm64}
 with_opencv=0
 [ "${2:-}" = "--with-opencv" ] && with_opencv=1
 case "$arch" in
-  arm64) triplet=aarch64-linux-gnu ;;
-  armhf) triplet=arm-linux-gnueabihf ;;
+  arm64) triplet=aarch64-linux-gnu; layout=multiarch ;;
+  armhf) triplet=arm-linux-gnueabihf; layout=sysroot ;;
   *) echo "setup-multiarch: unknown architecture '$arch' (valid: arm64, armhf)" >&2; exit 64 ;;
 esac
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
 
 libs=(libprotobuf-dev libpaho-mqtt-dev libpaho-mqttpp-dev libsqlite3-dev libfmt-dev
       libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libcivetweb-dev libyaml-cpp0.7)
-# -dev packages that are not multiarch co-installable: installing the target's
-# would remove the host's. They are unpacked into a staging root instead, which
-# the toolchain file adds to CMake's search roots; their runtime libraries
-# (co-installable) come from apt above so qemu finds them.
-staged=(libyaml-cpp-dev libyaml-cpp0.7)
-stage_root="${CITYEDGE_CROSS_STAGE:-$(cd "$(dirname "$0")/.." && pwd)/.cache/cross}/$arch"
 [ "$with_opencv" = 1 ] && libs+=(libopencv-dev)
+stage_parent="${CITYEDGE_CROSS_STAGE:-$(cd "$(dirname "$0")/.." && pwd)/.cache/cross}"
+stage_root="$stage_parent/$arch"
+# Options of every apt-get/apt-cache call that reads the target's packages:
+# none for multiarch (the system's apt), the private configuration for a
+# staged sysroot.
+apt_opts=()
 
-packages=("g++-$triplet" qemu-user-static binfmt-support file)
-for l in "${libs[@]}"; do packages+=("$l:$arch"); done
+# apt_update APT-GET-COMMAND...: a mirror mid-sync serves an index of the
+# wrong size for one architecture now and then; try three times.
+apt_update() {
+  local try
+  for try in 1 2 3; do
+    "$@" update -q && return 0
+    [ "$try" = 3 ] || sleep 30
+  done
+  echo "setup-multiarch: apt-get update failed 3 times" >&2
+  return 1
+}
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  added_arch=0
-  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+# install_missing PACKAGE...: installs those not installed yet from the
+# system's apt. A foreign architecture (multiarch) is added first; when the
+# index cannot be fetched it is taken back out, since a foreign architecture
+# whose index fails makes every later apt-get update fail (install-deps.sh
+# included).
+install_missing() {
+  local missing=() p added_arch=0
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$layout" = multiarch ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
     $SUDO dpkg --add-architecture "$arch"
     added_arch=1
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  # A mirror mid-sync serves an index of the wrong size for one architecture;
-  # the :$arch packages then cannot match their native twins' versions.
-  for try in 1 2 3; do
-    $SUDO apt-get update -q && break
-    if [ "$try" = 3 ]; then
-      # A foreign architecture whose index cannot be fetched makes every later
-      # apt-get update fail (install-deps.sh included): take it back out.
-      [ "$added_arch" = 1 ] && $SUDO dpkg --remove-architecture "$arch"
-      echo "setup-multiarch: apt-get update failed 3 times" >&2
-      exit 1
-    fi
-    sleep 30
-  done
-  # The :$arch -dev packages require the same version of their native twins
-  # (multiarch "same" packages), so native ones may be upgraded alongside.
+  if ! apt_update $SUDO apt-get; then
+    [ "$added_arch" = 1 ] && $SUDO dpkg --remove-architecture "$arch"
+    exit 1
+  fi
+  # Multiarch: the :$arch -dev packages require the same version of their
+  # native twins ("Multi-Arch: same"), so native ones may be upgraded alongside.
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-for p in "${staged[@]}"; do
-  marker="$stage_root/.staged-$p"
-  [ -f "$marker" ] && continue
-  mkdir -p "$stage_root"
-  tmp=$(mktemp -d)
-  chmod 755 "$tmp"
-  (cd "$tmp" && apt-get download -q "$p:$arch" >/dev/null 2>&1)
-  dpkg-deb -x "$tmp"/*.deb "$stage_root"
-  rm -rf "$tmp"
-  touch "$marker"
-done
-echo "setup-multiarch: ok ($arch, $triplet, staged: ${staged[*]} in $stage_root)"
+}
+
+# fetch PACKAGE=VERSION...: downloads into $debs each package version not
+# unpacked into the stage root yet (a marker per package version), with
+# "${apt_opts[@]}". Returns 1 if a download fails.
+debs=$(mktemp -d)
+trap 'rm -rf "$debs"' EXIT
+# As root, apt downloads as its sandbox user, which must own the folder.
+if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$debs"; fi
+fetch() {
+  local want=() spec
+  for spec in "$@"; do
+    [ -f "$stage_root/.staged/$spec" ] || want+=("${spec%%=*}:$arch=${spec#*=}")
+  done
+  [ ${#want[@]} -eq 0 ] && return 0
+  (cd "$debs" && apt-get "${apt_opts[@]}" download -q "${want[@]}" >/dev/null)
+}
+
+# unpack: unpacks the packages fetch downloaded into the stage root, marks
+# them staged, and makes absolute symbolic links relative so that they stay
+# inside the stage root (libc6's /lib/ld-linux-armhf.so.3, for one).
+unpack() {
+  local deb pkg link n=0
+  mkdir -p "$stage_root/.staged"
+  for deb in "$debs"/*.deb; do
+    [ -e "$deb" ] || continue
+    dpkg-deb -x "$deb" "$stage_root"
+    pkg=$(dpkg-deb -f "$deb" Package)
+    rm -f "$stage_root/.staged/$pkg="*
+    touch "$stage_root/.staged/$pkg=$(dpkg-deb -f "$deb" Version)"
+    rm "$deb"
+    n=$((n + 1))
+  done
+  [ "$n" = 0 ] && return 0
+  find "$stage_root" -type l -lname '/*' -print0 | while IFS= read -r -d '' link; do
+    ln -sfn "$(realpath -s -m --relative-to="$(dirname "$link")" "$stage_root$(readlink "$link")")" "$link"
+  done
+  echo "setup-multiarch: unpacked $n package(s) into $stage_root"
+}
+
+# candidates PACKAGE...: sets specs to PACKAGE=VERSION of the version apt
+# would install.
+candidates() {
+  local p
+  specs=()
+  for p in "$@"; do
+    specs+=("$p=$(apt-cache "${apt_opts[@]}" policy "$p:$arch" | awk '$1 == "Candidate:" { print $2 }')")
+  done
+}
+
+# closure PACKAGE...: sets specs to PACKAGE=VERSION of each package that
+# installing PACKAGE... into an empty system needs (the private apt's status
+# is empty). Returns 1 if apt cannot resolve them.
+closure() {
+  local plan
+  plan=$(apt-get "${apt_opts[@]}" install -s -q --no-install-recommends "$@") || return 1
+  mapfile -t specs < <(awk '$1 == "Inst" { print $2 "=" substr($3, 2) }' <<< "$plan")
+  [ ${#specs[@]} -gt 0 ]
+}
+
+# Private apt for the staged sysroot: its own sources, lists, caches and an
+# empty dpkg status, so the system's apt state is neither read nor written.
+private_apt() {
+  local dir="$stage_parent/$arch-apt" mirror
+  mirror=${CITYEDGE_DEBIAN_MIRROR:-}
+  if [ -z "$mirror" ]; then
+    # shellcheck disable=SC2016 # $(REPO_URI) is apt's field syntax
+    mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Codename: bookworm' \
+      'Identifier: Packages' 2>/dev/null | sort -u | head -n 1) || true
+  fi
+  mirror=${mirror:-http://deb.debian.org/debian/}
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" \
+    "$dir/preferences.d"
+  : >> "$dir/status"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" bookworm \
+    "$keyring" "$mirror" bookworm-updates > "$dir/sources.list"
+  cat > "$dir/apt.conf" <<EOF
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+Dir::State "$dir";
+Dir::State::Lists "$dir/lists";
+Dir::State::status "$dir/status";
+Dir::Cache "$dir/cache";
+Dir::Etc::SourceList "$dir/sources.list";
+Dir::Etc::SourceParts "$dir/sources.list.d";
+Dir::Etc::Preferences "$dir/preferences";
+Dir::Etc::PreferencesParts "$dir/preferences.d";
+EOF
+  apt_opts=(-c "$dir/apt.conf")
+  [ -n "$(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -print -quit)" ] ||
+    apt_update apt-get "${apt_opts[@]}"
+}
+
+install_missing "g++-$triplet" qemu-user-static binfmt-support file
+case "$layout" in
+  multiarch)
+    install_missing "${libs[@]/%/:$arch}"
+    # -dev packages that are not multiarch co-installable: installing the
+    # target's would remove the host's. Their runtime libraries are in libs.
+    candidates libyaml-cpp-dev libyaml-cpp0.7
+    fetch "${specs[@]}"
+    unpack
+    ;;
+  sysroot)
+    private_apt
+    # Header-only build dependencies come from the stage too: the host's /usr
+    # is not searched.
+    wanted=(libc6 "${libs[@]}" libyaml-cpp-dev libcli11-dev catch2)
+    if ! closure "${wanted[@]}" 2>/dev/null || ! fetch "${specs[@]}"; then
+      # Lists out of date (a package version left the mirror) or without a
+      # package: fetch them and resolve again.
+      apt_update apt-get "${apt_opts[@]}" || exit 1
+      closure "${wanted[@]}" || exit 1
+      fetch "${specs[@]}" || exit 1
+    fi
+    unpack
+    ;;
+esac
+echo "setup-multiarch: ok ($arch, $triplet, $layout, stage root $stage_root)"
