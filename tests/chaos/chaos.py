@@ -33,6 +33,8 @@ SOURCE_DIR = os.environ.get("CITYEDGE_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 BINARY_DIR = os.environ.get("CITYEDGE_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
 DAEMON = os.environ.get("CITYEDGE_DAEMON", os.path.join(BINARY_DIR, "daemon/app/cityedged"))
+# Cross builds: the daemon is a target program, run through qemu-user.
+EMULATOR = os.environ.get("CITYEDGE_EMULATOR", "").split()
 MOSQUITTO = os.environ.get("CITYEDGE_MOSQUITTO") or "/usr/sbin/mosquitto"
 PROTO_DIR = os.environ.get("CITYEDGE_PROTO_PYTHON_DIR") or os.path.join(BINARY_DIR, "proto/python")
 SUBSCRIBER = os.path.join(SOURCE_DIR, "docs/examples/platform_subscriber.py")
@@ -233,7 +235,7 @@ class Daemon:
                                   self.rate, enabled=enabled, **self.config))
         log_file = open(os.path.join(self.work, "cityedged.log"), "a")
         env = dict(os.environ, **(self.env or {}))
-        self.proc = subprocess.Popen(netns_prefix(self.netns) + [DAEMON, "--config", path],
+        self.proc = subprocess.Popen(netns_prefix(self.netns) + EMULATOR + [DAEMON, "--config", path],
                                      cwd=self.work, stdout=log_file, stderr=subprocess.STDOUT,
                                      env=env)
         log_file.close()

@@ -40,22 +40,6 @@ int ElfMachine(const std::string& path) {
   return little ? header[18] | (header[19] << 8) : (header[18] << 8) | header[19];
 }
 
-// Cross builds run their tests under qemu-user without binfmt_misc: a
-// program built for the target (same machine as this test binary) cannot be
-// exec'd directly, so it runs through $CITYEDGE_EMULATOR (set by ctest in
-// cross builds). Host programs (mosquitto, python) run as they are.
-std::vector<std::string> WithEmulator(const std::vector<std::string>& argv) {
-  const char* emulator = std::getenv("CITYEDGE_EMULATOR");
-  if (emulator == nullptr || *emulator == '\0') return argv;
-  const int target = ElfMachine(argv[0]);
-  if (target < 0 || target != ElfMachine("/proc/self/exe")) return argv;
-  std::vector<std::string> out;
-  std::istringstream words(emulator);
-  for (std::string word; words >> word;) out.push_back(word);
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
-}
-
 ChildPlan Plan(const std::vector<std::string>& argv,
                const std::map<std::string, std::string>& extra) {
   ChildPlan plan;
@@ -89,6 +73,22 @@ void RedirectTo(const std::string& path, int target) {
 }
 
 }  // namespace
+
+// Cross builds run their tests under qemu-user without binfmt_misc: a
+// program built for the target (same machine as this test binary) cannot be
+// exec'd directly, so it runs through $CITYEDGE_EMULATOR (set by ctest in
+// cross builds). Host programs (mosquitto, python) run as they are.
+std::vector<std::string> WithEmulator(const std::vector<std::string>& argv) {
+  const char* emulator = std::getenv("CITYEDGE_EMULATOR");
+  if (emulator == nullptr || *emulator == '\0') return argv;
+  const int target = ElfMachine(argv[0]);
+  if (target < 0 || target != ElfMachine("/proc/self/exe")) return argv;
+  std::vector<std::string> out;
+  std::istringstream words(emulator);
+  for (std::string word; words >> word;) out.push_back(word);
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
 
 Result<Process> Process::Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return MakeError(Code::kInvalidArgument, "empty argv");

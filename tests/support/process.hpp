@@ -85,6 +85,12 @@ class TempDir {
 
 // Runs argv to completion (killed after `timeout`): exit status (-1 on
 // timeout) and stdout and stderr together.
+// `argv` to run a program built for the target: prefixed with
+// $CITYEDGE_EMULATOR (cross builds under qemu-user) when argv[0] is a program
+// for the target, unchanged otherwise. Spawn and Run apply it themselves; a
+// wrapper such as setpriv needs it applied to the command it wraps.
+[[nodiscard]] std::vector<std::string> WithEmulator(const std::vector<std::string>& argv);
+
 struct RunResult {
   int status = -1;
   std::string output;

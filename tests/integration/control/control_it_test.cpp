@@ -65,11 +65,10 @@ struct Cli {
   std::string socket;
   RunResult operator()(std::vector<std::string> args,
                        const std::vector<std::string>& prefix = {}) const {
+    std::vector<std::string> command = {EnvOr("CITYEDGE_CLI", "cityedge"), "--socket", socket};
+    command.insert(command.end(), args.begin(), args.end());
     std::vector<std::string> argv = prefix;
-    argv.push_back(EnvOr("CITYEDGE_CLI", "cityedge"));
-    argv.push_back("--socket");
-    argv.push_back(socket);
-    argv.insert(argv.end(), args.begin(), args.end());
+    for (std::string& word : WithEmulator(command)) argv.push_back(std::move(word));
     return Run(argv, 30s);
   }
 };
