@@ -376,7 +376,7 @@ def partition(cleanup):
     asan = os.environ.get("ASAN_OPTIONS", "")
     daemon = new_daemon(cleanup, work, broker, rows=rows, rate=rate, netns=g,
                         broker_host="10.254.254.1", keepalive="2s",
-                        env={"ASAN_OPTIONS": f"{asan}:quarantine_size_mb=1"})
+                        env={"ASAN_OPTIONS": f"{asan}:quarantine_size_mb=1:thread_local_quarantine_size_kb=64"})
     daemon.start()
     check(chaos.wait_until(lambda: chaos.seq_set([sub.summary()], daemon.gateway), 20),
           f"nothing arrived before the partition\n{daemon.log_tail()}")
