@@ -174,7 +174,10 @@ def fleet(cleanup):
     check(drained is not None, "the fleet's events did not all arrive")
     marks = {d.gateway: d.hwm() for d in daemons}
     for d in daemons:
-        check(d.stop() == 0, f"{d.gateway} did not exit 0")
+        was_alive = d.alive()
+        rc = d.stop()
+        check(rc == 0, f"{d.gateway} did not exit 0 on SIGTERM: exit {rc}"
+                       f"{'' if was_alive else ' (it had already exited)'}\n{d.log_tail()}")
     summaries = [s.stop() for s in subs]
     rows, lost = [], 0
     total = {"committed": 0, "received": 0, "lost": 0, "gap_recorded": 0}
