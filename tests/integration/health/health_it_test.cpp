@@ -322,26 +322,26 @@ TEST_CASE("Booted at 1970 below its clock floor: TLS validates at the floor, the
 
     // Telemetry and health arrive, stamped at 1970 and unsynced.
     DumpReader reader(dump);
-    auto count = [&](auto&& keep) {
-      std::uint64_t readings = 0, healths = 0;
-      for (const auto& r : reader.received()) {
-        if (!keep(r.event.capture_time())) continue;
-        if (r.event.has_reading()) ++readings;
-        if (r.event.has_gateway_health()) ++healths;
-      }
-      return std::pair{readings, healths};
+    // Polls until 50 readings and 3 health events whose capture time `keep`s.
+    auto wait_for_events = [&](auto&& keep) {
+      return e2e::PollUntil(
+          reader,
+          [&] {
+            std::uint64_t readings = 0, healths = 0;
+            for (const auto& r : reader.received()) {
+              if (!keep(r.event.capture_time())) continue;
+              if (r.event.has_reading()) ++readings;
+              if (r.event.has_gateway_health()) ++healths;
+            }
+            return readings >= 50 && healths >= 3;
+          },
+          60s);
     };
     constexpr std::int64_t kYearNs = 365LL * 86400 * 1'000'000'000;
     auto at_1970 = [&](const v1::Timestamp& t) {
       return t.wall_unix_ns() < kYearNs && t.clock_state() == v1::CLOCK_STATE_UNSYNCED;
     };
-    REQUIRE(e2e::PollUntil(
-        reader,
-        [&] {
-          auto [readings, healths] = count(at_1970);
-          return readings >= 50 && healths >= 3;
-        },
-        60s));
+    REQUIRE(wait_for_events(at_1970));
     std::string log = ReadFile(log_path);
     CHECK(log.find("is before the last known good time") != std::string::npos);
     CHECK(log.find("checking the certificate of") != std::string::npos);
@@ -349,13 +349,7 @@ TEST_CASE("Booted at 1970 below its clock floor: TLS validates at the floor, the
     // The clock steps to now: events carry the new time, the session goes on.
     WriteFile(offset_file, "+0\n");
     auto after_step = [&](const v1::Timestamp& t) { return t.wall_unix_ns() >= now_ns; };
-    REQUIRE(e2e::PollUntil(
-        reader,
-        [&] {
-          auto [readings, healths] = count(after_step);
-          return readings >= 50 && healths >= 3;
-        },
-        60s));
+    REQUIRE(wait_for_events(after_step));
     int births = 0;
     for (const auto& state : reader.states())
       births += state.status() == v1::GatewayState::STATUS_ONLINE;
