@@ -88,7 +88,9 @@ sdk::Status IioDriver::Run() {
       return sdk::Retry(reason);
     }
     PollOnce();
-    if (host().SleepMs(static_cast<std::uint32_t>(options_.poll_interval.count()))) break;
+    if (read_request_.Wait(host(), static_cast<std::uint32_t>(options_.poll_interval.count()))) {
+      break;
+    }
   }
   return {};
 }

@@ -7,8 +7,10 @@
 // of devices that exist (the host retries with backoff, so a sensor whose
 // module loads late still comes up).
 //
+// A calibration read ("cityedge read") runs a polling round at once.
+//
 // THREADING: Run on the instance thread; it sleeps through the host, so a
-// stop request wakes it at once.
+// stop request wakes it at once. ReadNow on a host control thread.
 #pragma once
 
 #include <chrono>
@@ -28,6 +30,7 @@ class IioDriver final : public sdk::Driver {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "Linux Industrial I/O sysfs sensors (BME280/BME680: temperature, humidity, pressure, gas)";
+  static constexpr bool kSupportsReadNow = true;
 
   static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<IioDriver>> Create(const sdk::Settings& settings,
@@ -43,6 +46,10 @@ class IioDriver final : public sdk::Driver {
 
   sdk::Status Start() override;
   sdk::Status Run() override;
+  sdk::Status ReadNow() override {
+    read_request_.Ask();
+    return {};
+  }
 
  private:
   void PollOnce();
@@ -53,6 +60,7 @@ class IioDriver final : public sdk::Driver {
   std::vector<const ChannelKind*> channels_;
   ce_driver_health last_state_ = 0;
   std::string last_reason_;
+  sdk::ReadRequest read_request_;
 };
 
 }  // namespace cityedge::drivers::iio

@@ -119,25 +119,43 @@ sdk::Status ModbusDriver::Run() {
   host().SetExpectedPeriodMs(static_cast<std::uint32_t>(options_.poll_interval.count()));
   while (!host().ShouldStop()) {
     const auto wait = Cycle();
-    if (host().SleepMs(static_cast<std::uint32_t>(wait.count()))) break;
+    if (read_request_.Wait(host(), static_cast<std::uint32_t>(wait.count()))) break;
   }
   client_->Close();
   return {};
 }
 
+sdk::Status ModbusDriver::ReadNow() {
+  read_request_.Ask();
+  std::lock_guard lock(link_mu_);
+  if (link_error_.empty()) return {};
+  return sdk::Retry(
+      fmt::format("not connected ({}); reconnecting now, `cityedge drivers` shows "
+                  "whether it worked",
+                  link_error_));
+}
+
+void ModbusDriver::SetLinkError(std::string error) {
+  std::lock_guard lock(link_mu_);
+  link_error_ = std::move(error);
+}
+
 std::chrono::milliseconds ModbusDriver::Cycle() {
   if (!client_->connected()) {
     if (auto connected = client_->Connect(); !connected) {
+      SetLinkError(connected.error().message());
       const auto wait = backoff_.Next();
       Report(CE_DRIVER_HEALTH_DEGRADED,
              fmt::format("{}; retrying in {} ms", connected.error().message(), wait.count()));
       return wait;
     }
+    SetLinkError({});
     host().Info(fmt::format("connected to {}", client_->Describe()));
   }
   const PollResult result = PollOnce(*client_, options_.map);
   Emit(result);
   if (result.link_error) {
+    SetLinkError("link lost: " + result.link_error->message());
     client_->Close();
     const auto wait = backoff_.Next();
     Report(CE_DRIVER_HEALTH_DEGRADED, fmt::format("link lost: {}; reconnecting in {} ms",

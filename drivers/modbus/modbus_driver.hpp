@@ -7,10 +7,14 @@
 // driver with a doubling backoff, so a server restart shows as degraded then
 // online rather than as a driver restart.
 //
-// THREADING: Run on the instance thread; Stop from a host control thread.
+// A calibration read ("cityedge read") runs a polling round at once; while the
+// link is down it also tries to reconnect at once, and says the link is down.
+//
+// THREADING: Run on the instance thread; ReadNow from a host control thread.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,12 +32,14 @@ class ModbusDriver final : public sdk::Driver {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "Modbus TCP or RTU (RS-485) register polling with a register map (libmodbus)";
+  static constexpr bool kSupportsReadNow = true;
 
   static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<ModbusDriver>> Create(const sdk::Settings& settings,
                                                            sdk::Host host);
 
   sdk::Status Run() override;
+  sdk::Status ReadNow() override;
 
   struct Options {
     LinkParams link;
@@ -49,12 +55,16 @@ class ModbusDriver final : public sdk::Driver {
   std::chrono::milliseconds Cycle();
   void Report(ce_driver_health state, const std::string& reason);
   void Emit(const PollResult& result);
+  void SetLinkError(std::string error);
 
   Options options_;
   std::unique_ptr<ModbusClient> client_;
   Backoff backoff_;
   ce_driver_health last_state_ = 0;
   std::string last_reason_;
+  sdk::ReadRequest read_request_;
+  std::mutex link_mu_;
+  std::string link_error_;  // guarded by link_mu_; empty while connected
 };
 
 }  // namespace cityedge::drivers::modbus

@@ -121,11 +121,21 @@ void Pms5003Driver::UpdateHealth(Clock::time_point now) {
   Report(CE_DRIVER_HEALTH_DEGRADED, reason);
 }
 
+sdk::Status Pms5003Driver::ReadNow() {
+  std::lock_guard lock(silence_mu_);
+  if (silence_.empty()) return {};
+  return sdk::Retry(silence_);
+}
+
 void Pms5003Driver::Report(ce_driver_health state, const std::string& reason) {
   // Reasons carry running counters; reporting only state changes keeps the
   // health stream to transitions.
   if (state == state_) return;
   state_ = state;
+  {
+    std::lock_guard lock(silence_mu_);
+    silence_ = state == CE_DRIVER_HEALTH_ONLINE ? std::string() : reason;
+  }
   if (state != CE_DRIVER_HEALTH_ONLINE) host().Warn(reason);
   host().ReportHealth(state, reason);
 }

@@ -7,12 +7,17 @@
 // garbage; offline when the device goes away (the host then restarts the
 // instance with backoff).
 //
+// A calibration read ("cityedge read") is answered by the next frame: the
+// sensor sends one every 1 to 2.3 s. While no good frame arrives, the read is
+// refused with the reason the health report gives.
+//
 // THREADING: Run on the instance thread; reads wake at least every 250 ms to
-// notice a stop request.
+// notice a stop request. ReadNow on a host control thread.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -28,6 +33,7 @@ class Pms5003Driver final : public sdk::Driver {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "Plantower PMS5003 particulate sensor on a serial port (UART frame protocol)";
+  static constexpr bool kSupportsReadNow = true;
 
   static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<Pms5003Driver>> Create(const sdk::Settings& settings,
@@ -44,6 +50,7 @@ class Pms5003Driver final : public sdk::Driver {
 
   sdk::Status Start() override;
   sdk::Status Run() override;
+  sdk::Status ReadNow() override;
 
  private:
   void Emit(const Measurement& m);
@@ -58,6 +65,8 @@ class Pms5003Driver final : public sdk::Driver {
   std::chrono::steady_clock::time_point last_frame_;
   std::uint64_t bytes_since_frame_ = 0;
   ce_driver_health state_ = 0;
+  std::mutex silence_mu_;
+  std::string silence_;  // guarded by silence_mu_; why no frame comes, or empty
 };
 
 }  // namespace cityedge::drivers::pms5003

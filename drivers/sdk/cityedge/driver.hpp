@@ -16,6 +16,8 @@
 //     sdk::Status Start() override;  // optional: open the device
 //     sdk::Status Run() override;    // loop until host().ShouldStop()
 //     void Stop() override;          // optional: wake a blocking call
+//     // optional, with `static constexpr bool kSupportsReadNow = true;`:
+//     sdk::Status ReadNow() override;  // one reading now ("cityedge read")
 //   };
 //   CITYEDGE_DRIVER(mydriver, MyDriver)
 //
@@ -25,8 +27,10 @@
 // cityedge_add_builtin_driver / cityedge_add_external_driver set this up.
 #pragma once
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -212,6 +216,38 @@ class Host {
  private:
   const ce_host_api* api_ = nullptr;
   ce_host_context* ctx_ = nullptr;
+};
+
+// A calibration read asked for by ReadNow (host control thread) and honoured by
+// a polling loop (instance thread), whose wait between rounds ends early:
+//
+//   sdk::Status ReadNow() override { read_request_.Ask(); return {}; }
+//   ...in Run: PollOnce(); if (read_request_.Wait(host(), interval_ms)) break;
+//
+// The wait sleeps in short slices, so a read is answered within one slice.
+class ReadRequest {
+ public:
+  static constexpr std::uint32_t kSliceMs = 100;
+
+  void Ask() { asked_.store(true, std::memory_order_release); }
+
+  // Sleeps up to `ms`; returns early once a read is asked for, and takes the
+  // request. Returns true when stop was requested, like Host::SleepMs.
+  [[nodiscard]] bool Wait(const Host& host, std::uint32_t ms) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point until = Clock::now() + std::chrono::milliseconds(ms);
+    while (!asked_.exchange(false, std::memory_order_acq_rel)) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+      if (left <= 0) return host.ShouldStop();
+      const auto slice = static_cast<std::uint32_t>(left < kSliceMs ? left : kSliceMs);
+      if (host.SleepMs(slice)) return true;
+    }
+    return host.ShouldStop();
+  }
+
+ private:
+  std::atomic<bool> asked_{false};
 };
 
 // Base class of a driver. See the file comment for the static members a

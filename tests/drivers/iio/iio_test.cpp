@@ -152,6 +152,31 @@ TEST_CASE("The driver emits converted readings and reports a garbled channel") {
   CHECK_THAT(driver.error(), Catch::Contains("disappeared"));
 }
 
+TEST_CASE("A calibration read polls at once and gives the value the sensor holds now") {
+  FakeSysfs sys;
+  Populate(sys);
+  FakeHost host;
+  // An hour between rounds: within the test, only a read can poll again.
+  RunningInstance driver(ce_driver_entry_iio(1, 0), host,
+                         {{"root", sys.root()},
+                          {"device", "bme280"},
+                          {"channels", "temp"},
+                          {"poll_interval", "3600000"}});
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("temperature") == 1; }));
+  for (int read = 1; read <= 3; ++read) {
+    INFO("read " << read);
+    sys.Write(1, "in_temp_input", std::to_string(20000 + read * 1000) + "\n");
+    CHECK(driver.ReadNow().empty());
+    REQUIRE(host.WaitFor(
+        [&](const FakeHost& h) { return h.CountChannel("temperature") == 1u + read; }));
+    CHECK(host.readings().back().value == Approx(20.0 + read));
+  }
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+  CHECK(host.CountChannel("temperature") == 4);
+}
+
 TEST_CASE("Selected channels only; a missing device fails start with the list") {
   FakeSysfs sys;
   Populate(sys);

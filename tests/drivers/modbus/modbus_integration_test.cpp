@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "tests/drivers/pms5003/fake_host.hpp"
@@ -218,6 +219,62 @@ TEST_CASE("Server stopped and restarted: degraded, then online, without fd growt
     }));
     CHECK(OpenFds() <= fds_online);
   }
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
+// Asks for reads until `done` holds; each read that finds the link down makes
+// the driver try it again at once.
+bool ReadUntil(RunningInstance& driver, FakeHost& host,
+               const std::function<bool(const FakeHost&)>& done) {
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    (void)driver.ReadNow();
+    if (host.WaitFor(done, std::chrono::seconds(1))) return true;
+  }
+  return false;
+}
+
+TEST_CASE("A calibration read polls at once; with the link down it says so and reconnects") {
+  const int port = FreePort();
+  auto server = std::make_unique<Server>(port);
+  FakeHost host;
+  auto settings = Settings(port, "channel=noise addr=0 scale=0.1 unit=dB");
+  // An hour between rounds and before every reconnect: within the test, only
+  // a read can poll or reconnect.
+  for (auto& [key, value] : settings) {
+    if (key == "poll_interval" || key == "reconnect_min" || key == "reconnect_max") {
+      value = "3600000";
+    }
+  }
+  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, settings);
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  // The server may still be starting.
+  REQUIRE(ReadUntil(driver, host, [](const FakeHost& h) { return h.CountChannel("noise") >= 1; }));
+  const std::size_t first = host.CountChannel("noise");
+  for (std::size_t read = 1; read <= 3; ++read) {
+    INFO("read " << read);
+    CHECK(driver.ReadNow().empty());
+    REQUIRE(
+        host.WaitFor([&](const FakeHost& h) { return h.CountChannel("noise") == first + read; }));
+    CHECK(host.readings().back().value == Approx(123.4));
+  }
+
+  server.reset();
+  // The first read finds the link gone; the next ones are told so.
+  CHECK(driver.ReadNow().empty());
+  REQUIRE(
+      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  const std::string refused = driver.ReadNow();
+  CHECK_THAT(refused, Catch::Contains("not connected") &&
+                          Catch::Contains("127.0.0.1:" + std::to_string(port)) &&
+                          Catch::Contains("reconnecting now"));
+  CHECK(host.CountChannel("noise") == first + 3);
+
+  server = std::make_unique<Server>(port);
+  REQUIRE(ReadUntil(driver, host, [&](const FakeHost& h) {
+    return h.CountChannel("noise") > first + 3 && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
+  }));
+  CHECK(driver.ReadNow().empty());
   CHECK(driver.Stop() == CE_DRIVER_OK);
 }
 

@@ -162,6 +162,16 @@ class RunningInstance {
     });
   }
 
+  // Asks for a calibration read (on_read_now, as a host control thread does);
+  // returns the error text ("" when the driver accepted it).
+  std::string ReadNow() {
+    if (descriptor_->on_read_now == nullptr) return "no on_read_now hook";
+    char error[512] = "";
+    return descriptor_->on_read_now(instance_, error, sizeof(error)) == CE_DRIVER_OK
+               ? std::string()
+               : std::string(error);
+  }
+
   // Stops and joins; returns on_start's result.
   ce_driver_result Stop() {
     if (thread_.joinable()) {

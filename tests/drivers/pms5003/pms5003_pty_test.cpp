@@ -182,6 +182,45 @@ TEST_CASE("The driver emits readings, reports silence and garbage, and counts ba
   CHECK(found);
 }
 
+TEST_CASE("A calibration read is answered by the next frame, and refused while none comes") {
+  Pty pty;
+  FakeHost host;
+  RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
+                         {{"device", pty.path()},
+                          {"baud", "9600"},
+                          {"values", "atmospheric"},
+                          {"counts", "false"},
+                          {"read_timeout", "500"}});
+  REQUIRE(driver.Create().empty());
+  driver.Start();
+  REQUIRE(
+      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  CHECK_THAT(driver.ReadNow(),
+             Catch::Contains("no data from " + pty.path()) && Catch::Contains("check wiring"));
+
+  // Frames flowing: a read is accepted, and the sensor's next frame is the answer.
+  bool online = false;
+  for (int attempt = 0; attempt < 30 && !online; ++attempt) {
+    pty.Write(EncodeFrame(Make(2)));
+    online =
+        host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; },
+                     std::chrono::seconds(1));
+  }
+  REQUIRE(online);
+  CHECK(driver.ReadNow().empty());
+  const std::size_t before = host.CountChannel("pm10");
+  pty.Write(EncodeFrame(Make(3)));
+  REQUIRE(host.WaitFor([&](const FakeHost& h) { return h.CountChannel("pm10") == before + 1; }));
+  CHECK(host.readings().back().value == Make(3).pm10_atmospheric);
+
+  // Garbage only: refused again, saying bytes come but no frame.
+  pty.Write(std::vector<std::uint8_t>(600, 0x55));
+  REQUIRE(
+      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  CHECK_THAT(driver.ReadNow(), Catch::Contains("no valid frame"));
+  CHECK(driver.Stop() == CE_DRIVER_OK);
+}
+
 TEST_CASE("A vanished device ends the run with RETRY and offline health") {
   auto pty = std::make_unique<Pty>();
   FakeHost host;

@@ -127,7 +127,8 @@ class Pms5003OnPty {
   std::thread writer_;
 };
 
-std::string FieldConfig(const std::string& broker_uri, int modbus_port, const std::string& tty) {
+std::string FieldConfig(const std::string& dir, const std::string& broker_uri, int modbus_port,
+                        const std::string& tty) {
   return "gateway:\n"
          "  id: " +
          std::string(kGateway) +
@@ -142,6 +143,10 @@ std::string FieldConfig(const std::string& broker_uri, int modbus_port, const st
          "  first_connect_delay_max: 0s\n"
          "  backoff_max: 2s\n"
          "  linger: 20ms\n"
+         "control:\n"
+         "  socket_path: " +
+         dir +
+         "/control.sock\n"
          "drivers:\n"
          "  - id: aqm1\n"
          "    type: modbus\n"
@@ -218,8 +223,8 @@ TEST_CASE("Modbus and PMS5003 drivers -> threshold -> journal -> mosquitto -> pl
   REQUIRE(monitor.Start(20.5, 31.25));
   Pms5003OnPty sensor;
 
-  auto gateway =
-      Gateway::Start(dir.path(), FieldConfig((*broker)->uri(), modbus_port, sensor.path()));
+  auto gateway = Gateway::Start(
+      dir.path(), FieldConfig(dir.path(), (*broker)->uri(), modbus_port, sensor.path()));
   REQUIRE(gateway.has_value());
   DumpReader reader(dump);
   auto events = [&reader] { return reader.Distinct(); };
@@ -238,6 +243,23 @@ TEST_CASE("Modbus and PMS5003 drivers -> threshold -> journal -> mosquitto -> pl
       "readings of both drivers");
   CHECK(Alerts(events(), "aqm1/pm25_high").empty());
   CHECK(Alerts(events(), "pm1/pm25_high").empty());
+
+  // A technician calibrating: `cityedge read` gives each sensor's value now.
+  const auto cli = [&](std::vector<std::string> args) {
+    std::vector<std::string> command = {EnvOr("CITYEDGE_CLI", "cityedge"), "--socket",
+                                        dir.path() + "/control.sock"};
+    command.insert(command.end(), args.begin(), args.end());
+    return Run(WithEmulator(command), std::chrono::seconds(30));
+  };
+  RunResult read = cli({"read", "aqm1"});
+  CHECK(read.status == 0);
+  CHECK_THAT(read.output, Catch::Contains("pm2_5=20.5") && Catch::Contains("pm10=31.25") &&
+                              Catch::Contains("ug/m3"));
+  read = cli({"--json", "read", "pm1"});
+  CHECK(read.status == 0);
+  CHECK_THAT(read.output, Catch::Contains("\"source\":\"pm1\"") &&
+                              Catch::Contains("\"channel\":\"pm2_5\"") &&
+                              Catch::Contains("\"value\":12"));
 
   // Both sensors see a pollution episode: one alarm each.
   monitor.Set(150.5, 210);
