@@ -126,6 +126,8 @@ TEST_CASE("Camera -> people_count and crowd_density -> platform, and no pixels i
   auto summary = platform->Stop(std::chrono::seconds(15));
   REQUIRE(summary.has_value());
   CHECK(summary->decode_errors == 0);
+  INFO(summary->json);
+  CHECK(summary->image_payloads == 0);  // no pixels left the box
 }
 
 }  // namespace

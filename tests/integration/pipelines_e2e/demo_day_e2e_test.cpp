@@ -270,6 +270,8 @@ TEST_CASE("The demo day: replay -> pipelines -> journal -> mosquitto -> platform
   auto summary = platform->Stop(std::chrono::seconds(15));
   REQUIRE(summary.has_value());
   CHECK(summary->decode_errors == 0);
+  INFO(summary->json);
+  CHECK(summary->image_payloads == 0);  // no pixels left the box
 }
 
 }  // namespace

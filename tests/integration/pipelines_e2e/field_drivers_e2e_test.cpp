@@ -313,6 +313,8 @@ TEST_CASE("Modbus and PMS5003 drivers -> threshold -> journal -> mosquitto -> pl
   auto summary = platform->Stop(std::chrono::seconds(15));
   REQUIRE(summary.has_value());
   CHECK(summary->decode_errors == 0);
+  INFO(summary->json);
+  CHECK(summary->image_payloads == 0);  // no pixels left the box
 }
 
 }  // namespace

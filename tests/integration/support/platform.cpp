@@ -31,6 +31,7 @@ PlatformSummary ParseSummary(const std::string& json) {
   s.missing_count = u("missing_count");
   s.max_seq = u("max_seq");
   s.decode_errors = u("decode_errors");
+  s.image_payloads = u("image_payloads");
   s.span_s = NumberField(json, "span_s");
   s.first_event_unix = NumberField(json, "first_event_unix");
   s.latency_p50_ms = NumberField(json, "latency_p50_ms");

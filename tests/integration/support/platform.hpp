@@ -26,6 +26,8 @@ struct PlatformSummary {
   std::uint64_t missing_count = 0;
   std::uint64_t max_seq = 0;
   std::uint64_t decode_errors = 0;
+  // Event or state messages with a bytes field that could hold an image.
+  std::uint64_t image_payloads = 0;
   double span_s = 0;
   double first_event_unix = 0;
   double latency_p50_ms = 0;

@@ -3,7 +3,8 @@
 
 Subscribes to {prefix}/{gateway}/# , decodes every EventBatch and GatewayState
 with the classes protoc generated from proto/, records seqs, duplicates and
-state messages, and prints one JSON summary line ("SUMMARY {...}") when every
+state messages, checks that no event or state message carries image data,
+and prints one JSON summary line ("SUMMARY {...}") when every
 expected seq has arrived (and the awaited state was seen), on SIGTERM, or at
 the timeout. Prints "SUBSCRIBED <n>" after each SUBACK so a test knows when it
 may start publishing, and "STATE <json>" for every state message.
@@ -14,6 +15,11 @@ at once, so a test can follow the decoded data while it arrives:
     {"topic": ..., "retained": ..., "state": {GatewayState}}  state
 The messages are protobuf's JSON mapping with the .proto field names (64-bit
 integers as strings, enums by name); duplicates are written as received.
+
+The image check walks every bytes field of every decoded message: one longer
+than a boot id (16 bytes) could be, or starting with an image file signature,
+counts as image data ("image_payloads" and "image_fields" in the summary).
+Replies to commands are not decoded: a snapshot is asked for explicitly.
 
 Needs Debian's python3 with python3-paho-mqtt and python3-protobuf, and
 --proto-dir (or CITYEDGE_PROTO_PYTHON_DIR) holding cityedge/v1/*_pb2.py.
@@ -26,6 +32,27 @@ import ssl
 import sys
 import threading
 import time
+
+
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF",
+                    b"II*\x00", b"MM\x00*", b"BM", b"P5", b"P6")
+# The longest bytes field an event has without pixels: a 16-byte boot id.
+LONGEST_PLAIN_BYTES = 16
+
+
+def image_fields(message, path=""):
+    """Paths of the bytes fields in `message` that could hold an image."""
+    found = []
+    for field, value in message.ListFields():
+        name = path + field.name
+        values = value if field.label == field.LABEL_REPEATED else [value]
+        for item in values:
+            if field.type == field.TYPE_BYTES:
+                if len(item) > LONGEST_PLAIN_BYTES or item.startswith(IMAGE_SIGNATURES):
+                    found.append("%s (%d bytes)" % (name, len(item)))
+            elif field.type == field.TYPE_MESSAGE:
+                found.extend(image_fields(item, name + "."))
+    return found
 
 
 def parse_args():
@@ -72,6 +99,8 @@ class Platform:
         self.historical_batches = 0
         self.events = 0
         self.decode_errors = 0
+        self.image_payloads = 0
+        self.image_fields = []
         self.states = []
         self.subscribes = 0
         self.first_event_time = None
@@ -107,6 +136,7 @@ class Platform:
         entry = {"session_seq": state.session_seq, "status": status, "retained": bool(msg.retain),
                  "reason": state.offline_reason}
         with self.lock:
+            self.check_image(msg, state)
             self.states.append(entry)
             self.write_dump(msg, "state", state)
         print("STATE " + json.dumps(entry), flush=True)
@@ -119,6 +149,7 @@ class Platform:
             self.decode_errors += 1
             return
         with self.lock:
+            self.check_image(msg, batch)
             self.write_dump(msg, "batch", batch)
             self.batches += 1
             self.historical_batches += 1 if batch.historical else 0
@@ -134,6 +165,13 @@ class Platform:
                 if self.args.latency:
                     wall_ns = event.capture_time.wall_unix_ns
                     self.latencies_ms.append((now * 1e9 - wall_ns) / 1e6)
+
+    def check_image(self, msg, message):
+        found = image_fields(message)
+        if found:
+            self.image_payloads += 1
+            self.image_fields.extend("%s: %s" % (msg.topic, f) for f in found[:5])
+            del self.image_fields[20:]
 
     def write_dump(self, msg, key, message):
         if self.dump is None:
@@ -172,6 +210,7 @@ class Platform:
                 "missing_count": len(missing), "missing": missing[:20],
                 "max_seq": max(self.seqs) if self.seqs else 0, "states": self.states,
                 "decode_errors": self.decode_errors, "span_s": span,
+                "image_payloads": self.image_payloads, "image_fields": self.image_fields,
                 "first_event_unix": self.first_event_time or 0.0,
                 "latency_p50_ms": lat[len(lat) // 2] if lat else 0.0,
                 "latency_p99_ms": lat[min(len(lat) - 1, len(lat) * 99 // 100)] if lat else 0.0,

@@ -2,7 +2,8 @@
 // drifting radiometric sequence (five people, one febrile, a blackbody), the
 // real cityedged plays it through the thermal driver into fever_screen, and
 // the independent Python platform subscriber receives exactly one elevated
-// skin temperature alert, on the alarm topic.
+// skin temperature alert, on the alarm topic. No pixels leave the box unless
+// evidence images are enabled, and then exactly the alert's pixelated JPEG.
 #include <algorithm>
 
 #include <catch2/catch.hpp>
@@ -16,7 +17,7 @@ namespace {
 
 constexpr const char* kGateway = "gate-gw-01";
 
-std::string Config(const std::string& broker_uri) {
+std::string Config(const std::string& broker_uri, bool evidence) {
   return R"yaml(gateway:
   id: gate-gw-01
   site: "Station gate (test)"
@@ -47,7 +48,8 @@ pipelines:
       blackbody_height: 14
       blackbody_c: 35.0
       blackbody_max_drift: 5    # the sequence compresses its drift into 24 s
-)yaml";
+      evidence_image: )yaml" +
+         std::string(evidence ? "true" : "false") + "\n";
 }
 
 bool Finished(const std::vector<ReceivedEvent>& events) {
@@ -59,6 +61,8 @@ bool Finished(const std::vector<ReceivedEvent>& events) {
 }
 
 TEST_CASE("Thermal sequence -> fever_screen -> journal -> mosquitto -> platform: one alert") {
+  const bool evidence = GENERATE(false, true);
+  INFO("evidence_image: " << evidence);
   TempDir dir;
   const std::string python = EnvOr("CITYEDGE_PYTHON", "/usr/bin/python3");
   const std::string source = EnvOr("CITYEDGE_SOURCE_DIR", ".");
@@ -76,7 +80,7 @@ TEST_CASE("Thermal sequence -> fever_screen -> journal -> mosquitto -> platform:
   REQUIRE(platform.has_value());
   REQUIRE(platform->WaitSubscribed(1, std::chrono::seconds(20)));
 
-  auto gateway = Gateway::Start(dir.path(), Config((*broker)->uri()));
+  auto gateway = Gateway::Start(dir.path(), Config((*broker)->uri(), evidence));
   REQUIRE(gateway.has_value());
   DumpReader reader(dump);
   if (!PollUntil(
@@ -104,7 +108,11 @@ TEST_CASE("Thermal sequence -> fever_screen -> journal -> mosquitto -> platform:
   CHECK(a.threshold_c() == Approx(37.3));
   CHECK(a.reference_c() == Approx(35.0));
   CHECK_THAT(a.statement(), Catch::Contains("elevated skin temperature"));
-  CHECK(a.evidence_jpeg().empty());
+  if (evidence) {
+    CHECK(a.evidence_jpeg().starts_with("\xFF\xD8\xFF"));
+  } else {
+    CHECK(a.evidence_jpeg().empty());
+  }
   // Screening came online and was never suspended.
   std::vector<v1::DriverStatus> screen;
   for (const ReceivedEvent& r : events) {
@@ -125,6 +133,10 @@ TEST_CASE("Thermal sequence -> fever_screen -> journal -> mosquitto -> platform:
   auto summary = platform->Stop(std::chrono::seconds(15));
   REQUIRE(summary.has_value());
   CHECK(summary->decode_errors == 0);
+  INFO(summary->json);
+  // No pixels left the box, but for the evidence image when it was enabled;
+  // the subscriber's scan of every payload finds exactly that one.
+  CHECK(summary->image_payloads == (evidence ? 1u : 0u));
 }
 
 }  // namespace
