@@ -250,6 +250,10 @@ int Main(int argc, char** argv) {
   std::string instance;
   auto* read = app.add_subcommand("read", "Take one reading from a driver now (calibration)");
   read->add_option("instance", instance, "Driver instance id")->required();
+  read->footer(
+      "Polling drivers (modbus, iio) poll at once, a pms5003 answers with its next frame, a "
+      "replay driver repeats its latest values. The reply holds what the instance emits within "
+      "3 s. Cameras give frames, not readings: use `cityedge snapshot`.");
   read->callback([&] {
     command.mutable_read()->set_instance(instance);
     run = [&] {
