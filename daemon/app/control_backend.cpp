@@ -475,7 +475,9 @@ void ControlBackend::RunReplay(std::vector<journal::LeasedEvent> events, std::ui
     (void)first.ParseFromString(events[at].payload);
     const v1::PriorityClass priority = first.priority();
     std::vector<journal::LeasedEvent> batch;
-    while (at < events.size() && batch.size() < kReplayBatchEvents) {
+    // About ten batches a second, so the pace holds within 100 ms.
+    const std::size_t most = std::clamp<std::size_t>(rate_per_s / 10, 1, kReplayBatchEvents);
+    while (at < events.size() && batch.size() < most) {
       v1::Event e;
       (void)e.ParseFromString(events[at].payload);
       if (e.priority() != priority) break;

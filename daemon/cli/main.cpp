@@ -3,6 +3,7 @@
 // table, or JSON with --json.
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -162,15 +163,35 @@ Result<std::pair<std::uint64_t, std::uint64_t>> ParseSeqRange(const std::string&
                    text);
 }
 
+// UTC ISO 8601 with optional fractional seconds (up to nanoseconds) and an
+// optional "Z": 2026-11-28T14:00:00, 2026-11-28T14:00:00.250Z.
 Result<std::int64_t> ParseTime(const std::string& text) {
+  auto bad = [&] {
+    return MakeError(Code::kInvalidArgument,
+                     "time \"{}\" is not UTC ISO 8601 like 2026-11-28T14:00:00 or "
+                     "2026-11-28T14:00:00.250Z",
+                     text);
+  };
   std::tm tm{};
   std::istringstream in(text);
   in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) {
-    return MakeError(Code::kInvalidArgument,
-                     "time \"{}\" is not UTC ISO 8601 like 2026-11-28T14:00:00", text);
+  if (in.fail()) return bad();
+  std::string rest;
+  std::getline(in, rest);
+  std::int64_t fraction_ns = 0;
+  std::size_t at = 0;
+  if (at < rest.size() && rest[at] == '.') {
+    std::int64_t scale = 100'000'000;
+    for (++at; at < rest.size() && std::isdigit(static_cast<unsigned char>(rest[at])); ++at) {
+      if (scale == 0) return bad();  // finer than a nanosecond
+      fraction_ns += (rest[at] - '0') * scale;
+      scale /= 10;
+    }
+    if (scale == 100'000'000) return bad();  // a dot without digits
   }
-  return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
+  if (at < rest.size() && rest[at] == 'Z') ++at;
+  if (at != rest.size()) return bad();
+  return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000 + fraction_ns;
 }
 
 void PrintFields(const v1::CommandReply& reply) { std::cout << FieldsTable(reply); }
@@ -325,9 +346,10 @@ int Main(int argc, char** argv) {
   auto* replay = app.add_subcommand(
       "replay", "Send journaled events to the platform again, flagged historical");
   auto* seq_opt = replay->add_option("--seq", seq_range, "Seq range FIRST..LAST");
-  auto* from_opt =
-      replay->add_option("--from", from, "Capture time from (UTC, 2026-11-28T14:00:00)");
-  replay->add_option("--to", to, "Capture time to (UTC)")->needs(from_opt);
+  auto* from_opt = replay->add_option(
+      "--from", from, "Capture time from, inclusive (UTC, 2026-11-28T14:00:00[.250][Z])");
+  replay->add_option("--to", to, "Capture time to, inclusive (UTC; default: no end)")
+      ->needs(from_opt);
   from_opt->excludes(seq_opt);
   replay->add_option("--rate", rate, "Events per second (default 500)");
   replay->callback([&] {
