@@ -59,6 +59,12 @@ constexpr ce_driver_setting_spec kSettings[] = {
     sdk::Setting("offset", CE_DRIVER_SETTING_DOUBLE, "Linear radiometry: see gain")
         .Default("-273.15")
         .Unit("degC"),
+    sdk::Setting("stall_timeout", CE_DRIVER_SETTING_DURATION,
+                 "Device: reopen it when no complete frame arrived for this long")
+        .Default("3s")
+        .Min(200)
+        .Max(600'000)
+        .Unit("ms"),
     sdk::Setting("announce_interval", CE_DRIVER_SETTING_DURATION,
                  "How often the conversion is repeated as radiometric_gain/radiometric_offset "
                  "readings")
@@ -101,6 +107,7 @@ sdk::Result<std::unique_ptr<ThermalDriver>> ThermalDriver::Create(const sdk::Set
   o.fps = settings.GetDouble("fps", 9);
   o.loop = settings.GetBool("loop", false);
   o.announce_interval_ms = settings.GetDurationMs("announce_interval");
+  o.stall_timeout_ms = settings.GetDurationMs("stall_timeout");
   auto radiometry =
       MakeRadiometry(settings.GetString("radiometry", "tlinear"), settings.GetDouble("gain", 0.01),
                      settings.GetDouble("offset", -273.15));
@@ -152,7 +159,7 @@ void ThermalDriver::Emit(std::vector<std::uint16_t> pixels, std::uint32_t width,
 }
 
 sdk::Status ThermalDriver::RunDevice() {
-  V4l2Capture capture;
+  V4l2Capture capture(options_.io != nullptr ? *options_.io : SystemV4l2Io());
   if (auto opened = capture.Open(options_.device, options_.width, options_.height, options_.fps);
       !opened) {
     return sdk::Retry(opened.error());
@@ -161,10 +168,24 @@ sdk::Status ThermalDriver::RunDevice() {
                                                    std::to_string(capture.width()) + "x" +
                                                    std::to_string(capture.height()) + " Y16");
   std::vector<std::uint16_t> pixels;
+  // A core that stops sending (a stuck shutter, a USB hiccup) leaves the
+  // device open and silent; reopening it is what brings frames back.
+  std::int64_t last_frame_ns = SteadyNs();
   while (!host().ShouldStop()) {
     auto got = capture.Read(200, &pixels);
     if (!got) return sdk::Retry(got.error());
-    if (*got) Emit(std::move(pixels), capture.width(), capture.height());
+    if (*got) {
+      last_frame_ns = SteadyNs();
+      Emit(std::move(pixels), capture.width(), capture.height());
+      continue;
+    }
+    const std::int64_t silent_ms = (SteadyNs() - last_frame_ns) / 1'000'000;
+    if (silent_ms >= options_.stall_timeout_ms) {
+      return sdk::Retry("no complete frame from " + options_.device + " for " +
+                        std::to_string(silent_ms) + " ms (" +
+                        std::to_string(capture.incomplete_frames()) +
+                        " incomplete or errored); reopening it");
+    }
   }
   return {};
 }

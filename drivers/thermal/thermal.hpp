@@ -15,6 +15,7 @@
 #include "cityedge/driver.hpp"
 #include "frame_file.hpp"
 #include "radiometry.hpp"
+#include "v4l2_capture.hpp"
 
 namespace cityedge::drivers::thermal {
 
@@ -36,6 +37,8 @@ class ThermalDriver final : public sdk::Driver {
     bool loop = false;
     Radiometry radiometry;
     std::int64_t announce_interval_ms = 10'000;
+    std::int64_t stall_timeout_ms = 3'000;
+    V4l2Io* io = nullptr;  // the device's system calls; null: the kernel's
   };
 
   static std::span<const ce_driver_setting_spec> Schema();

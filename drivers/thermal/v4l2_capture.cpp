@@ -17,10 +17,24 @@ namespace {
 
 constexpr std::uint32_t kBufferCount = 4;
 
-int Xioctl(int fd, unsigned long request, void* arg) {
+class SystemIo final : public V4l2Io {
+ public:
+  int Open(const char* path, int flags) override { return ::open(path, flags); }
+  int Close(int fd) override { return ::close(fd); }
+  int Ioctl(int fd, unsigned long request, void* arg) override { return ::ioctl(fd, request, arg); }
+  void* Mmap(std::size_t length, int fd, off_t offset) override {
+    return ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+  }
+  int Munmap(void* address, std::size_t length) override { return ::munmap(address, length); }
+  int Poll(pollfd* fds, nfds_t count, int timeout_ms) override {
+    return ::poll(fds, count, timeout_ms);
+  }
+};
+
+int Xioctl(V4l2Io& io, int fd, unsigned long request, void* arg) {
   int r;
   do {
-    r = ioctl(fd, request, arg);
+    r = io.Ioctl(fd, request, arg);
   } while (r == -1 && errno == EINTR);
   return r;
 }
@@ -33,16 +47,22 @@ std::string FourCc(std::uint32_t code) {
 
 }  // namespace
 
+V4l2Io& SystemV4l2Io() {
+  static SystemIo io;
+  return io;
+}
+
 V4l2Capture::~V4l2Capture() { Close(); }
 
 std::expected<void, std::string> V4l2Capture::Open(const std::string& device, std::uint32_t width,
                                                    std::uint32_t height, double fps) {
   Close();
   device_ = device;
-  fd_ = ::open(device.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  incomplete_frames_ = 0;
+  fd_ = io_.Open(device.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd_ < 0) return std::unexpected("cannot open " + device + ": " + std::strerror(errno));
   v4l2_capability cap{};
-  if (Xioctl(fd_, VIDIOC_QUERYCAP, &cap) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_QUERYCAP, &cap) != 0) {
     return std::unexpected(device +
                            " is not a V4L2 device (VIDIOC_QUERYCAP: " + std::strerror(errno) + ")");
   }
@@ -55,7 +75,7 @@ std::expected<void, std::string> V4l2Capture::Open(const std::string& device, st
   if (auto s = SetFormat(width, height, fps); !s) return s;
   if (auto s = MapBuffers(); !s) return s;
   v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-  if (Xioctl(fd_, VIDIOC_STREAMON, &type) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_STREAMON, &type) != 0) {
     return std::unexpected(device + ": VIDIOC_STREAMON: " + std::strerror(errno));
   }
   streaming_ = true;
@@ -66,14 +86,14 @@ std::expected<void, std::string> V4l2Capture::SetFormat(std::uint32_t width, std
                                                         double fps) {
   v4l2_format fmt{};
   fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-  if (Xioctl(fd_, VIDIOC_G_FMT, &fmt) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_G_FMT, &fmt) != 0) {
     return std::unexpected(device_ + ": VIDIOC_G_FMT: " + std::strerror(errno));
   }
   fmt.fmt.pix.pixelformat = V4L2_PIX_FMT_Y16;
   if (width > 0) fmt.fmt.pix.width = width;
   if (height > 0) fmt.fmt.pix.height = height;
   fmt.fmt.pix.field = V4L2_FIELD_NONE;
-  if (Xioctl(fd_, VIDIOC_S_FMT, &fmt) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_S_FMT, &fmt) != 0) {
     return std::unexpected(device_ + ": VIDIOC_S_FMT Y16: " + std::strerror(errno));
   }
   // S_FMT adjusts what it cannot do instead of failing: check what we got.
@@ -98,7 +118,7 @@ std::expected<void, std::string> V4l2Capture::SetFormat(std::uint32_t width, std
     parm.parm.capture.timeperframe.numerator = 1000;
     parm.parm.capture.timeperframe.denominator =
         static_cast<std::uint32_t>(std::lround(fps * 1000));
-    (void)Xioctl(fd_, VIDIOC_S_PARM, &parm);
+    (void)Xioctl(io_, fd_, VIDIOC_S_PARM, &parm);
   }
   return {};
 }
@@ -108,7 +128,7 @@ std::expected<void, std::string> V4l2Capture::MapBuffers() {
   req.count = kBufferCount;
   req.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
   req.memory = V4L2_MEMORY_MMAP;
-  if (Xioctl(fd_, VIDIOC_REQBUFS, &req) != 0 || req.count == 0) {
+  if (Xioctl(io_, fd_, VIDIOC_REQBUFS, &req) != 0 || req.count == 0) {
     return std::unexpected(device_ + ": VIDIOC_REQBUFS: " + std::strerror(errno));
   }
   for (std::uint32_t i = 0; i < req.count; ++i) {
@@ -116,13 +136,13 @@ std::expected<void, std::string> V4l2Capture::MapBuffers() {
     buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     buf.memory = V4L2_MEMORY_MMAP;
     buf.index = i;
-    if (Xioctl(fd_, VIDIOC_QUERYBUF, &buf) != 0) {
+    if (Xioctl(io_, fd_, VIDIOC_QUERYBUF, &buf) != 0) {
       return std::unexpected(device_ + ": VIDIOC_QUERYBUF: " + std::strerror(errno));
     }
-    void* start = mmap(nullptr, buf.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, buf.m.offset);
+    void* start = io_.Mmap(buf.length, fd_, static_cast<off_t>(buf.m.offset));
     if (start == MAP_FAILED) return std::unexpected(device_ + ": mmap: " + std::strerror(errno));
     buffers_.push_back({start, buf.length});
-    if (Xioctl(fd_, VIDIOC_QBUF, &buf) != 0) {
+    if (Xioctl(io_, fd_, VIDIOC_QBUF, &buf) != 0) {
       return std::unexpected(device_ + ": VIDIOC_QBUF: " + std::strerror(errno));
     }
   }
@@ -132,7 +152,7 @@ std::expected<void, std::string> V4l2Capture::MapBuffers() {
 std::expected<bool, std::string> V4l2Capture::Read(int timeout_ms,
                                                    std::vector<std::uint16_t>* pixels) {
   pollfd pfd{fd_, POLLIN, 0};
-  const int ready = poll(&pfd, 1, timeout_ms);
+  const int ready = io_.Poll(&pfd, 1, timeout_ms);
   if (ready < 0 && errno != EINTR)
     return std::unexpected(device_ + ": poll: " + std::strerror(errno));
   if (ready <= 0) return false;
@@ -140,13 +160,18 @@ std::expected<bool, std::string> V4l2Capture::Read(int timeout_ms,
   v4l2_buffer buf{};
   buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
   buf.memory = V4L2_MEMORY_MMAP;
-  if (Xioctl(fd_, VIDIOC_DQBUF, &buf) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_DQBUF, &buf) != 0) {
     if (errno == EAGAIN) return false;
     return std::unexpected(device_ + ": VIDIOC_DQBUF: " + std::strerror(errno));
+  }
+  if (buf.index >= buffers_.size()) {
+    return std::unexpected(device_ + ": VIDIOC_DQBUF gave buffer " + std::to_string(buf.index) +
+                           " of " + std::to_string(buffers_.size()));
   }
   const bool complete =
       buf.bytesused >= static_cast<std::size_t>(stride_) * (height_ - 1) + width_ * 2 &&
       !(buf.flags & V4L2_BUF_FLAG_ERROR);
+  if (!complete) ++incomplete_frames_;
   if (complete) {
     // Copied out so the buffer goes straight back to the device: a pipeline
     // may hold a frame for as long as it likes, which would starve the ring.
@@ -161,7 +186,7 @@ std::expected<bool, std::string> V4l2Capture::Read(int timeout_ms,
       for (std::uint16_t& v : *pixels) v = static_cast<std::uint16_t>((v >> 8) | (v << 8));
     }
   }
-  if (Xioctl(fd_, VIDIOC_QBUF, &buf) != 0) {
+  if (Xioctl(io_, fd_, VIDIOC_QBUF, &buf) != 0) {
     return std::unexpected(device_ + ": VIDIOC_QBUF: " + std::strerror(errno));
   }
   return complete;
@@ -171,12 +196,12 @@ void V4l2Capture::Close() {
   if (fd_ < 0) return;
   if (streaming_) {
     v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    (void)Xioctl(fd_, VIDIOC_STREAMOFF, &type);
+    (void)Xioctl(io_, fd_, VIDIOC_STREAMOFF, &type);
     streaming_ = false;
   }
-  for (const Buffer& b : buffers_) munmap(b.start, b.length);
+  for (const Buffer& b : buffers_) io_.Munmap(b.start, b.length);
   buffers_.clear();
-  ::close(fd_);
+  io_.Close(fd_);
   fd_ = -1;
 }
 

@@ -2,7 +2,7 @@
 // reading, health report and log line, and runs one instance through the real
 // descriptor hooks (create, start on its own thread, stop, destroy).
 //
-// Shared by the field-driver tests (pms5003, modbus, iio); it belongs in
+// Shared by the field-driver tests (pms5003, modbus, iio, thermal); it belongs in
 // tests/support/ once that folder has an owner.
 #pragma once
 
@@ -27,6 +27,13 @@ struct RecordedReading {
   ce_driver_quality quality = 0;
 };
 
+struct RecordedFrame {
+  ce_driver_pixel_format format = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::vector<std::uint8_t> rows;  // width * bytes per pixel per row, rows packed
+};
+
 struct RecordedHealth {
   ce_driver_health state = 0;
   std::string reason;
@@ -39,9 +46,7 @@ class FakeHost {
     api_.abi_major = CE_DRIVER_ABI_MAJOR;
     api_.abi_minor = CE_DRIVER_ABI_MINOR;
     api_.emit_reading = &EmitReading;
-    api_.emit_frame = [](ce_host_context*, const ce_driver_frame*) -> ce_driver_result {
-      return CE_DRIVER_INVALID;
-    };
+    api_.emit_frame = &EmitFrame;
     api_.log = &Log;
     api_.report_health = &ReportHealth;
     api_.should_stop = [](ce_host_context* c) -> std::int32_t { return Self(c)->stop_.load(); };
@@ -70,6 +75,10 @@ class FakeHost {
   [[nodiscard]] std::vector<RecordedReading> readings() const {
     std::lock_guard lock(mu_);
     return readings_;
+  }
+  [[nodiscard]] std::vector<RecordedFrame> frames() const {
+    std::lock_guard lock(mu_);
+    return frames_;
   }
   [[nodiscard]] std::vector<RecordedHealth> health() const {
     std::lock_guard lock(mu_);
@@ -106,6 +115,22 @@ class FakeHost {
     });
     return CE_DRIVER_OK;
   }
+  // Copies the pixels and releases the frame at once, as a host whose
+  // pipelines are done with it would.
+  static ce_driver_result EmitFrame(ce_host_context* c, const ce_driver_frame* f) {
+    const std::size_t pixel_bytes = f->pixel_format == CE_DRIVER_PIXEL_Y16    ? 2
+                                    : f->pixel_format == CE_DRIVER_PIXEL_BGR8 ? 3
+                                                                              : 1;
+    RecordedFrame frame{f->pixel_format, f->width, f->height, {}};
+    const auto* data = static_cast<const std::uint8_t*>(f->data);
+    for (std::uint32_t y = 0; y < f->height; ++y) {
+      const std::uint8_t* row = data + static_cast<std::size_t>(y) * f->stride;
+      frame.rows.insert(frame.rows.end(), row, row + f->width * pixel_bytes);
+    }
+    if (f->release != nullptr) f->release(f->release_user, f->data);
+    Self(c)->Record([&] { Self(c)->frames_.push_back(std::move(frame)); });
+    return CE_DRIVER_OK;
+  }
   static void Log(ce_host_context* c, ce_driver_log_level, const char* message) {
     Self(c)->Record([&] { Self(c)->logs_.emplace_back(message); });
   }
@@ -126,6 +151,7 @@ class FakeHost {
   mutable std::recursive_mutex mu_;
   std::condition_variable_any changed_;
   std::vector<RecordedReading> readings_;
+  std::vector<RecordedFrame> frames_;
   std::vector<RecordedHealth> health_;
   std::vector<std::string> logs_;
 };
