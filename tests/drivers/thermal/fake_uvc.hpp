@@ -54,7 +54,8 @@ class FakeUvcDevice final : public V4l2Io {
       for (std::uint32_t y = 0; y < spec_.height; ++y) {
         for (std::uint32_t x = 0; x < spec_.width; ++x) {
           const std::uint16_t v = pixels[static_cast<std::size_t>(y) * spec_.width + x];
-          std::uint8_t* at = slot.bytes.data() + static_cast<std::size_t>(y) * spec_.bytes_per_line +
+          std::uint8_t* at = slot.bytes.data() +
+                             static_cast<std::size_t>(y) * spec_.bytes_per_line +
                              static_cast<std::size_t>(x) * 2;
           at[0] = static_cast<std::uint8_t>(v & 0xff);
           at[1] = static_cast<std::uint8_t>(v >> 8);

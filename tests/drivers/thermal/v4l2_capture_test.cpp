@@ -110,8 +110,8 @@ TEST_CASE("A board pulled out fails the read; closing gives every buffer and the
     std::vector<std::uint16_t> pixels;
     auto got = capture.Read(1000, &pixels);
     REQUIRE_FALSE(got);
-    CHECK_THAT(got.error(), Catch::Contains(std::string(FakeUvcDevice::kPath) +
-                                            " was disconnected"));
+    CHECK_THAT(got.error(),
+               Catch::Contains(std::string(FakeUvcDevice::kPath) + " was disconnected"));
   }
   const FakeUvcDevice::Counts counts = device.counts();
   CHECK(counts.opens == 1);

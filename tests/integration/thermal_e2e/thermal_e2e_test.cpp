@@ -113,6 +113,15 @@ TEST_CASE("Thermal sequence -> fever_screen -> journal -> mosquitto -> platform:
   } else {
     CHECK(a.evidence_jpeg().empty());
   }
+  // The birth message states what may leave the box.
+  const auto birth =
+      std::find_if(reader.states().begin(), reader.states().end(),
+                   [](const auto& s) { return s.status() == v1::GatewayState::STATUS_ONLINE; });
+  REQUIRE(birth != reader.states().end());
+  CHECK_THAT(birth->egress_policy(),
+             Catch::StartsWith("metadata-only; snapshots on request, pixelated"));
+  CHECK((birth->egress_policy().find("fever alerts carry a pixelated image") !=
+         std::string::npos) == evidence);
   // Screening came online and was never suspended.
   std::vector<v1::DriverStatus> screen;
   for (const ReceivedEvent& r : events) {
