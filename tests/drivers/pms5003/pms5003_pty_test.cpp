@@ -138,21 +138,32 @@ TEST_CASE("Opening something that is not a serial device fails with the path") {
 using testing::FakeHost;
 using testing::RunningInstance;
 
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+Settings DriverSettings(const std::string& device, const char* baud, const char* values,
+                        const char* counts, const char* read_timeout) {
+  return {{"device", device},
+          {"baud", baud},
+          {"values", values},
+          {"counts", counts},
+          {"read_timeout", read_timeout}};
+}
+
+// Waits until the driver's latest health report is `state`.
+bool Reaches(FakeHost& host, ce_driver_health state) {
+  return host.WaitFor([state](const FakeHost& h) { return h.LastState() == state; });
+}
+
 TEST_CASE("The driver emits readings, reports silence and garbage, and counts bad frames") {
   Pty pty;
   FakeHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
-                         {{"device", pty.path()},
-                          {"baud", "9600"},
-                          {"values", "atmospheric"},
-                          {"counts", "true"},
-                          {"read_timeout", "500"}});
+                         DriverSettings(pty.path(), "9600", "atmospheric", "true", "500"));
   REQUIRE(driver.Create().empty());
   driver.Start();
 
   // Silence first: degraded, and the reason says no data arrived.
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(Reaches(host, CE_DRIVER_HEALTH_DEGRADED));
   CHECK_THAT(host.health().back().reason, Catch::Contains("no data from " + pty.path()));
 
   const Stream stream = BuildStream(50);
@@ -170,8 +181,7 @@ TEST_CASE("The driver emits readings, reports silence and garbage, and counts ba
   // Garbage only: degraded again, and the reason says bytes came but no frame.
   std::vector<std::uint8_t> garbage(600, 0x55);
   pty.Write(garbage);
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(Reaches(host, CE_DRIVER_HEALTH_DEGRADED));
   CHECK_THAT(host.health().back().reason, Catch::Contains("no valid frame"));
 
   CHECK(driver.Stop() == CE_DRIVER_OK);
@@ -186,15 +196,10 @@ TEST_CASE("A calibration read is answered by the next frame, and refused while n
   Pty pty;
   FakeHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
-                         {{"device", pty.path()},
-                          {"baud", "9600"},
-                          {"values", "atmospheric"},
-                          {"counts", "false"},
-                          {"read_timeout", "500"}});
+                         DriverSettings(pty.path(), "9600", "atmospheric", "false", "500"));
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(Reaches(host, CE_DRIVER_HEALTH_DEGRADED));
   CHECK_THAT(driver.ReadNow(),
              Catch::Contains("no data from " + pty.path()) && Catch::Contains("check wiring"));
 
@@ -215,8 +220,7 @@ TEST_CASE("A calibration read is answered by the next frame, and refused while n
 
   // Garbage only: refused again, saying bytes come but no frame.
   pty.Write(std::vector<std::uint8_t>(600, 0x55));
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(Reaches(host, CE_DRIVER_HEALTH_DEGRADED));
   CHECK_THAT(driver.ReadNow(), Catch::Contains("no valid frame"));
   CHECK(driver.Stop() == CE_DRIVER_OK);
 }
@@ -225,11 +229,7 @@ TEST_CASE("A vanished device ends the run with RETRY and offline health") {
   auto pty = std::make_unique<Pty>();
   FakeHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
-                         {{"device", pty->path()},
-                          {"baud", "9600"},
-                          {"values", "standard"},
-                          {"counts", "false"},
-                          {"read_timeout", "5000"}});
+                         DriverSettings(pty->path(), "9600", "standard", "false", "5000"));
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The driver flushes input when it opens the port, so a frame written
@@ -244,8 +244,7 @@ TEST_CASE("A vanished device ends the run with RETRY and offline health") {
   CHECK(host.readings()[2].value == Make(1).pm10_standard);
   CHECK(host.CountChannel("count_0_3") == 0);
   pty.reset();  // hang up both ends
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
+  REQUIRE(Reaches(host, CE_DRIVER_HEALTH_OFFLINE));
   CHECK(driver.Stop() == CE_DRIVER_RETRY);
   CHECK_FALSE(driver.error().empty());
 }
@@ -253,11 +252,7 @@ TEST_CASE("A vanished device ends the run with RETRY and offline health") {
 TEST_CASE("Bad settings are refused with the key named") {
   FakeHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
-                         {{"device", "/dev/ttyS0"},
-                          {"baud", "9601"},
-                          {"values", "atmospheric"},
-                          {"counts", "true"},
-                          {"read_timeout", "5000"}});
+                         DriverSettings("/dev/ttyS0", "9601", "atmospheric", "true", "5000"));
   CHECK_THAT(driver.Create(), Catch::Contains("baud: 9601 is not a standard rate"));
   CHECK(ce_driver_entry_pms5003(2, 0) == nullptr);
 }
