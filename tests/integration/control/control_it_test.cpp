@@ -33,11 +33,13 @@ using namespace std::chrono_literals;
 
 constexpr const char* kGateway = "gw-ctl";
 
-std::string Config(const std::string& dir, const std::string& broker, const std::string& extra) {
+std::string Config(const std::string& dir, const std::string& broker, const std::string& extra,
+                   const std::string& mqtt_version = "5") {
   return fmt::format(R"(gateway: {{id: {gw}, site: "Control test bench"}}
 journal: {{path: journal.db}}
 uplink:
   brokers: ["{broker}"]
+  mqtt_version: "{mqtt_version}"
   first_connect_delay_max: 0s
   backoff_max: 1s
 control:
@@ -54,7 +56,7 @@ drivers:
     settings: {{path: {dir}/t.csv, rate: 10, loop: true}}
 {extra})",
                      fmt::arg("gw", kGateway), fmt::arg("broker", broker), fmt::arg("dir", dir),
-                     fmt::arg("extra", extra));
+                     fmt::arg("extra", extra), fmt::arg("mqtt_version", mqtt_version));
 }
 
 const char* kPipeline = R"(pipelines:
@@ -94,8 +96,9 @@ struct Bench {
   Cli cli{dir.Join("control.sock")};
   std::string dump = dir.Join("platform.jsonl");
   std::optional<PlatformSubscriber> subscriber;
+  std::string mqtt_version;
 
-  Bench() {
+  explicit Bench(std::string version = "5") : mqtt_version(std::move(version)) {
     REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);  // setpriv'd CLIs must reach the socket
     auto b = Mosquitto::Start(dir.path(), {});
     REQUIRE(b);
@@ -111,7 +114,7 @@ struct Bench {
   }
 
   void StartGateway() {
-    auto g = Gateway::Start(dir.path(), Config(dir.path(), broker->uri(), ""));
+    auto g = Gateway::Start(dir.path(), Config(dir.path(), broker->uri(), "", mqtt_version));
     REQUIRE(g);
     gateway = std::move(*g);
     REQUIRE(WaitForFile(cli.socket, 10s));
@@ -147,7 +150,9 @@ struct Bench {
         "--gateway",
         kGateway,
         "--proto-dir",
-        EnvOr("CITYEDGE_PROTO_PYTHON_DIR", ".")};
+        EnvOr("CITYEDGE_PROTO_PYTHON_DIR", "."),
+        "--mqtt-version",
+        mqtt_version};
     for (const auto& [name, payload] : commands) {
       WriteFile(dir.Join(name), payload);
       argv.push_back(dir.Join(name));
@@ -616,6 +621,26 @@ TEST_CASE(
   CHECK_THAT(replies["replayed-after-restart"], Catch::Contains("REPLY_CODE_REPLAYED"));
   // The daemon's own stop accounts for one more; the replayed command for none.
   CHECK(b.StopsSeen() == after_valid + 1);
+}
+
+TEST_CASE("under MQTT 3.1.1, commands are answered on the reply topic") {
+  Bench b("3.1.1");
+  v1::Command status = MakeCommand("v311-status");
+  status.mutable_status();
+  auto replies = b.Send({{"status", b.Signed(status, b.platform)},
+                         {"wrong-key", b.Signed(RestartT1("v311-restart"), b.stranger)},
+                         {"restart", b.Signed(RestartT1("v311-restart-2"), b.platform)}});
+  std::string all;
+  for (const auto& [name, reply] : replies) all += name + ": " + reply + "\n";
+  INFO(all);
+  CHECK_THAT(replies["status"], Catch::Contains("\"code\": \"REPLY_CODE_OK\"") &&
+                                    Catch::Contains("\"id\": \"v311-status\"") &&
+                                    Catch::Contains("\"gateway\": \"gw-ctl\""));
+  CHECK_THAT(replies["wrong-key"], Catch::Contains("REPLY_CODE_UNAUTHENTICATED"));
+  CHECK_THAT(replies["restart"], Catch::Contains("\"code\": \"REPLY_CODE_OK\"") &&
+                                     Catch::Contains("\"id\": \"v311-restart-2\"") &&
+                                     Catch::Contains("driver t1 restarted"));
+  CHECK(b.StopsSeen() == 1);
 }
 
 }  // namespace
