@@ -116,7 +116,7 @@ sdk::Result<ReplayDriver::Pass> ReplayDriver::PlayOnce(bool* stopped) {
       start_mono_ns = SteadyNs();
     }
     if (!WaitUntilDue(record.time_ns, first_ns, start_mono_ns)) break;
-    if (read_now_.exchange(false)) EmitLatest();
+    if (read_request_.Take()) EmitLatest();
     const std::int64_t capture_ns = file_time_ ? record.time_ns + loop_shift_ns_ : 0;
     host().Emit(sdk::Reading{record.channel.c_str(), record.value, record.unit.c_str(),
                              record.quality, capture_ns, 0});
@@ -174,7 +174,7 @@ bool ReplayDriver::WaitUntilDue(std::int64_t record_ns, std::int64_t first_ns,
   // Short slices keep stop latency low whatever the gap in the file.
   while (true) {
     const std::int64_t remaining_ns = due_ns - SteadyNs();
-    if (read_now_.exchange(false)) EmitLatest();
+    if (read_request_.Take()) EmitLatest();
     if (remaining_ns <= 0) return !host().ShouldStop();
     const auto slice_ms = static_cast<std::uint32_t>(
         std::min<std::int64_t>(200, (remaining_ns + 999'999) / 1'000'000));
@@ -183,7 +183,7 @@ bool ReplayDriver::WaitUntilDue(std::int64_t record_ns, std::int64_t first_ns,
 }
 
 sdk::Status ReplayDriver::ReadNow() {
-  read_now_.store(true);
+  read_request_.Ask();
   return {};
 }
 

@@ -3,7 +3,6 @@
 // The demo and test driver. File format: README.md.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -63,7 +62,7 @@ class ReplayDriver final : public sdk::Driver {
   std::int64_t loop_shift_ns_ = 0;  // added to file times on later passes
   std::ifstream file_;
   std::uint64_t passes_ = 0;  // completed passes over the file
-  std::atomic<bool> read_now_{false};
+  sdk::ReadRequest read_request_;
   std::map<std::string, Record> latest_;  // by channel; the instance thread only
   void EmitLatest();
 };

@@ -231,12 +231,15 @@ class ReadRequest {
 
   void Ask() { asked_.store(true, std::memory_order_release); }
 
+  // True once per Ask: for a loop that answers a read its own way.
+  [[nodiscard]] bool Take() { return asked_.exchange(false, std::memory_order_acq_rel); }
+
   // Sleeps up to `ms`; returns early once a read is asked for, and takes the
   // request. Returns true when stop was requested, like Host::SleepMs.
   [[nodiscard]] bool Wait(const Host& host, std::uint32_t ms) {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point until = Clock::now() + std::chrono::milliseconds(ms);
-    while (!asked_.exchange(false, std::memory_order_acq_rel)) {
+    while (!Take()) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
       if (left <= 0) return host.ShouldStop();
