@@ -139,6 +139,14 @@ std::expected<void, std::string> V4l2Capture::MapBuffers() {
     if (Xioctl(io_, fd_, VIDIOC_QUERYBUF, &buf) != 0) {
       return std::unexpected(device_ + ": VIDIOC_QUERYBUF: " + std::strerror(errno));
     }
+    // A frame is read in place: the buffer must hold one whole.
+    const std::size_t frame_bytes = static_cast<std::size_t>(stride_) * (height_ - 1) + width_ * 2;
+    if (buf.length < frame_bytes) {
+      return std::unexpected(device_ + ": buffer " + std::to_string(i) + " holds " +
+                             std::to_string(buf.length) + " bytes, a " + std::to_string(width_) +
+                             "x" + std::to_string(height_) + " Y16 frame needs " +
+                             std::to_string(frame_bytes));
+    }
     void* start = io_.Mmap(buf.length, fd_, static_cast<off_t>(buf.m.offset));
     if (start == MAP_FAILED) return std::unexpected(device_ + ": mmap: " + std::strerror(errno));
     buffers_.push_back({start, buf.length});
@@ -171,8 +179,9 @@ std::expected<bool, std::string> V4l2Capture::Read(int timeout_ms,
   const bool complete =
       buf.bytesused >= static_cast<std::size_t>(stride_) * (height_ - 1) + width_ * 2 &&
       !(buf.flags & V4L2_BUF_FLAG_ERROR);
-  if (!complete) ++incomplete_frames_;
-  if (complete) {
+  if (!complete) {
+    ++incomplete_frames_;
+  } else {
     // Copied out so the buffer goes straight back to the device: a pipeline
     // may hold a frame for as long as it likes, which would starve the ring.
     pixels->resize(static_cast<std::size_t>(width_) * height_);

@@ -30,11 +30,13 @@ class FakeUvcDevice final : public V4l2Io {
     std::uint32_t height = 120;
     std::uint32_t bytes_per_line = 0;  // 0: width * 2 (no row padding)
     std::uint32_t pixel_format = V4L2_PIX_FMT_Y16;
-    bool is_v4l2 = true;  // false: answers VIDIOC_QUERYCAP with ENOTTY
+    bool is_v4l2 = true;             // false: answers VIDIOC_QUERYCAP with ENOTTY
+    std::uint32_t buffer_bytes = 0;  // 0: bytes_per_line * height
   };
 
   explicit FakeUvcDevice(Spec spec) : spec_(spec) {
     if (spec_.bytes_per_line == 0) spec_.bytes_per_line = spec_.width * 2;
+    if (spec_.buffer_bytes == 0) spec_.buffer_bytes = spec_.bytes_per_line * spec_.height;
   }
 
   // Fills the oldest queued buffer with `pixels` (width x height, host order)
@@ -198,7 +200,7 @@ class FakeUvcDevice final : public V4l2Io {
         if (req->memory != V4L2_MEMORY_MMAP) return Fail(EINVAL);
         req->count = std::min<std::uint32_t>(req->count, 4);
         slots_.assign(req->count, Slot{});
-        for (Slot& s : slots_) s.bytes.assign(spec_.bytes_per_line * spec_.height, 0);
+        for (Slot& s : slots_) s.bytes.assign(spec_.buffer_bytes, 0);
         queued_.clear();
         ready_.clear();
         return 0;

@@ -84,6 +84,14 @@ TEST_CASE("Devices that cannot give radiometric frames are refused saying why") 
     REQUIRE_FALSE(opened);
     CHECK_THAT(opened.error(), Catch::Contains("cannot do 320x240 Y16; it offers 160x120"));
   }
+  SECTION("buffers too small for a frame") {
+    FakeUvcDevice device({.width = 160, .height = 120, .buffer_bytes = 100});
+    V4l2Capture capture(device);
+    auto opened = capture.Open(FakeUvcDevice::kPath, 0, 0, 9);
+    REQUIRE_FALSE(opened);
+    CHECK_THAT(opened.error(), Catch::Contains("buffer 0 holds 100 bytes, a 160x120 Y16 frame "
+                                               "needs 38400"));
+  }
   SECTION("not a video device") {
     FakeUvcDevice device({.is_v4l2 = false});
     V4l2Capture capture(device);
