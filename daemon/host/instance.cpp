@@ -187,6 +187,11 @@ Status Instance::ReadNow() {
     return MakeError(Code::kUnavailable, "driver instance '{}' is not running", id_);
   }
   if (type_->descriptor().on_read_now == nullptr) {
+    if (frames_.load() > 0) {
+      return MakeError(Code::kUnimplemented,
+                       "driver '{}' gives frames, not readings: `cityedge snapshot {}` shows one",
+                       type_->name(), id_);
+    }
     return MakeError(Code::kUnimplemented, "driver '{}' has no on-demand read", type_->name());
   }
   char buffer[kErrorBufferSize] = {};

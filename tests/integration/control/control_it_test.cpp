@@ -524,6 +524,10 @@ TEST_CASE("snapshot returns a pixelated JPEG of a camera's newest frame") {
       (static_cast<unsigned char>(jpeg[sof + 7]) << 8) | static_cast<unsigned char>(jpeg[sof + 8]);
   CHECK(width == 320);
   CHECK_THAT(cli({"--json", "snapshot", "cam1"}).output, Catch::Contains("\"jpeg\":\"/9j/"));
+  // A camera has frames, not readings: a read says where to look instead.
+  r = cli({"read", "cam1"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("gives frames, not readings: `cityedge snapshot cam1`"));
 }
 
 TEST_CASE("peers without the control groups are refused at the socket") {
