@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # ThreadSanitizer run of the unit tests of the threaded parts: the journal
 # (writer thread, group commit, readers), the uplink (publisher, acks,
-# reconnect), and the driver host (one thread per instance, supervision and
-# restart) and the control plane (socket threads, tail, authorizer). gcc's
-# -fsanitize=thread at -O1 with line tables only (-g1: reports keep file:line,
-# the build is much faster), in its own build dir (build-tsan/).
+# reconnect), the driver host (one thread per instance, supervision and
+# restart), the control plane (socket threads, tail, authorizer) and the field
+# drivers (calibration reads from a control thread). gcc's -fsanitize=thread
+# at -O1 with line tables only (-g1: reports keep file:line, the build is much
+# faster), in its own build dir (build-tsan/).
 #   scripts/tsan.sh [ctest args]
 # halt_on_error makes the first race fail its test; the report is in the
 # test's output.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/build-tsan"
-tests=(journal_test journal_io_fault_test uplink_test host_test control_socket_test authorizer_test)
+tests=(journal_test journal_io_fault_test uplink_test host_test control_socket_test authorizer_test
+  modbus_integration_test pms5003_test iio_test)
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCITYEDGE_SANITIZE=thread -DCITYEDGE_WITH_OPENCV=OFF -DCITYEDGE_BUILD_BENCH=OFF >/dev/null
