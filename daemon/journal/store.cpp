@@ -158,8 +158,13 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
         AutocheckpointPages(options.wal_limit, *page_size));
     if (auto s = store.db_.Exec(pragmas); !s) return std::unexpected(s.error());
     if (auto s = store.CheckIsJournal(path); !s) return std::unexpected(s.error());
-    if (auto s = store.db_.Exec(kSchema); !s) return std::unexpected(s.error());
-    if (auto s = store.db_.Exec(QueueSchema()); !s) return std::unexpected(s.error());
+    // One transaction, so a reader (or a restart after a crash) finds either
+    // no schema or all of it, counters included.
+    const std::string schema = fmt::format("BEGIN IMMEDIATE;{}{}COMMIT;", kSchema, QueueSchema());
+    if (auto s = store.db_.Exec(schema); !s) {
+      (void)store.db_.Exec("ROLLBACK");
+      return std::unexpected(s.error());
+    }
     if (auto s = store.MigrateFromEvents(); !s) return std::unexpected(s.error());
   }
   if (auto s = store.Prepare(); !s) return std::unexpected(s.error());
