@@ -159,7 +159,7 @@ void ThermalDriver::Emit(std::vector<std::uint16_t> pixels, std::uint32_t width,
 }
 
 sdk::Status ThermalDriver::RunDevice() {
-  V4l2Capture capture(options_.io != nullptr ? *options_.io : SystemV4l2Io());
+  V4l2Capture capture(*options_.io);
   if (auto opened = capture.Open(options_.device, options_.width, options_.height, options_.fps);
       !opened) {
     return sdk::Retry(opened.error());

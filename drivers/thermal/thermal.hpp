@@ -38,7 +38,7 @@ class ThermalDriver final : public sdk::Driver {
     Radiometry radiometry;
     std::int64_t announce_interval_ms = 10'000;
     std::int64_t stall_timeout_ms = 3'000;
-    V4l2Io* io = nullptr;  // the device's system calls; null: the kernel's
+    V4l2Io* io = &SystemV4l2Io();  // the device's system calls
   };
 
   static std::span<const ce_driver_setting_spec> Schema();
