@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +43,13 @@ class DriverType {
   [[nodiscard]] std::string_view description() const { return descriptor_->description; }
   [[nodiscard]] const ce_driver_descriptor& descriptor() const { return *descriptor_; }
   [[nodiscard]] const config::SettingsSchema& schema() const { return schema_; }
+  // CE_DRIVER_FLAG_FRAMES (ABI 1.1): its instances run in a vision worker.
+  // A 1.0 descriptor has no flags and is a reading driver.
+  [[nodiscard]] bool emits_frames() const {
+    return descriptor_->struct_size >=
+               offsetof(ce_driver_descriptor, flags) + sizeof(ce_driver_flags) &&
+           (descriptor_->flags & CE_DRIVER_FLAG_FRAMES) != 0;
+  }
   // "built-in" or the .so path.
   [[nodiscard]] const std::string& origin() const { return origin_; }
 

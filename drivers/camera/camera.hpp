@@ -21,6 +21,7 @@
 #include <string>
 
 #include "backoff.hpp"
+#include "camera_info.hpp"
 #include "cityedge/driver.hpp"
 #include "reader.hpp"
 
@@ -36,15 +37,8 @@ struct SupervisorOptions {
   std::chrono::milliseconds metrics_interval{10'000};  // 0: no metric readings
 };
 
-class CameraDriver final : public sdk::Driver {
+class CameraDriver final : public sdk::Driver, public CameraInfo {
  public:
-  static constexpr const char* kName = "camera";
-  static constexpr const char* kVersion = "1.0.0";
-  static constexpr const char* kDescription =
-      "Frames from a V4L2 device, an RTSP/HTTP stream or a video file (OpenCV), with a "
-      "reconnecting supervisor";
-
-  static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<CameraDriver>> Create(const sdk::Settings& settings,
                                                            sdk::Host host);
 

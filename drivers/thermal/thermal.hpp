@@ -15,17 +15,13 @@
 #include "cityedge/driver.hpp"
 #include "frame_file.hpp"
 #include "radiometry.hpp"
+#include "thermal_info.hpp"
 #include "v4l2_capture.hpp"
 
 namespace cityedge::drivers::thermal {
 
-class ThermalDriver final : public sdk::Driver {
+class ThermalDriver final : public sdk::Driver, public ThermalInfo {
  public:
-  static constexpr const char* kName = "thermal";
-  static constexpr const char* kVersion = "1.0.0";
-  static constexpr const char* kDescription =
-      "Radiometric 16-bit thermal frames from a UVC Y16 device or a PGM/raw file sequence";
-
   enum class Source { kV4l2, kPgm, kRaw };
   struct Options {
     Source source = Source::kV4l2;
@@ -41,7 +37,6 @@ class ThermalDriver final : public sdk::Driver {
     V4l2Io* io = &SystemV4l2Io();  // the device's system calls
   };
 
-  static std::span<const ce_driver_setting_spec> Schema();
   static sdk::Result<std::unique_ptr<ThermalDriver>> Create(const sdk::Settings& settings,
                                                             sdk::Host host);
   ThermalDriver(sdk::Host host, Options options);

@@ -18,6 +18,8 @@
 //     void Stop() override;          // optional: wake a blocking call
 //     // optional, with `static constexpr bool kSupportsReadNow = true;`:
 //     sdk::Status ReadNow() override;  // one reading now ("cityedge read")
+//     // optional: `static constexpr bool kEmitsFrames = true;` for a camera-like
+//     // driver; the daemon then runs it in a vision worker (CE_DRIVER_FLAG_FRAMES)
 //   };
 //   CITYEDGE_DRIVER(mydriver, MyDriver)
 //
@@ -404,6 +406,11 @@ concept HasReadNow = requires {
 };
 
 template <typename D>
+concept EmitsFrames = requires {
+  requires D::kEmitsFrames;
+};
+
+template <typename D>
 const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_minor) {
   (void)host_minor;  // every 1.x host offers all that ABI 1.0 drivers use
   if (host_major != CE_DRIVER_ABI_MAJOR) return nullptr;
@@ -423,6 +430,55 @@ const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_m
       &Hooks<D>::OnStop,
       &Hooks<D>::OnDestroy,
       HasReadNow<D> ? &Hooks<D>::OnReadNow : nullptr,
+      EmitsFrames<D> ? CE_DRIVER_FLAG_FRAMES : 0u,
+  };
+  return &descriptor;
+}
+
+// Hooks of a schema-only descriptor: creating an instance is refused with the
+// reason, so a process that holds only the schema never runs the driver.
+template <typename I>
+struct SchemaOnlyHooks {
+  static ce_driver_instance* OnCreate(const ce_host_api*, ce_host_context*,
+                                      const ce_driver_instance_config*, char* error,
+                                      std::size_t error_size) {
+    std::snprintf(error, error_size,
+                  "the %s driver runs in a vision worker (cityedge-vision), not in this process",
+                  I::kName);
+    return nullptr;
+  }
+  static ce_driver_result OnStart(ce_driver_instance*, char* error, std::size_t error_size) {
+    std::snprintf(error, error_size, "the %s driver runs in a vision worker", I::kName);
+    return CE_DRIVER_FATAL;
+  }
+  static void OnStop(ce_driver_instance*) {}
+  static void OnDestroy(ce_driver_instance*) {}
+};
+
+// The descriptor of `I` (kName, kVersion, kDescription, Schema(), kEmitsFrames)
+// without its code: what the daemon's core needs to validate and describe a
+// frame driver that only a vision worker runs.
+template <typename I>
+const ce_driver_descriptor* SchemaEntry(std::uint32_t host_major, std::uint32_t host_minor) {
+  (void)host_minor;
+  if (host_major != CE_DRIVER_ABI_MAJOR) return nullptr;
+  static const std::span<const ce_driver_setting_spec> schema = I::Schema();
+  static const ce_driver_descriptor descriptor{
+      sizeof(ce_driver_descriptor),
+      CE_DRIVER_ABI_MAJOR,
+      CE_DRIVER_ABI_MINOR,
+      I::kName,
+      I::kVersion,
+      I::kDescription,
+      schema.data(),
+      schema.size(),
+      sizeof(ce_driver_setting_spec),
+      &SchemaOnlyHooks<I>::OnCreate,
+      &SchemaOnlyHooks<I>::OnStart,
+      &SchemaOnlyHooks<I>::OnStop,
+      &SchemaOnlyHooks<I>::OnDestroy,
+      nullptr,
+      EmitsFrames<I> ? CE_DRIVER_FLAG_FRAMES : 0u,
   };
   return &descriptor;
 }
@@ -436,6 +492,17 @@ const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_m
 #else
 #define CITYEDGE_SDK_ENTRY_NAME_(name) CITYEDGE_SDK_CONCAT_(ce_driver_entry_, name)
 #endif
+
+// Defines `ce_driver_schema_<name>`, the schema-only descriptor of a built-in
+// frame driver (see SchemaEntry), from `Info`, which the driver class derives
+// from. Lives in a source file that needs nothing but the SDK.
+#define CITYEDGE_DRIVER_SCHEMA(name, Info)                                               \
+  static_assert(std::string_view(Info::kName) == #name,                                  \
+                "CITYEDGE_DRIVER_SCHEMA name must equal " #Info "::kName");              \
+  extern "C" const ce_driver_descriptor* CITYEDGE_SDK_CONCAT_(ce_driver_schema_, name)(  \
+      uint32_t host_abi_major, uint32_t host_abi_minor) {                                \
+    return ::cityedge::sdk::internal::SchemaEntry<Info>(host_abi_major, host_abi_minor); \
+  }
 
 // Defines the driver's entry function for `Class`, whose kName must equal the
 // token `name`.

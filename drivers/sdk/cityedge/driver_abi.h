@@ -1,5 +1,5 @@
 /*
- * CityEdge driver ABI, version 1 (DESIGN.md §3.4).
+ * CityEdge driver ABI, version 1.1 (DESIGN.md §3.4).
  *
  * A driver is a shared object (external, loaded from `driver_dir`) or a static
  * library linked into the daemon (built-in). Either way it exposes one entry
@@ -44,7 +44,7 @@ extern "C" {
 /* clang-format off */
 
 #define CE_DRIVER_ABI_MAJOR 1u
-#define CE_DRIVER_ABI_MINOR 0u
+#define CE_DRIVER_ABI_MINOR 1u
 
 /* Symbol an external (.so) driver exports. A built-in driver exports
  * `ce_driver_entry_<name>` instead, so several can link into one binary. */
@@ -88,6 +88,11 @@ typedef uint32_t ce_driver_log_level;
 #define CE_DRIVER_LOG_INFO 2u
 #define CE_DRIVER_LOG_WARN 3u
 #define CE_DRIVER_LOG_ERROR 4u
+
+/* Descriptor flags (ABI 1.1; a 1.0 descriptor has none, which reads as 0). */
+typedef uint32_t ce_driver_flags;
+#define CE_DRIVER_FLAG_FRAMES 1u /* emits frames: the daemon runs every instance in a
+                                    sandboxed vision worker, never in its core */
 
 /* Pixel formats of frames. */
 typedef uint32_t ce_driver_pixel_format;
@@ -285,6 +290,8 @@ typedef struct ce_driver_descriptor {
   ce_driver_on_stop_fn on_stop;
   ce_driver_on_destroy_fn on_destroy;
   ce_driver_on_read_now_fn on_read_now; /* may be NULL */
+  /* ABI 1.1: read only when struct_size covers it. */
+  ce_driver_flags flags;                /* CE_DRIVER_FLAG_* */
 } ce_driver_descriptor;
 
 /* The entry. Returns NULL when the driver cannot speak the host's ABI.

@@ -2,6 +2,7 @@
 // create/start/stop/destroy, refusal of bad settings, rapid restarts, and a
 // stop that returns within the 1 s the host allows (the one duration this
 // suite asserts: a requirement bound, not a performance figure).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 
@@ -59,9 +60,25 @@ v1::DriverInstance MinimalInstance(const DriverType& type, const std::string& id
   return instance;
 }
 
+// Every driver with its code: the core's reading drivers and the vision
+// worker's frame drivers (the core's table has those as schema only).
+std::vector<BuiltinDriver> AllDriverRows() {
+  std::vector<BuiltinDriver> rows;
+#ifdef CITYEDGE_TEST_VISION_DRIVERS
+  rows.assign(VisionDrivers().begin(), VisionDrivers().end());
+#endif
+  for (const BuiltinDriver& row : BuiltinDrivers()) {
+    const bool in_vision = std::any_of(rows.begin(), rows.end(), [&row](const BuiltinDriver& r) {
+      return std::string_view(r.name) == row.name;
+    });
+    if (!in_vision) rows.push_back(row);
+  }
+  return rows;
+}
+
 DriverRegistry Builtins() {
   DriverRegistry registry;
-  const Status added = registry.AddBuiltins(BuiltinDrivers());
+  const Status added = registry.AddBuiltins(AllDriverRows());
   INFO((added ? std::string() : added.error().message()));
   REQUIRE(added.has_value());
   return registry;
@@ -95,11 +112,30 @@ TEST_CASE("Every built-in driver has a sound descriptor and schema") {
     CHECK_FALSE(type->description().empty());
     CHECK(config::CheckSettingsSchema(type->schema()).empty());
     // Unknown API majors are refused by the driver itself.
-    CHECK(BuiltinDrivers().size() == registry.Names().size());
+    CHECK(AllDriverRows().size() == registry.Names().size());
   }
-  for (const BuiltinDriver& row : BuiltinDrivers()) {
+  for (const BuiltinDriver& row : AllDriverRows()) {
     INFO("driver " << row.name);
     CHECK(row.entry(CE_DRIVER_ABI_MAJOR + 1, 0) == nullptr);
+  }
+}
+
+TEST_CASE("Frame drivers are schema only in the core's table, the same schema as the worker's") {
+  DriverRegistry core;
+  REQUIRE(core.AddBuiltins(BuiltinDrivers()).has_value());
+  const DriverRegistry all = Builtins();
+  for (const std::string& name : core.Names()) {
+    INFO("driver " << name);
+    const auto type = core.Find(name);
+    CHECK(type->emits_frames() == all.Find(name)->emits_frames());
+    if (!type->emits_frames()) continue;
+    CHECK(type->schema().size() == all.Find(name)->schema().size());
+    CHECK(type->version() == all.Find(name)->version());
+    testing::RecordingSink sink;
+    DriverHost host(core, sink, clock::Default(), Options());
+    const Status started = host.StartInstance(MinimalInstance(*type, "core-" + name));
+    REQUIRE_FALSE(started.has_value());
+    CHECK_THAT(started.error().message(), Catch::Contains("runs in a vision worker"));
   }
 }
 
