@@ -66,8 +66,15 @@ template <typename P, auto Parse>
   return std::make_unique<P>(std::move(*config), std::move(context));
 }
 
-// The built-in pipeline types, from the generated table (no static constructors).
+// The core's pipeline types, from a generated table (no static constructors):
+// reading pipelines with their code, vision pipelines (consumes_frames) with
+// name, description and settings only: `create` is empty, since they run in
+// vision workers. Link cityedge_pipelines.
 [[nodiscard]] const std::vector<PipelineType>& BuiltinPipelineTypes();
 [[nodiscard]] const PipelineType* FindPipelineType(std::string_view name);
+// The vision worker's pipeline types: the vision pipelines with their code.
+// Link cityedge_vision_pipelines (OpenCV).
+[[nodiscard]] const std::vector<PipelineType>& VisionPipelineTypes();
+[[nodiscard]] const PipelineType* FindVisionPipelineType(std::string_view name);
 
 }  // namespace cityedge::pipelines

@@ -1,4 +1,4 @@
-#include "daemon/app/pipeline_router.hpp"
+#include "pipelines/router.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,16 +6,18 @@
 
 #include <spdlog/spdlog.h>
 
-namespace cityedge::app {
+namespace cityedge::pipelines {
 
 Result<std::unique_ptr<PipelineRouter>> PipelineRouter::Create(const v1::Config& config,
                                                                EventSink& sink,
                                                                const clock::Clock& clock) {
-  return CreateWithTypesForTest(config, sink, clock, pipelines::FindPipelineType);
+  return CreateWithTypes(config, sink, clock, FindPipelineType);
 }
 
-Result<std::unique_ptr<PipelineRouter>> PipelineRouter::CreateWithTypesForTest(
-    const v1::Config& config, EventSink& sink, const clock::Clock& clock, TypeLookup find) {
+Result<std::unique_ptr<PipelineRouter>> PipelineRouter::CreateWithTypes(const v1::Config& config,
+                                                                        EventSink& sink,
+                                                                        const clock::Clock& clock,
+                                                                        TypeLookup find) {
   std::unique_ptr<PipelineRouter> router(new PipelineRouter(clock));
   for (const auto& p : config.pipelines()) {
     if (!p.enabled()) continue;
@@ -23,6 +25,11 @@ Result<std::unique_ptr<PipelineRouter>> PipelineRouter::CreateWithTypesForTest(
     if (type == nullptr) {
       return MakeError(Code::kInvalidArgument, "pipeline {}: unknown type \"{}\"", p.id(),
                        p.type());
+    }
+    if (!type->create) {
+      return MakeError(Code::kInvalidArgument,
+                       "pipeline {}: type \"{}\" runs in a vision worker, not in this process",
+                       p.id(), p.type());
     }
     pipelines::Context context{p.id(), {p.inputs().begin(), p.inputs().end()}, &sink, &clock};
     config::Settings settings({p.settings().begin(), p.settings().end()});
@@ -170,4 +177,4 @@ std::vector<PipelineInstanceStatus> PipelineRouter::Instances() const {
   return out;
 }
 
-}  // namespace cityedge::app
+}  // namespace cityedge::pipelines

@@ -36,21 +36,24 @@
 #include "daemon/host/listeners.hpp"
 #include "pipelines/pipeline.hpp"
 
-namespace cityedge::app {
+namespace cityedge::pipelines {
 
 // THREADING: OnSample and OnFrame are called from driver threads
 // concurrently; each pipeline instance is guarded by its own mutex, so one
 // instance never runs on two threads at once. Start/Stop from the main thread.
 class PipelineRouter final : public host::SampleListener, public host::FrameListener {
  public:
-  // Creates every enabled pipeline of `config`. Fails naming the first
-  // pipeline that could not be created.
+  // Creates every enabled pipeline of `config` from the core's table
+  // (BuiltinPipelineTypes). Fails naming the first pipeline that could not be
+  // created; a vision pipeline cannot be (it runs in a vision worker), so the
+  // core hands this only its own part of the config.
   [[nodiscard]] static Result<std::unique_ptr<PipelineRouter>> Create(const v1::Config& config,
                                                                       EventSink& sink,
                                                                       const clock::Clock& clock);
-  // Same, resolving pipeline types through `find` instead of the built-in table.
+  // Same, resolving pipeline types through `find` (a vision worker passes
+  // FindVisionPipelineType; tests pass their own).
   using TypeLookup = std::function<const pipelines::PipelineType*(std::string_view)>;
-  [[nodiscard]] static Result<std::unique_ptr<PipelineRouter>> CreateWithTypesForTest(
+  [[nodiscard]] static Result<std::unique_ptr<PipelineRouter>> CreateWithTypes(
       const v1::Config& config, EventSink& sink, const clock::Clock& clock, TypeLookup find);
   ~PipelineRouter() override;
 
@@ -111,4 +114,4 @@ class PipelineRouter final : public host::SampleListener, public host::FrameList
   std::string stall_for_test_;
 };
 
-}  // namespace cityedge::app
+}  // namespace cityedge::pipelines

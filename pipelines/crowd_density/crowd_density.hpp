@@ -11,7 +11,11 @@
 
 namespace cityedge::pipelines::crowd_density {
 
+// The whole type, with its code (vision workers).
 [[nodiscard]] PipelineType Type();
+// Name, description and settings without code (create is empty): what the
+// core validates and describes; defined in crowd_density_type.cpp, no OpenCV.
+[[nodiscard]] PipelineType SchemaType();
 
 // The level for `value` given the current level: rises as soon as value
 // reaches a higher threshold (busy, crowded, critical, ascending); falls only

@@ -7,12 +7,17 @@
 
 #include <memory>
 
-#include "pipelines/fever_screen/face_detector.hpp"
 #include "pipelines/pipeline.hpp"
 
 namespace cityedge::pipelines::fever_screen {
 
+class FaceDetector;  // face_detector.hpp (OpenCV)
+
+// The whole type, with its code (vision workers).
 [[nodiscard]] PipelineType Type();
+// Name, description and settings without code (create is empty): what the
+// core validates and describes; defined in fever_screen_type.cpp, no OpenCV.
+[[nodiscard]] PipelineType SchemaType();
 
 // As Type().create, with `detector` used for the visible input instead of the
 // Haar cascade named in the settings (tests; other detectors).

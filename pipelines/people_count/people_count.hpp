@@ -8,6 +8,10 @@
 
 namespace cityedge::pipelines::people_count {
 
+// The whole type, with its code (vision workers).
 [[nodiscard]] PipelineType Type();
+// Name, description and settings without code (create is empty): what the
+// core validates and describes; defined in people_count_type.cpp, no OpenCV.
+[[nodiscard]] PipelineType SchemaType();
 
 }  // namespace cityedge::pipelines::people_count

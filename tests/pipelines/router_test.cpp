@@ -1,4 +1,4 @@
-#include "daemon/app/pipeline_router.hpp"
+#include "pipelines/router.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "daemon/core/clock.hpp"
 
-namespace cityedge::app {
+namespace cityedge::pipelines {
 namespace {
 
 class NullSink final : public EventSink {
@@ -100,13 +100,13 @@ TEST_CASE("a slow vision pipeline gets the newest frame; the rest are dropped an
                                          std::make_unique<ReadingsOnly>(readings_frames));
                                    }};
   NullSink sink;
-  auto router = PipelineRouter::CreateWithTypesForTest(
-      OneVisionPipeline(), sink, clock::Default(),
-      [&](std::string_view name) -> const pipelines::PipelineType* {
-        if (name == slow.name) return &slow;
-        if (name == readings.name) return &readings;
-        return nullptr;
-      });
+  auto router =
+      PipelineRouter::CreateWithTypes(OneVisionPipeline(), sink, clock::Default(),
+                                      [&](std::string_view name) -> const pipelines::PipelineType* {
+                                        if (name == slow.name) return &slow;
+                                        if (name == readings.name) return &readings;
+                                        return nullptr;
+                                      });
   REQUIRE(router);
   (*router)->Start();
 
@@ -158,7 +158,7 @@ TEST_CASE("each input camera has its own slot: a fast camera does not push out a
   v1::Config config = OneVisionPipeline();
   config.mutable_pipelines()->RemoveLast();
   config.mutable_pipelines(0)->add_inputs("ir1");
-  auto router = PipelineRouter::CreateWithTypesForTest(
+  auto router = PipelineRouter::CreateWithTypes(
       config, sink, clock::Default(),
       [&](std::string_view name) { return name == slow.name ? &slow : nullptr; });
   REQUIRE(router);
@@ -207,7 +207,7 @@ TEST_CASE("frames waiting at stop are released, and frames after stop are refuse
   NullSink sink;
   v1::Config config = OneVisionPipeline();
   config.mutable_pipelines()->RemoveLast();
-  auto router = PipelineRouter::CreateWithTypesForTest(
+  auto router = PipelineRouter::CreateWithTypes(
       config, sink, clock::Default(),
       [&](std::string_view name) { return name == slow.name ? &slow : nullptr; });
   REQUIRE(router);
@@ -224,4 +224,4 @@ TEST_CASE("frames waiting at stop are released, and frames after stop are refuse
 }
 
 }  // namespace
-}  // namespace cityedge::app
+}  // namespace cityedge::pipelines

@@ -62,7 +62,7 @@ double Since(Clock::time_point t) {
 std::unique_ptr<cityedge::pipelines::Pipeline> MakePeopleCount(CountingSink* sink,
                                                                const StepClock* clock) {
   const cityedge::pipelines::PipelineType* type =
-      cityedge::pipelines::FindPipelineType("people_count");
+      cityedge::pipelines::FindVisionPipelineType("people_count");
   if (type == nullptr) return nullptr;
   std::map<std::string, cityedge::v1::SettingValue> values;
   for (const auto& spec : type->schema) {

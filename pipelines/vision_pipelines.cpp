@@ -1,0 +1,12 @@
+#include "pipelines/pipeline.hpp"
+
+namespace cityedge::pipelines {
+
+const PipelineType* FindVisionPipelineType(std::string_view name) {
+  for (const PipelineType& type : VisionPipelineTypes()) {
+    if (type.name == name) return &type;
+  }
+  return nullptr;
+}
+
+}  // namespace cityedge::pipelines
