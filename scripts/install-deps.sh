@@ -19,6 +19,8 @@ packages=(
   libopencv-dev opencv-data
   libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev catch2
   libmodbus-dev libsystemd-dev libssl-dev openssl
+  # the vision worker's seccomp filter (daemon/vision/seccomp_filter.cpp)
+  libseccomp-dev
   # Prometheus metrics on health.metrics_listen: a small embeddable HTTP
   # server, so the daemon does not carry a hand-written one
   libcivetweb-dev
