@@ -17,15 +17,11 @@
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "daemon/health/prometheus.hpp"
-#ifdef CITYEDGE_HAVE_PRIVACY
-#include "pipelines/privacy/privacy.hpp"
-#endif
 
 namespace cityedge::app {
 namespace {
 
 constexpr std::int64_t kReadTimeoutMs = 3000;
-constexpr std::int64_t kReadBurstMs = 200;
 constexpr std::uint64_t kMaxReplayEvents = 100'000;
 constexpr std::size_t kReplayBatchEvents = 200;
 constexpr std::uint32_t kDefaultReplayRate = 500;
@@ -79,100 +75,20 @@ Status WriteFileDurably(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-// --- SampleTap ---------------------------------------------------------------
-
-void SampleTap::OnSample(const Sample& sample) {
-  {
-    std::shared_lock lock(router_mu_);
-    if (router_) router_->OnSample(sample);
-  }
-  std::lock_guard lock(mu_);
-  auto it = expected_.find(sample.source);
-  if (it == expected_.end()) return;
-  v1::Event event;
-  event.set_source(std::string(sample.source));
-  *event.mutable_capture_time() = *sample.capture_time;
-  event.set_priority(v1::PRIORITY_CLASS_TELEMETRY);
-  auto* reading = event.mutable_reading();
-  reading->set_channel(std::string(sample.channel));
-  reading->set_value(sample.value);
-  reading->set_unit(std::string(sample.unit));
-  reading->set_quality(sample.quality);
-  it->second.push_back(std::move(event));
-  cv_.notify_all();
-}
-
-void SampleTap::OnFrame(const Frame& frame) {
-  {
-    std::shared_lock lock(router_mu_);
-    if (router_) router_->OnFrame(frame);
-  }
-  std::lock_guard lock(mu_);
-  auto& [id, kept] = frames_[std::string(frame.source)];
-  id.assign(frame.source);
-  kept = frame;
-  kept.source = id;
-}
-
-void SampleTap::StopRouter() {
-  std::shared_lock lock(router_mu_);
-  if (router_) router_->Stop();
-}
-
-std::unique_ptr<PipelineRouter> SampleTap::Swap(std::unique_ptr<PipelineRouter> router) {
-  std::unique_lock lock(router_mu_);
-  std::swap(router_, router);
-  return router;
-}
-
-std::optional<std::int64_t> SampleTap::LastTickSteadyNs() const {
-  std::shared_lock lock(router_mu_);
-  if (!router_) return std::nullopt;
-  return router_->LastTickSteadyNs();
-}
-
-std::vector<PipelineInstanceStatus> SampleTap::Pipelines() const {
-  std::shared_lock lock(router_mu_);
-  if (!router_) return {};
-  return router_->Instances();
-}
-
-void SampleTap::Expect(const std::string& instance) {
-  std::lock_guard lock(mu_);
-  expected_[instance].clear();
-}
-
-std::vector<v1::Event> SampleTap::Collect(const std::string& instance, std::int64_t timeout_ms) {
-  std::unique_lock lock(mu_);
-  auto has_some = [&] { return !expected_[instance].empty(); };
-  if (cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), has_some)) {
-    // A driver answers with one reading per channel; gather the burst.
-    cv_.wait_for(lock, std::chrono::milliseconds(kReadBurstMs), [] { return false; });
-  }
-  std::vector<v1::Event> events = std::move(expected_[instance]);
-  expected_.erase(instance);
-  return events;
-}
-
-std::optional<Frame> SampleTap::NewestFrame(const std::string& instance) const {
-  std::lock_guard lock(mu_);
-  auto it = frames_.find(instance);
-  if (it == frames_.end()) return std::nullopt;
-  return it->second.second;
-}
-
 // --- ControlBackend ------------------------------------------------------------
 
 ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
                                config::Loaded loaded, Registry& registry, journal::Journal& journal,
                                uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
-                               const clock::Clock& clock, const health::Collector& health)
+                               vision::Supervisor& vision, const clock::Clock& clock,
+                               const health::Collector& health)
     : config_path_(std::move(config_path)),
       registry_(registry),
       journal_(journal),
       uplink_(uplink),
       drivers_(drivers),
       tap_(tap),
+      vision_(vision),
       clock_(clock),
       health_(health),
       started_mono_ns_(clock.MonotonicNs()),
@@ -197,7 +113,7 @@ control::Fields ControlBackend::StatusFields() {
   const config::Loaded current = Current();
   const uplink::UplinkStats up = uplink_.GetStats();
   const journal::Stats js = journal_.GetStats();
-  const auto statuses = drivers_.Statuses();
+  const auto statuses = Drivers();
   const auto online = std::count_if(statuses.begin(), statuses.end(), [](const auto& s) {
     return s.state == v1::COMPONENT_STATE_ONLINE;
   });
@@ -219,12 +135,31 @@ control::Fields ControlBackend::StatusFields() {
       {"drivers", fmt::format("{} of {} online", online, statuses.size())},
       {"pipelines", std::to_string(Pipelines().size())},
   };
+  for (const vision::WorkerStatus& w : vision_.Workers()) {
+    f.emplace_back(
+        "vision." + w.name,
+        w.running
+            ? fmt::format("pid {}, rss {} MiB, restarts {}, landlock ABI {}, seccomp {}", w.pid,
+                          w.rss_bytes >> 20, w.restarts, w.landlock_abi, w.seccomp ? "on" : "off")
+            : fmt::format("down ({}), restarts {}", w.last_exit.empty() ? "starting" : w.last_exit,
+                          w.restarts));
+  }
   return f;
 }
 
-std::vector<DriverInstanceStatus> ControlBackend::Drivers() { return drivers_.Statuses(); }
+std::vector<DriverInstanceStatus> ControlBackend::Drivers() {
+  auto statuses = drivers_.Statuses();
+  auto vision = vision_.Drivers();
+  statuses.insert(statuses.end(), vision.begin(), vision.end());
+  return statuses;
+}
 
-std::vector<PipelineInstanceStatus> ControlBackend::Pipelines() { return tap_.Pipelines(); }
+std::vector<PipelineInstanceStatus> ControlBackend::Pipelines() {
+  auto statuses = tap_.Pipelines();
+  auto vision = vision_.Pipelines();
+  statuses.insert(statuses.end(), vision.begin(), vision.end());
+  return statuses;
+}
 
 control::Fields ControlBackend::Backlog() {
   const journal::Stats s = journal_.GetStats();
@@ -266,6 +201,7 @@ Result<std::vector<v1::Event>> ControlBackend::EventsFrom(std::uint64_t first_se
 std::uint64_t ControlBackend::DurableSeq() { return journal_.DurableSeq(); }
 
 Result<std::vector<v1::Event>> ControlBackend::ReadNow(const std::string& instance) {
+  if (vision_.RunsDriver(instance)) return vision_.ReadNow(instance);
   tap_.Expect(instance);
   if (auto s = drivers_.ReadNow(instance); !s) {
     (void)tap_.Collect(instance, 0);
@@ -281,20 +217,11 @@ Result<std::vector<v1::Event>> ControlBackend::ReadNow(const std::string& instan
 }
 
 Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::uint32_t max_width) {
-  std::optional<Frame> frame = tap_.NewestFrame(instance);
-  if (!frame) {
-    return MakeError(Code::kNotFound, "no frame from {} yet: is it a camera driver and online?",
-                     instance);
-  }
-#ifdef CITYEDGE_HAVE_PRIVACY
-  pipelines::privacy::PrivacyOptions options;
-  if (max_width > 0) options.max_width = static_cast<int>(std::min<std::uint32_t>(max_width, 4096));
-  return pipelines::privacy::EncodePrivateJpeg(*frame, options);
-#else
-  (void)max_width;
-  return MakeError(Code::kUnimplemented,
-                   "this build has no privacy filter (built without OpenCV): no snapshots");
-#endif
+  if (vision_.RunsDriver(instance)) return vision_.Snapshot(instance, max_width);
+  return MakeError(Code::kNotFound,
+                   "{} gives no frames: snapshots come from camera and thermal drivers, which run "
+                   "in vision workers (`cityedge drivers` lists them)",
+                   instance);
 }
 
 Result<config::Loaded> ControlBackend::Validate(const std::string& yaml) {
@@ -320,21 +247,24 @@ std::pair<std::string, std::string> ControlBackend::CurrentConfig() {
 }
 
 Status ControlBackend::StartComponents(const v1::Config& config) {
-  auto router = PipelineRouter::Create(config, journal_, clock_);
+  const vision::Plan plan = registry_.Split(config);
+  auto router = pipelines::PipelineRouter::Create(plan.core, journal_, clock_);
   if (!router) return std::unexpected(router.error());
   (*router)->Start();
   tap_.Swap(std::move(*router));
-  if (auto s = drivers_.Start(config); !s) {
+  if (auto s = drivers_.Start(plan.core); !s) {
     StopComponents();
     return s;
   }
+  // Only the workers whose part of the config changed restart.
+  vision_.Apply(plan.workers);
   return OkStatus();
 }
 
 void ControlBackend::StopComponents() {
   tap_.StopRouter();
   drivers_.StopAll();
-  std::unique_ptr<PipelineRouter> old = tap_.Swap(nullptr);
+  std::unique_ptr<pipelines::PipelineRouter> old = tap_.Swap(nullptr);
   if (old) old->Stop();
 }
 
@@ -509,6 +439,7 @@ Status ControlBackend::Rebirth() {
 
 Status ControlBackend::RestartDriver(const std::string& instance) {
   std::lock_guard lock(apply_mu_);
+  if (vision_.RunsDriver(instance)) return vision_.RestartDriver(instance);
   return drivers_.RestartInstance(instance);
 }
 

@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/app/pipeline_router.hpp"
 #include "daemon/app/registry.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/control/backend.hpp"
@@ -25,42 +24,12 @@
 #include "daemon/host/listeners.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/uplink/uplink.hpp"
+#include "daemon/vision/supervisor.hpp"
+#include "pipelines/sample_tap.hpp"
 
 namespace cityedge::app {
 
-// Forwards samples and frames to the pipelines of the config now running; the
-// driver host keeps one listener for the daemon's lifetime while config apply
-// swaps the router behind it. Also keeps each instance's newest frame (for
-// snapshots) and lets `read` wait for an instance's next samples.
-// THREADING: On* from driver threads; Swap/Wait* from control threads.
-class SampleTap final : public host::SampleListener, public host::FrameListener {
- public:
-  void OnSample(const Sample& sample) override;
-  void OnFrame(const Frame& frame) override;
-  // Stops the installed router (its ticker and frame threads) where it is,
-  // so nothing waits on a pipeline while the drivers stop.
-  void StopRouter();
-  // Returns the router that was installed.
-  std::unique_ptr<PipelineRouter> Swap(std::unique_ptr<PipelineRouter> router);
-  [[nodiscard]] std::vector<PipelineInstanceStatus> Pipelines() const;
-  // The router's last tick (steady ns); nullopt while no router is installed.
-  [[nodiscard]] std::optional<std::int64_t> LastTickSteadyNs() const;
-
-  // Starts collecting samples of `instance`; Collect then waits up to
-  // `timeout_ms` for the first one and a short while for the rest of a burst.
-  void Expect(const std::string& instance);
-  [[nodiscard]] std::vector<v1::Event> Collect(const std::string& instance,
-                                               std::int64_t timeout_ms);
-  [[nodiscard]] std::optional<Frame> NewestFrame(const std::string& instance) const;
-
- private:
-  mutable std::shared_mutex router_mu_;
-  std::unique_ptr<PipelineRouter> router_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, std::vector<v1::Event>, std::less<>> expected_;
-  std::map<std::string, std::pair<std::string, Frame>, std::less<>> frames_;  // id -> (id, frame)
-};
+using pipelines::SampleTap;
 
 // THREADING: Backend methods are called from control threads concurrently;
 // config apply and driver restarts are serialised by one mutex.
@@ -69,8 +38,8 @@ class ControlBackend final : public control::Backend {
   // OWNERSHIP: everything passed is borrowed and outlives the backend.
   ControlBackend(std::string config_path, std::string config_yaml, config::Loaded loaded,
                  Registry& registry, journal::Journal& journal, uplink::Uplink& uplink,
-                 host::DriverHost& drivers, SampleTap& tap, const clock::Clock& clock,
-                 const health::Collector& health);
+                 host::DriverHost& drivers, SampleTap& tap, vision::Supervisor& vision,
+                 const clock::Clock& clock, const health::Collector& health);
   ~ControlBackend() override;  // stops a replay in progress
 
   control::Fields StatusFields() override;
@@ -109,6 +78,7 @@ class ControlBackend final : public control::Backend {
   uplink::Uplink& uplink_;
   host::DriverHost& drivers_;
   SampleTap& tap_;
+  vision::Supervisor& vision_;
   const clock::Clock& clock_;
   const health::Collector& health_;
   const std::int64_t started_mono_ns_;

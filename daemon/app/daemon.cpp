@@ -17,7 +17,6 @@
 #include "daemon/app/control_backend.hpp"
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/app/notify.hpp"
-#include "daemon/app/pipeline_router.hpp"
 #include "daemon/control/authorizer.hpp"
 #include "daemon/control/dispatcher.hpp"
 #include "daemon/control/downlink.hpp"
@@ -33,6 +32,8 @@
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/seen_ids.hpp"
 #include "daemon/uplink/uplink.hpp"
+#include "daemon/vision/supervisor.hpp"
+#include "pipelines/router.hpp"
 
 namespace cityedge::app {
 namespace {
@@ -93,7 +94,7 @@ sigset_t StopSignals() {
 struct Progress {
   journal::Journal& journal;
   uplink::Uplink& uplink;
-  const SampleTap& tap;
+  const pipelines::SampleTap& tap;
 };
 
 constexpr auto kPipelineTickLate = std::chrono::seconds(10);
@@ -202,13 +203,38 @@ Result<ControlPlane> StartControl(const v1::Config& config, const std::string& s
 }
 
 health::Sources HealthSources(journal::Journal& journal, uplink::Uplink& uplink,
-                              host::DriverHost& drivers, const SampleTap& tap) {
+                              host::DriverHost& drivers, const pipelines::SampleTap& tap,
+                              const vision::Supervisor& vision) {
   health::Sources sources;
   sources.journal = [&journal] { return journal.GetStats(); };
   sources.uplink = [&uplink] { return uplink.GetStats(); };
-  sources.drivers = [&drivers] { return drivers.Statuses(); };
-  sources.pipelines = [&tap] { return tap.Pipelines(); };
+  sources.drivers = [&drivers, &vision] {
+    auto statuses = drivers.Statuses();
+    auto more = vision.Drivers();
+    statuses.insert(statuses.end(), more.begin(), more.end());
+    return statuses;
+  };
+  sources.pipelines = [&tap, &vision] {
+    auto statuses = tap.Pipelines();
+    auto more = vision.Pipelines();
+    statuses.insert(statuses.end(), more.begin(), more.end());
+    return statuses;
+  };
+  sources.vision_workers = [&vision] { return vision.Workers(); };
   return sources;
+}
+
+vision::SupervisorOptions VisionOptions(const vision::Plan& plan) {
+  vision::SupervisorOptions options;
+  options.worker_path = vision::FindWorkerExecutable();
+  if (options.worker_path.empty() && !plan.workers.empty()) {
+    spdlog::error(
+        "the config has cameras or thermal scanners ({}), which run in the vision worker, but "
+        "cityedge-vision is not installed; install the cityedge-vision package. The other "
+        "drivers run; those report offline",
+        fmt::join(plan.workers.front().drivers, ", "));
+  }
+  return options;
 }
 
 // Metrics on health.metrics_listen, when set. A port that cannot be bound is
@@ -266,14 +292,17 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     return kExitConfig;
   }
   (*uplink)->SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
-  SampleTap tap;
+  const vision::Plan plan = registry.Split(config);
+  pipelines::SampleTap tap;
   host::DriverHost drivers(registry.drivers(), **journal, clock);
   drivers.AddSampleListener(&tap);
   drivers.AddFrameListener(&tap);
+  vision::Supervisor vision(**journal, clock, VisionOptions(plan));
   const health::Collector collector({config.gateway().id(), kVersion, state_dir},
-                                    HealthSources(**journal, **uplink, drivers, tap), clock);
+                                    HealthSources(**journal, **uplink, drivers, tap, vision),
+                                    clock);
   ControlBackend backend(config_path, std::move(*yaml), loaded, registry, **journal, **uplink,
-                         drivers, tap, clock, collector);
+                         drivers, tap, vision, clock, collector);
   backend_ptr = &backend;
   auto control = StartControl(config, state_dir, backend, **uplink, clock);
   if (!control) {
@@ -284,7 +313,7 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     spdlog::error("uplink: {}", s.error());
     return kExitFailure;
   }
-  auto router = PipelineRouter::Create(config, **journal, clock);
+  auto router = pipelines::PipelineRouter::Create(plan.core, **journal, clock);
   if (!router) {
     spdlog::error("{}", router.error());
     (*uplink)->Stop(kUplinkStopTimeout);
@@ -295,12 +324,13 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   }
   (*router)->Start();
   tap.Swap(std::move(*router));
-  if (auto s = drivers.Start(config); !s) {
+  if (auto s = drivers.Start(plan.core); !s) {
     spdlog::error("drivers: {}", s.error());
     tap.Swap(nullptr);
     (*uplink)->Stop(kUplinkStopTimeout);
     return kExitFailure;
   }
+  vision.Apply(plan.workers);
   health::HealthReporter reporter(
       collector, **journal, clock,
       std::chrono::milliseconds(std::max<std::uint64_t>(1000, config.health().interval_ms())),
@@ -310,6 +340,7 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   if (!metrics) {
     spdlog::error("{}", metrics.error());
     reporter.Stop();
+    vision.StopAll();
     tap.StopRouter();
     drivers.StopAll();
     tap.Swap(nullptr);
@@ -330,6 +361,7 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
   clock_keeper.Stop();
   if (control->server) control->server->Stop();
   control->downlink->Stop();
+  vision.StopAll();
   tap.StopRouter();
   drivers.StopAll();
   tap.Swap(nullptr);

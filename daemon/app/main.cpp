@@ -14,6 +14,7 @@
 #include "daemon/config/loader.hpp"
 #include "daemon/config/settings_validation.hpp"
 #include "daemon/core/log.hpp"
+#include "daemon/vision/supervisor.hpp"
 
 namespace cityedge::app {
 namespace {
@@ -44,6 +45,20 @@ int CheckConfig(const std::string& path) {
   if (!loaded.problems.empty()) {
     std::fprintf(stderr, "%s: %zu problem%s\n", path.c_str(), loaded.problems.size(),
                  loaded.problems.size() == 1 ? "" : "s");
+    return kExitConfig;
+  }
+  // Cameras and thermal scanners run in the vision worker, a package of its own.
+  const vision::Plan plan = registry->Split(loaded.config);
+  if (!plan.workers.empty() && vision::FindWorkerExecutable().empty()) {
+    std::vector<std::string> drivers;
+    for (const auto& w : plan.workers)
+      drivers.insert(drivers.end(), w.drivers.begin(), w.drivers.end());
+    std::fprintf(stderr,
+                 "%s: drivers %s are cameras or thermal scanners, which run in the vision worker, "
+                 "but cityedge-vision is not installed (looked beside cityedged and at %s); "
+                 "install the cityedge-vision package\n",
+                 path.c_str(), fmt::format("{}", fmt::join(drivers, ", ")).c_str(),
+                 vision::kInstalledWorkerPath);
     return kExitConfig;
   }
   std::printf("%s: ok (config hash %s)\n", path.c_str(), loaded.hash.c_str());

@@ -39,6 +39,13 @@ Status Registry::LoadDriverDirectory(const std::string& dir, std::vector<Error>*
   return drivers_.LoadDirectory(dir, problems);
 }
 
+vision::Plan Registry::Split(const v1::Config& config) const {
+  return vision::SplitConfig(config, [this](std::string_view type) {
+    auto t = drivers_.Find(type);
+    return t != nullptr && t->emits_frames();
+  });
+}
+
 const config::SettingsSchema* Registry::FindDriver(std::string_view type) const {
   return schemas_.FindDriver(type);
 }

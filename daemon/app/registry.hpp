@@ -10,6 +10,7 @@
 #include "daemon/config/settings.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/host/driver_registry.hpp"
+#include "daemon/vision/plan.hpp"
 
 namespace cityedge::app {
 
@@ -26,6 +27,8 @@ class Registry final : public config::SchemaRegistry {
   [[nodiscard]] Status LoadDriverDirectory(const std::string& dir, std::vector<Error>* problems);
 
   [[nodiscard]] const host::DriverRegistry& drivers() const { return drivers_; }
+  // Which part of `config` the core runs and which the vision workers run.
+  [[nodiscard]] vision::Plan Split(const v1::Config& config) const;
 
   [[nodiscard]] const config::SettingsSchema* FindDriver(std::string_view type) const override;
   [[nodiscard]] const config::SettingsSchema* FindPipeline(std::string_view type) const override;

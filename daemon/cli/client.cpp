@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon/control/frame_io.hpp"
+#include "daemon/core/frame_io.hpp"
 
 namespace cityedge::cli {
 
@@ -51,12 +51,12 @@ Client::~Client() {
 }
 
 Status Client::Send(const v1::Command& command) {
-  return control::WriteFrame(fd_, command.SerializeAsString());
+  return WriteFrame(fd_, command.SerializeAsString());
 }
 
 Result<v1::CommandReply> Client::Receive() {
   std::string frame;
-  if (auto s = control::ReadFrame(fd_, kMaxReplyBytes, &frame); !s) {
+  if (auto s = ReadFrame(fd_, kMaxReplyBytes, &frame); !s) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return MakeError(Code::kDeadlineExceeded, "cityedged did not answer in time");
     }

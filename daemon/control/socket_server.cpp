@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/control/frame_io.hpp"
+#include "daemon/core/frame_io.hpp"
 
 namespace cityedge::control {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/control/frame_io.hpp"
+#include "daemon/core/frame_io.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace cityedge::control {
+namespace cityedge {
 namespace {
 
 // Reads exactly `size` bytes; returns how many arrived before EOF or an error.
@@ -67,4 +67,4 @@ Status WriteFrame(int fd, std::string_view payload) {
   return OkStatus();
 }
 
-}  // namespace cityedge::control
+}  // namespace cityedge

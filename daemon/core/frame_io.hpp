@@ -10,7 +10,7 @@
 
 #include "daemon/core/status.hpp"
 
-namespace cityedge::control {
+namespace cityedge {
 
 inline constexpr std::size_t kFrameHeaderBytes = 4;
 
@@ -22,4 +22,4 @@ inline constexpr std::size_t kFrameHeaderBytes = 4;
 // Writes one frame (MSG_NOSIGNAL: a vanished peer is an error, not SIGPIPE).
 [[nodiscard]] Status WriteFrame(int fd, std::string_view payload);
 
-}  // namespace cityedge::control
+}  // namespace cityedge

@@ -1,11 +1,12 @@
 // What the daemon knows of each driver and pipeline instance, as the driver
-// host and the pipeline router keep it. The `cityedge drivers` and
+// host and the pipeline router keep it, and of each vision worker. The `cityedge drivers` and
 // `cityedge pipelines` tables, the health event and the Prometheus metrics
 // all show these.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cityedge/v1/event.pb.h"
 
@@ -29,6 +30,20 @@ struct PipelineInstanceStatus {
   std::uint64_t samples = 0;
   std::uint64_t frames = 0;          // handed to OnFrame
   std::uint64_t frames_dropped = 0;  // replaced while waiting: the pipeline was busy
+};
+
+// One vision worker process (daemon/vision/supervisor.hpp).
+struct VisionWorkerStatus {
+  std::string name;  // "vision-<first driver id>"
+  int pid = 0;       // 0 while it is not running
+  bool running = false;
+  std::uint32_t restarts = 0;
+  std::uint64_t rss_bytes = 0;
+  std::string last_exit;  // why the last one ended, "" if none has
+  std::uint32_t landlock_abi = 0;
+  bool seccomp = false;
+  std::vector<std::string> drivers;
+  std::vector<std::string> pipelines;
 };
 
 }  // namespace cityedge

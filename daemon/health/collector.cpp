@@ -54,6 +54,7 @@ Snapshot Collector::Collect() const {
   if (sources_.uplink) s.uplink = sources_.uplink();
   if (sources_.drivers) s.drivers = sources_.drivers();
   if (sources_.pipelines) s.pipelines = sources_.pipelines();
+  if (sources_.vision_workers) s.vision_workers = sources_.vision_workers();
   s.clock = clock_.Sync();
   s.storage_wear = ReadStorageWear(options_.sysfs_class);
   return s;
@@ -76,6 +77,16 @@ v1::GatewayHealth MakeGatewayHealth(const Snapshot& now, const Snapshot* previou
   h.set_uptime_s(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now.uptime_s)));
   AddDrivers(now, &h);
   AddPipelines(now, previous, interval_s, &h);
+  for (const auto& v : now.vision_workers) {
+    auto* out = h.add_vision_workers();
+    out->set_name(v.name);
+    out->set_pid(v.pid);
+    out->set_running(v.running);
+    out->set_restarts(v.restarts);
+    out->set_rss_bytes(v.rss_bytes);
+    out->set_last_exit(v.last_exit);
+    for (const auto& d : v.drivers) out->add_drivers(d);
+  }
   for (const auto& w : now.storage_wear) {
     auto* out = h.add_storage_wear();
     out->set_device(w.device);

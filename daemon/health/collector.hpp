@@ -31,6 +31,7 @@ struct Snapshot {
   uplink::UplinkStats uplink;
   std::vector<DriverInstanceStatus> drivers;
   std::vector<PipelineInstanceStatus> pipelines;
+  std::vector<VisionWorkerStatus> vision_workers;
   clock::SyncInfo clock;
   std::vector<StorageWear> storage_wear;
 };
@@ -43,6 +44,7 @@ struct Sources {
   std::function<uplink::UplinkStats()> uplink;
   std::function<std::vector<DriverInstanceStatus>()> drivers;
   std::function<std::vector<PipelineInstanceStatus>()> pipelines;
+  std::function<std::vector<VisionWorkerStatus>()> vision_workers;
 };
 
 struct CollectorOptions {

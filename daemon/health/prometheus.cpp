@@ -192,6 +192,26 @@ void RenderPipelines(const std::vector<PipelineInstanceStatus>& pipelines, Write
   }
 }
 
+void RenderVisionWorkers(const std::vector<VisionWorkerStatus>& workers, Writer& w) {
+  if (workers.empty()) return;
+  w.Family("cityedge_vision_worker_up", "gauge",
+           "1 while the vision worker process runs, 0 while it is down or restarting.");
+  for (const auto& v : workers) {
+    w.Sample("cityedge_vision_worker_up", {{"worker", v.name}}, std::uint64_t{v.running ? 1u : 0u});
+  }
+  w.Family("cityedge_vision_worker_restarts_total", "counter",
+           "Times the vision worker was restarted after it exited, crashed or hung.");
+  for (const auto& v : workers) {
+    w.Sample("cityedge_vision_worker_restarts_total", {{"worker", v.name}},
+             std::uint64_t{v.restarts});
+  }
+  w.Family("cityedge_vision_worker_resident_memory_bytes", "gauge",
+           "Resident set size of the vision worker at its last heartbeat.");
+  for (const auto& v : workers) {
+    w.Sample("cityedge_vision_worker_resident_memory_bytes", {{"worker", v.name}}, v.rss_bytes);
+  }
+}
+
 void RenderSystem(const Snapshot& s, Writer& w) {
   w.One("cityedge_clock_synced", "gauge", "1 while the kernel reports the wall clock synchronised.",
         std::uint64_t{s.clock.state == v1::CLOCK_STATE_NTP || s.clock.state == v1::CLOCK_STATE_RTC
@@ -254,6 +274,7 @@ std::string RenderMetrics(const Snapshot& snapshot) {
   RenderUplink(snapshot.uplink, w);
   RenderDrivers(snapshot.drivers, w);
   RenderPipelines(snapshot.pipelines, w);
+  RenderVisionWorkers(snapshot.vision_workers, w);
   RenderSystem(snapshot, w);
   return w.Take();
 }

@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/cli/client.hpp"
-#include "daemon/control/frame_io.hpp"
+#include "daemon/core/frame_io.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::control {

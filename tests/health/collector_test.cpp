@@ -112,6 +112,7 @@ TEST_CASE("The health event carries rates over the interval and the new fields")
   CHECK(h.uplink_reconnects_total() == 2);
   CHECK(h.events_acked_total() == 450);
   CHECK(h.durable_seq() == 500);
+  CHECK(h.vision_workers_size() == 0);
 
   // The first event has no interval to measure rates over.
   const v1::GatewayHealth none = MakeHealthEvent(first, nullptr, 0, f.clock).gateway_health();
@@ -121,6 +122,28 @@ TEST_CASE("The health event carries rates over the interval and the new fields")
   Snapshot restarted = second;
   restarted.pipelines[0].frames = 10;
   CHECK(MakeGatewayHealth(restarted, &second, 20.0).pipelines(0).frames_per_s() == 0);
+}
+
+TEST_CASE("The health event names each vision worker, its pid, restarts and memory") {
+  Snapshot s;
+  VisionWorkerStatus w;
+  w.name = "vision-cam1";
+  w.pid = 321;
+  w.running = true;
+  w.restarts = 2;
+  w.rss_bytes = 40u << 20;
+  w.last_exit = "killed by SIGKILL";
+  w.drivers = {"cam1", "cam2"};
+  s.vision_workers = {w};
+  const v1::GatewayHealth h = MakeGatewayHealth(s, nullptr, 0);
+  REQUIRE(h.vision_workers_size() == 1);
+  CHECK(h.vision_workers(0).name() == "vision-cam1");
+  CHECK(h.vision_workers(0).pid() == 321);
+  CHECK(h.vision_workers(0).running());
+  CHECK(h.vision_workers(0).restarts() == 2);
+  CHECK(h.vision_workers(0).rss_bytes() == 40u << 20);
+  CHECK(h.vision_workers(0).last_exit() == "killed by SIGKILL");
+  CHECK(h.vision_workers(0).drivers_size() == 2);
 }
 
 TEST_CASE("The reporter emits a health event every interval until stopped") {

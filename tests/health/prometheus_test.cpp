@@ -202,6 +202,28 @@ TEST_CASE("Parts a machine does not report are left out, not shown as zero") {
         std::string::npos);
 }
 
+TEST_CASE("Vision workers show up, restarts and memory, only where there are some") {
+  Snapshot s = Example();
+  CHECK(RenderMetrics(s).find("cityedge_vision_worker") == std::string::npos);
+  VisionWorkerStatus up;
+  up.name = "vision-cam1";
+  up.pid = 4242;
+  up.running = true;
+  up.restarts = 3;
+  up.rss_bytes = 52'428'800;
+  VisionWorkerStatus down;
+  down.name = "vision-gate_ir";
+  down.last_exit = "killed by SIGSEGV";
+  s.vision_workers = {up, down};
+  const std::string text = RenderMetrics(s);
+  CHECK(text.find("cityedge_vision_worker_up{worker=\"vision-cam1\"} 1\n") != std::string::npos);
+  CHECK(text.find("cityedge_vision_worker_up{worker=\"vision-gate_ir\"} 0\n") != std::string::npos);
+  CHECK(text.find("cityedge_vision_worker_restarts_total{worker=\"vision-cam1\"} 3\n") !=
+        std::string::npos);
+  CHECK(text.find("cityedge_vision_worker_resident_memory_bytes{worker=\"vision-cam1\"} "
+                  "52428800\n") != std::string::npos);
+}
+
 TEST_CASE("Label values escape backslash, quote and line feed") {
   CHECK(EscapeLabelValue("a\\b\"c\nd") == "a\\\\b\\\"c\\nd");
   CHECK(EscapeLabelValue("plain") == "plain");
