@@ -269,6 +269,7 @@ Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::s
   for (std::size_t i = from; i < to; ++i) {
     const Entry& e = batch.entries[i];
     const std::uint64_t seq = txn_.next_seq++;
+    if (e.priority == v1::PRIORITY_CLASS_ALARM) txn_.last_alarm_seq = seq;
     const std::string_view payload = std::string_view(batch.bytes).substr(e.offset, e.size);
     if (auto s = writer_.Insert(seq, e.priority, now_ms, payload); !s) return s;
   }
@@ -372,6 +373,7 @@ void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
   committed_txn_.cleared = 0;
   committed_txn_.new_acks.clear();
   const std::uint64_t durable = txn_.next_seq - 1;
+  durable_alarm_seq_.store(txn_.last_alarm_seq);
   durable_seq_.store(durable);
   std::lock_guard lock(listener_mu_);
   if (listener_) listener_(durable);

@@ -73,6 +73,7 @@ class SqliteJournal final : public Journal {
                                              std::size_t max_events) override;
   Stats GetStats() override;
   std::uint64_t DurableSeq() const override { return durable_seq_.load(); }
+  std::uint64_t DurableAlarmSeq() const override { return durable_alarm_seq_.load(); }
   void SetCommitListener(CommitListener listener) override;
   void Close() override;
 
@@ -128,6 +129,7 @@ class SqliteJournal final : public Journal {
   // What one transaction did, kept apart so a rollback forgets it.
   struct TxnState {
     std::uint64_t next_seq = 0;
+    std::uint64_t last_alarm_seq = 0;  // highest seq of an alarm this process stored
     v1::GapRecord gaps[8];
     CoalesceTarget coalesce[8];
     bool overflow_written = false;
@@ -245,6 +247,7 @@ class SqliteJournal final : public Journal {
   std::string degraded_reason_;
 
   std::atomic<std::uint64_t> durable_seq_{0};
+  std::atomic<std::uint64_t> durable_alarm_seq_{0};
   std::mutex listener_mu_;
   CommitListener listener_;
 };

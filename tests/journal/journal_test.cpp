@@ -69,6 +69,31 @@ TEST_CASE("Appended events get increasing seqs, are durable after Flush and keep
   CHECK_FALSE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 1)).has_value());
 }
 
+TEST_CASE("DurableAlarmSeq names the newest committed alarm, and a live alarm leases first") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  CHECK(journal->DurableAlarmSeq() == 0);
+  for (int i = 0; i < 2000; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableAlarmSeq() == 0);
+  const std::uint64_t boundary = journal->DurableSeq();
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 1)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 2)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 3)));
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableAlarmSeq() == boundary + 2);
+  // With the backlog partly leased, the live range hands out the alarm first.
+  auto backlog = journal->Take(LeaseRequest{500, 1 << 20, 0, boundary});
+  REQUIRE(backlog.has_value());
+  REQUIRE(backlog->has_value());
+  auto live = journal->Take(LeaseRequest{500, 1 << 20, boundary, UINT64_MAX});
+  REQUIRE(live.has_value());
+  REQUIRE(live->has_value());
+  CHECK((*live)->priority == v1::PRIORITY_CLASS_ALARM);
+  REQUIRE((*live)->events.size() == 1);
+  CHECK((*live)->events[0].seq == boundary + 2);
+}
+
 TEST_CASE("Leases come highest class first, oldest first, within the requested seq range") {
   TempDir dir;
   auto journal = OpenOrFail(MakeConfig(dir));
