@@ -53,6 +53,13 @@ class SqliteJournal final : public Journal {
   SqliteJournal(const v1::JournalConfig& config, const clock::Clock& clock);
   ~SqliteJournal() override;
 
+  // Past the deferral bound, one transaction deletes at most this many seqs'
+  // worth of deferred acked rows (oldest ranges first), so a commit that
+  // carries live events never waits for a drain's worth of deletes; later
+  // transactions continue where it stopped. Making room for quota still
+  // deletes every deferred row before a queued row is evicted.
+  static constexpr std::uint64_t kMaxDeferredDeletesPerCommit = 4096;
+
   // Opens the files (quarantining a damaged one) and starts the writer.
   [[nodiscard]] Status Start();
   // Before Start: every connection opens its files through this registered
@@ -133,10 +140,12 @@ class SqliteJournal final : public Journal {
     v1::GapRecord gaps[8];
     CoalesceTarget coalesce[8];
     bool overflow_written = false;
-    bool acks_direct = false;          // this transaction's acks delete their rows
-    bool deferred_done = false;        // earlier deferred acks were applied
-    std::uint32_t cleared = 0;         // bit per class whose queue table was cleared
-    std::vector<AckedRange> new_acks;  // recorded, rows kept
+    bool acks_direct = false;               // this transaction's acks delete their rows
+    bool deferred_started = false;          // deferred acks are being applied
+    bool deferred_done = false;             // every earlier deferred ack was applied
+    std::vector<AckedRange> deferred_left;  // once started: acked ranges still stored
+    std::uint32_t cleared = 0;              // bit per class whose queue table was cleared
+    std::vector<AckedRange> new_acks;       // recorded, rows kept
   };
 
   // Opening and quarantine (journal_open.cpp).
@@ -161,7 +170,7 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Status CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
                                    bool with_ops, bool periodic);
   [[nodiscard]] Status ApplyOps(const std::vector<Op>& ops);
-  [[nodiscard]] Status ApplyDeferredAcks();
+  [[nodiscard]] Status ApplyDeferredAcks(std::uint64_t max_rows = UINT64_MAX);
   [[nodiscard]] Status ClearDrainedQueues();
   [[nodiscard]] Status InsertEntries(const Batch& batch, std::size_t from, std::size_t to);
   [[nodiscard]] Status InsertEvent(const v1::Event& event, int priority);
@@ -226,8 +235,9 @@ class SqliteJournal final : public Journal {
   // ack only records its ranges (table `acked`, counters kAckedSlot) and the
   // rows stay, covered by LeaseTable::kAckedOwner so they are never leased
   // again, until their class's queue table holds nothing else and one clear
-  // frees its pages unwritten. Past a size bound, or to make room for quota,
-  // they are deleted row by row.
+  // frees its pages unwritten. Past a size bound they are deleted row by row,
+  // a bounded part per transaction (kMaxDeferredDeletesPerCommit); to make
+  // room for quota, all of them at once.
   std::vector<AckedRange> acked_;
   bool clears_disabled_ = false;  // a clear found rows the counters did not
   std::string scratch_;
