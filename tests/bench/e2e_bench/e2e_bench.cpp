@@ -57,8 +57,9 @@ struct Options {
   std::int64_t linger_ms = 20;
   std::size_t max_batch_events = 500;
   std::size_t uplink_window = 8;
-  double live_rate = 100;  // telemetry events/s during the drain
-  double alarm_rate = 1;   // alarms/s during the drain
+  double live_rate = 100;             // telemetry events/s during the drain
+  double alarm_rate = 1;              // alarms/s during the drain
+  std::uint64_t drain_max_bytes = 0;  // journal bound of the drain phase; 0: the default
   std::string phases = "throughput,latency,backlog,drain";
   int runs = 1;
   std::int64_t timeout_s = 120;
@@ -191,8 +192,10 @@ class Gateway {
     v1::JournalConfig jc;
     jc.set_path(dir + "/journal.db");
     jc.set_durability("normal");
-    // The drain phase keeps the default bound, as a new installation would.
+    // The drain phase keeps the default bound, as a new installation would,
+    // unless --drain-max-bytes names one.
     if (!timed) jc.set_max_bytes(4ull << 30);
+    if (timed && options.drain_max_bytes > 0) jc.set_max_bytes(options.drain_max_bytes);
     auto journal = journal::Open(jc, clock::Default());
     if (!journal) return std::unexpected(journal.error().Wrap("journal"));
     TimingJournal* timing = nullptr;
@@ -875,7 +878,7 @@ constexpr const char* kUsage =
     "usage: e2e_bench [--events N] [--backlog N] [--latency-seconds S] [--rate EV_S]\n"
     "                 [--raw-window N] [--linger-ms MS] [--max-batch-events N]\n"
     "                 [--uplink-window N] [--live-rate EV_S] [--alarm-rate EV_S]\n"
-    "                 [--phases LIST]\n"
+    "                 [--drain-max-bytes N] [--phases LIST]\n"
     "                 [--runs N] [--timeout-s S] [--verbose]\n";
 
 template <typename T>
@@ -913,6 +916,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       ok = ParseNumber(value, &o->uplink_window) && o->uplink_window > 0;
     else if (flag == "--live-rate")
       ok = ParseNumber(value, &o->live_rate) && o->live_rate > 0;
+    else if (flag == "--drain-max-bytes")
+      ok = ParseNumber(value, &o->drain_max_bytes);
     else if (flag == "--alarm-rate")
       ok = ParseNumber(value, &o->alarm_rate) && o->alarm_rate > 0;
     else if (flag == "--phases")
