@@ -175,12 +175,16 @@ Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::siz
     for (const Op& op : batch.ops) acked_bytes += op.dead_letter ? 0 : op.bytes;
   }
   // History keeps acked rows in its own table, so there acks move them at once.
-  txn_.acks_direct =
-      limits_.keep_history() || acked_bytes >= std::max(kDeferredAckBytes, limits_.max_bytes / 8);
+  // Otherwise acks are recorded, and past the bound each transaction deletes
+  // a bounded share of the recorded rows: deleting every acked row in the
+  // commit that acks it would make each commit as slow as the drain is fast.
+  txn_.acks_direct = limits_.keep_history();
+  const bool over_bound = acked_bytes >= std::max(kDeferredAckBytes, limits_.max_bytes / 8);
   if (auto s = RaiseCeiling(txn_.next_seq + (to - from) + 64); !s) return s;
   if (auto s = writer_.Begin(); !s) return s;
-  Status s =
-      txn_.acks_direct ? ApplyDeferredAcks(kMaxDeferredDeletesPerCommit) : ClearDrainedQueues();
+  Status s = txn_.acks_direct ? ApplyDeferredAcks()
+             : over_bound     ? ApplyDeferredAcks(kMaxDeferredDeletesPerCommit)
+                              : ClearDrainedQueues();
   if (s && with_ops) s = ApplyOps(batch.ops);
   if (s) s = InsertEntries(batch, from, to);
   if (s) s = EnforceBounds(periodic);

@@ -53,11 +53,12 @@ class SqliteJournal final : public Journal {
   SqliteJournal(const v1::JournalConfig& config, const clock::Clock& clock);
   ~SqliteJournal() override;
 
-  // Past the deferral bound, one transaction deletes at most this many seqs'
-  // worth of deferred acked rows (oldest ranges first), so a commit that
-  // carries live events never waits for a drain's worth of deletes; later
-  // transactions continue where it stopped. Making room for quota still
-  // deletes every deferred row before a queued row is evicted.
+  // Without history, acks only record their ranges. Past the deferral bound
+  // one transaction deletes at most this many seqs' worth of acked rows
+  // (oldest ranges first), so a commit that carries live events never waits
+  // for a drain's worth of deletes; later transactions go on where it
+  // stopped. Making room for quota still deletes every acked row before a
+  // queued row is evicted.
   static constexpr std::uint64_t kMaxDeferredDeletesPerCommit = 4096;
 
   // Opens the files (quarantining a damaged one) and starts the writer.
