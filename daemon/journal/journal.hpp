@@ -107,6 +107,12 @@ class Journal : public EventSink {
 
   [[nodiscard]] virtual Stats GetStats() = 0;
   [[nodiscard]] virtual std::uint64_t DurableSeq() const = 0;
+  // The highest committed seq of an alarm-class event this process appended,
+  // 0 before the first. When it passes the last seq the uplink saw taken, an
+  // alarm waits to be leased, and it is leased at once, without linger: live
+  // alarms never wait to fill a batch. Cheap (an atomic read), callable from
+  // the commit listener's consumer.
+  [[nodiscard]] virtual std::uint64_t DurableAlarmSeq() const { return 0; }
   virtual void SetCommitListener(CommitListener listener) = 0;
 
   // Commits what is pending and closes; later Emits fail with kFailedPrecondition.

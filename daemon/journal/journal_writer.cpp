@@ -175,11 +175,16 @@ Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::siz
     for (const Op& op : batch.ops) acked_bytes += op.dead_letter ? 0 : op.bytes;
   }
   // History keeps acked rows in its own table, so there acks move them at once.
-  txn_.acks_direct =
-      limits_.keep_history() || acked_bytes >= std::max(kDeferredAckBytes, limits_.max_bytes / 8);
+  // Otherwise acks are recorded, and past the bound each transaction deletes
+  // a bounded share of the recorded rows: deleting every acked row in the
+  // commit that acks it would make each commit as slow as the drain is fast.
+  txn_.acks_direct = limits_.keep_history();
+  const bool over_bound = acked_bytes >= std::max(kDeferredAckBytes, limits_.max_bytes / 8);
   if (auto s = RaiseCeiling(txn_.next_seq + (to - from) + 64); !s) return s;
   if (auto s = writer_.Begin(); !s) return s;
-  Status s = txn_.acks_direct ? ApplyDeferredAcks() : ClearDrainedQueues();
+  Status s = txn_.acks_direct ? ApplyDeferredAcks()
+             : over_bound     ? ApplyDeferredAcks(kMaxDeferredDeletesPerCommit)
+                              : ClearDrainedQueues();
   if (s && with_ops) s = ApplyOps(batch.ops);
   if (s) s = InsertEntries(batch, from, to);
   if (s) s = EnforceBounds(periodic);
@@ -227,7 +232,7 @@ Status SqliteJournal::ApplyOps(const std::vector<Op>& ops) {
 // With a consumer that keeps up this is the common case, and it frees the
 // pages without writing them again.
 Status SqliteJournal::ClearDrainedQueues() {
-  if (txn_.deferred_done || clears_disabled_) return OkStatus();
+  if (txn_.deferred_started || clears_disabled_) return OkStatus();
   const Counters& pending = writer_.pending_delta();
   for (int p = 1; p < kClassCount; ++p) {
     const std::int64_t acked = counters_.rows[kAckedSlot + p] + pending.rows[kAckedSlot + p];
@@ -248,19 +253,41 @@ Status SqliteJournal::ClearDrainedQueues() {
   return OkStatus();
 }
 
-// Deletes the rows of every acked range committed so far, row by row.
-Status SqliteJournal::ApplyDeferredAcks() {
+// Deletes the rows of acked ranges committed so far, row by row, oldest range
+// first, at most `max_rows` seqs' worth per call; a range cut short keeps its
+// rest recorded. Called again in the same transaction, it goes on from there.
+Status SqliteJournal::ApplyDeferredAcks(std::uint64_t max_rows) {
   if (txn_.deferred_done) return OkStatus();
-  if (auto s = ClearDrainedQueues(); !s) return s;
-  for (const AckedRange& acked : acked_) {
-    if ((txn_.cleared >> acked.priority & 1U) != 0) continue;
-    auto t = writer_.DeleteQueued(acked.priority, acked.range, false);
+  if (!txn_.deferred_started) {
+    if (auto s = ClearDrainedQueues(); !s) return s;
+    txn_.deferred_started = true;
+    txn_.deferred_left.clear();
+    for (const AckedRange& acked : acked_) {
+      if ((txn_.cleared >> acked.priority & 1U) == 0) txn_.deferred_left.push_back(acked);
+    }
+  }
+  std::uint64_t budget = max_rows;
+  std::size_t done = 0;
+  for (; done < txn_.deferred_left.size() && budget > 0; ++done) {
+    AckedRange& acked = txn_.deferred_left[done];
+    SeqRange part = acked.range;
+    const std::uint64_t span = part.last - part.first + 1;
+    if (span > budget) part.last = part.first + budget - 1;
+    auto t = writer_.DeleteQueued(acked.priority, part, false);
     if (!t) return std::unexpected(t.error());
     if (auto s = writer_.ForgetAck(acked.priority, acked.range); !s) return s;
     writer_.AddToCounter(kAckedSlot + acked.priority, -static_cast<std::int64_t>(t->rows),
                          -static_cast<std::int64_t>(t->bytes));
+    if (part.last < acked.range.last) {
+      acked.range.first = part.last + 1;
+      if (auto s = writer_.RecordAck(acked.priority, acked.range); !s) return s;
+      break;
+    }
+    budget -= span;
   }
-  txn_.deferred_done = true;
+  txn_.deferred_left.erase(txn_.deferred_left.begin(),
+                           txn_.deferred_left.begin() + static_cast<std::ptrdiff_t>(done));
+  txn_.deferred_done = txn_.deferred_left.empty();
   return OkStatus();
 }
 
@@ -269,6 +296,7 @@ Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::s
   for (std::size_t i = from; i < to; ++i) {
     const Entry& e = batch.entries[i];
     const std::uint64_t seq = txn_.next_seq++;
+    if (e.priority == v1::PRIORITY_CLASS_ALARM) txn_.last_alarm_seq = seq;
     const std::string_view payload = std::string_view(batch.bytes).substr(e.offset, e.size);
     if (auto s = writer_.Insert(seq, e.priority, now_ms, payload); !s) return s;
   }
@@ -341,7 +369,7 @@ void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
   }
   // Order matters: a clear in this transaction also removed the rows of the
   // acks it recorded.
-  if (txn_.deferred_done) acked_.clear();
+  if (txn_.deferred_started) acked_ = std::move(txn_.deferred_left);
   acked_.insert(acked_.end(), txn_.new_acks.begin(), txn_.new_acks.end());
   const auto cleared = [this](int p) { return (txn_.cleared >> p & 1U) != 0; };
   if (txn_.cleared != 0) {
@@ -356,7 +384,7 @@ void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
         lease_info_.erase(op.lease_id);
       }
     }
-    if (txn_.deferred_done || txn_.cleared != 0) {
+    if (txn_.deferred_started || txn_.cleared != 0) {
       leases_.RemoveOwner(LeaseTable::kAckedOwner);
       for (const AckedRange& a : acked_) leases_.Add(LeaseTable::kAckedOwner, a.priority, a.range);
     } else {
@@ -368,10 +396,13 @@ void SqliteJournal::AfterCommit(const Batch* batch, bool with_ops) {
   committed_txn_ = txn_;
   for (auto& gap : committed_txn_.gaps) gap.Clear();
   committed_txn_.acks_direct = false;
+  committed_txn_.deferred_started = false;
   committed_txn_.deferred_done = false;
+  committed_txn_.deferred_left.clear();
   committed_txn_.cleared = 0;
   committed_txn_.new_acks.clear();
   const std::uint64_t durable = txn_.next_seq - 1;
+  durable_alarm_seq_.store(txn_.last_alarm_seq);
   durable_seq_.store(durable);
   std::lock_guard lock(listener_mu_);
   if (listener_) listener_(durable);

@@ -53,6 +53,14 @@ class SqliteJournal final : public Journal {
   SqliteJournal(const v1::JournalConfig& config, const clock::Clock& clock);
   ~SqliteJournal() override;
 
+  // Without history, acks only record their ranges. Past the deferral bound
+  // one transaction deletes at most this many seqs' worth of acked rows
+  // (oldest ranges first), so a commit that carries live events never waits
+  // for a drain's worth of deletes; later transactions go on where it
+  // stopped. Making room for quota still deletes every acked row before a
+  // queued row is evicted.
+  static constexpr std::uint64_t kMaxDeferredDeletesPerCommit = 4096;
+
   // Opens the files (quarantining a damaged one) and starts the writer.
   [[nodiscard]] Status Start();
   // Before Start: every connection opens its files through this registered
@@ -73,6 +81,7 @@ class SqliteJournal final : public Journal {
                                              std::size_t max_events) override;
   Stats GetStats() override;
   std::uint64_t DurableSeq() const override { return durable_seq_.load(); }
+  std::uint64_t DurableAlarmSeq() const override { return durable_alarm_seq_.load(); }
   void SetCommitListener(CommitListener listener) override;
   void Close() override;
 
@@ -128,13 +137,16 @@ class SqliteJournal final : public Journal {
   // What one transaction did, kept apart so a rollback forgets it.
   struct TxnState {
     std::uint64_t next_seq = 0;
+    std::uint64_t last_alarm_seq = 0;  // highest seq of an alarm this process stored
     v1::GapRecord gaps[8];
     CoalesceTarget coalesce[8];
     bool overflow_written = false;
-    bool acks_direct = false;          // this transaction's acks delete their rows
-    bool deferred_done = false;        // earlier deferred acks were applied
-    std::uint32_t cleared = 0;         // bit per class whose queue table was cleared
-    std::vector<AckedRange> new_acks;  // recorded, rows kept
+    bool acks_direct = false;               // this transaction's acks delete their rows
+    bool deferred_started = false;          // deferred acks are being applied
+    bool deferred_done = false;             // every earlier deferred ack was applied
+    std::vector<AckedRange> deferred_left;  // once started: acked ranges still stored
+    std::uint32_t cleared = 0;              // bit per class whose queue table was cleared
+    std::vector<AckedRange> new_acks;       // recorded, rows kept
   };
 
   // Opening and quarantine (journal_open.cpp).
@@ -159,7 +171,7 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Status CommitChunk(const Batch& batch, std::size_t from, std::size_t to,
                                    bool with_ops, bool periodic);
   [[nodiscard]] Status ApplyOps(const std::vector<Op>& ops);
-  [[nodiscard]] Status ApplyDeferredAcks();
+  [[nodiscard]] Status ApplyDeferredAcks(std::uint64_t max_rows = UINT64_MAX);
   [[nodiscard]] Status ClearDrainedQueues();
   [[nodiscard]] Status InsertEntries(const Batch& batch, std::size_t from, std::size_t to);
   [[nodiscard]] Status InsertEvent(const v1::Event& event, int priority);
@@ -224,8 +236,9 @@ class SqliteJournal final : public Journal {
   // ack only records its ranges (table `acked`, counters kAckedSlot) and the
   // rows stay, covered by LeaseTable::kAckedOwner so they are never leased
   // again, until their class's queue table holds nothing else and one clear
-  // frees its pages unwritten. Past a size bound, or to make room for quota,
-  // they are deleted row by row.
+  // frees its pages unwritten. Past a size bound they are deleted row by row,
+  // a bounded part per transaction (kMaxDeferredDeletesPerCommit); to make
+  // room for quota, all of them at once.
   std::vector<AckedRange> acked_;
   bool clears_disabled_ = false;  // a clear found rows the counters did not
   std::string scratch_;
@@ -245,6 +258,7 @@ class SqliteJournal final : public Journal {
   std::string degraded_reason_;
 
   std::atomic<std::uint64_t> durable_seq_{0};
+  std::atomic<std::uint64_t> durable_alarm_seq_{0};
   std::mutex listener_mu_;
   CommitListener listener_;
 };

@@ -532,9 +532,12 @@ void UplinkImpl::FillWindow(TimePoint now, TimePoint* wake) {
 }
 
 bool UplinkImpl::LiveReady(TimePoint now, TimePoint* wake) {
+  const std::uint64_t alarm_seq = journal_.DurableAlarmSeq();
   std::lock_guard lock(mutex_);
   if (durable_seq_ <= live_probe_seq_) return false;
   if (durable_seq_ - live_probe_seq_ >= settings_.max_batch_events) return true;
+  // An alarm goes at once: linger only gathers telemetry into fuller batches.
+  if (alarm_seq > live_probe_seq_) return true;
   const TimePoint since = live_pending_since_.value_or(now);
   const TimePoint due = since + milliseconds(settings_.linger_ms);
   if (now >= due) return true;

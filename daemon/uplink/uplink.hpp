@@ -11,7 +11,9 @@
 //
 // Live first: at each connect the journal's durable seq is the boundary. Rows
 // above it are live and leased first; rows at or below it are backlog, flagged
-// historical and paced by a token bucket at `drain_rate` events/s.
+// historical and paced by a token bucket at `drain_rate` events/s. A live
+// alarm is leased as soon as it is durable (Journal::DurableAlarmSeq), not
+// after `linger_ms`, and the journal leases alarms ahead of other classes.
 #pragma once
 
 #include <chrono>

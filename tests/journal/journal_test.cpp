@@ -12,6 +12,7 @@
 
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/sqlite_db.hpp"
+#include "daemon/journal/sqlite_journal.hpp"
 #include "daemon/journal/store.hpp"
 #include "journal_test_util.hpp"
 
@@ -67,6 +68,88 @@ TEST_CASE("Appended events get increasing seqs, are durable after Flush and keep
   CHECK(stats.durable_seq == 300);
   journal->Close();
   CHECK_FALSE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 1)).has_value());
+}
+
+// Rows still stored in the telemetry queue table, read through a connection
+// of the test's own.
+std::int64_t StoredTelemetryRows(const v1::JournalConfig& config) {
+  auto db = Db::Open(config.path(), false);
+  REQUIRE(db.has_value());
+  auto rows = db->QueryInt("SELECT count(*) FROM queue_1");
+  REQUIRE(rows.has_value());
+  return *rows;
+}
+
+TEST_CASE("Past the deferral bound each commit deletes a bounded share of acked rows") {
+  TempDir dir;
+  v1::JournalConfig config = MakeConfig(dir);
+  config.set_max_bytes(16 << 20);  // deferral bound: 4 MiB of acked rows
+  auto journal = OpenOrFail(config);
+  constexpr int kRows = 24000;  // ~290 bytes each: ~7 MiB
+  for (int i = 0; i < kRows; ++i) {
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i, 250)));
+  }
+  REQUIRE(journal->Flush(kFlushMs));
+  // Every row but the newest 500 is acked, one lease per commit; the rows left
+  // keep the queue from draining, so no table clear frees it in one go.
+  constexpr std::uint64_t kLease = 500;
+  const std::uint64_t bound = SqliteJournal::kMaxDeferredDeletesPerCommit + kLease;
+  std::int64_t stored = StoredTelemetryRows(config);
+  std::int64_t largest_step = 0;
+  for (std::uint64_t acked = 0; acked + kLease < kRows; acked += kLease) {
+    auto lease = journal->Take(LeaseRequest{kLease, 1 << 30, 0, kRows - kLease});
+    REQUIRE(lease.has_value());
+    REQUIRE(lease->has_value());
+    REQUIRE(journal->Ack((*lease)->id));
+    REQUIRE(journal->Flush(kFlushMs));
+    const std::int64_t now = StoredTelemetryRows(config);
+    largest_step = std::max(largest_step, stored - now);
+    stored = now;
+  }
+  // Deletes did happen (the bound was crossed), never more than the bound in
+  // one commit: the deferred rows do not all go in the transaction that
+  // crosses it.
+  CHECK(stored < kRows);
+  CHECK(largest_step > 0);
+  CHECK(static_cast<std::uint64_t>(largest_step) <= bound);
+  // Later commits go on until the acked rows still stored are back under the
+  // bound (4 MiB, rows of over 250 bytes).
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, kRows + i)));
+    REQUIRE(journal->Flush(kFlushMs));
+  }
+  CHECK(StoredTelemetryRows(config) <= (4 << 20) / 250 + static_cast<std::int64_t>(kLease) + 10);
+  CHECK(journal->GetStats().queued_rows >= kLease);
+  // Nothing acked is leased again, nothing unacked is lost.
+  auto rest = journal->Take(LeaseRequest{100'000, 1 << 30, 0, UINT64_MAX});
+  REQUIRE(rest.has_value());
+  REQUIRE(rest->has_value());
+  CHECK((*rest)->events.front().seq == kRows - kLease + 1);
+}
+
+TEST_CASE("DurableAlarmSeq names the newest committed alarm, and a live alarm leases first") {
+  TempDir dir;
+  auto journal = OpenOrFail(MakeConfig(dir));
+  CHECK(journal->DurableAlarmSeq() == 0);
+  for (int i = 0; i < 2000; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableAlarmSeq() == 0);
+  const std::uint64_t boundary = journal->DurableSeq();
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 1)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 2)));
+  REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, 3)));
+  REQUIRE(journal->Flush(kFlushMs));
+  CHECK(journal->DurableAlarmSeq() == boundary + 2);
+  // With the backlog partly leased, the live range hands out the alarm first.
+  auto backlog = journal->Take(LeaseRequest{500, 1 << 20, 0, boundary});
+  REQUIRE(backlog.has_value());
+  REQUIRE(backlog->has_value());
+  auto live = journal->Take(LeaseRequest{500, 1 << 20, boundary, UINT64_MAX});
+  REQUIRE(live.has_value());
+  REQUIRE(live->has_value());
+  CHECK((*live)->priority == v1::PRIORITY_CLASS_ALARM);
+  REQUIRE((*live)->events.size() == 1);
+  CHECK((*live)->events[0].seq == boundary + 2);
 }
 
 TEST_CASE("Leases come highest class first, oldest first, within the requested seq range") {

@@ -17,6 +17,7 @@ Status FakeJournal::Emit(v1::Event event) {
     seq = next_seq_++;
     event.set_seq(seq);
     rows_[seq] = Row{event.priority(), event.SerializeAsString(), 0};
+    if (event.priority() == v1::PRIORITY_CLASS_ALARM) last_alarm_seq_ = seq;
     listener = listener_;
   }
   if (listener) listener(seq);
@@ -119,6 +120,11 @@ journal::Stats FakeJournal::GetStats() {
 std::uint64_t FakeJournal::DurableSeq() const {
   std::lock_guard lock(mutex_);
   return next_seq_ - 1;
+}
+
+std::uint64_t FakeJournal::DurableAlarmSeq() const {
+  std::lock_guard lock(mutex_);
+  return last_alarm_seq_;
 }
 
 void FakeJournal::SetCommitListener(journal::CommitListener listener) {

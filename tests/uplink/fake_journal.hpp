@@ -28,6 +28,7 @@ class FakeJournal final : public journal::Journal {
   }
   journal::Stats GetStats() override;
   std::uint64_t DurableSeq() const override;
+  std::uint64_t DurableAlarmSeq() const override;
   void SetCommitListener(journal::CommitListener listener) override;
   void Close() override {}
 
@@ -55,6 +56,7 @@ class FakeJournal final : public journal::Journal {
   std::set<std::uint64_t> dead_;
   std::string dead_detail_;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t last_alarm_seq_ = 0;
   std::uint64_t next_lease_ = 1;
   int release_all_calls_ = 0;
   journal::CommitListener listener_;

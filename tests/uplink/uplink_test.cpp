@@ -135,6 +135,26 @@ TEST_CASE("Rows committed before the connect go as historical backlog, later one
   CHECK(h.journal.acked().size() < 65);
 }
 
+TEST_CASE("A live alarm goes at once, ahead of a large backlog, while telemetry lingers") {
+  v1::Config config = TestConfig();
+  config.mutable_uplink()->set_linger_ms(60000);  // far beyond the wait below
+  config.mutable_uplink()->set_drain_rate(20);    // the backlog drains for minutes
+  Harness h(config);
+  h.journal.AddEvents(v1::PRIORITY_CLASS_TELEMETRY, 5000);
+  REQUIRE(h.uplink->Start());
+  REQUIRE(Eventually([&] { return !h.Batches().empty(); }));
+  h.journal.AddEvents(v1::PRIORITY_CLASS_TELEMETRY, 1);
+  h.journal.AddEvents(v1::PRIORITY_CLASS_ALARM, 1);
+  REQUIRE(Eventually([&] { return !h.Batches("alarm").empty(); }));
+  const std::vector<v1::EventBatch> alarms = h.Batches("alarm");
+  REQUIRE(alarms.size() == 1);
+  CHECK_FALSE(alarms[0].historical());
+  REQUIRE(alarms[0].events_size() == 1);
+  CHECK(alarms[0].events(0).seq() == 5002);
+  // The backlog is still draining: the alarm went ahead of it.
+  CHECK(h.journal.queued() > 4000);
+}
+
 TEST_CASE("No more batches are outstanding than the window; backlog leaves a slot for live") {
   Harness h;
   h.broker->auto_ack = false;

@@ -109,12 +109,18 @@ Status CountingSubscriber::PublishRetained(const std::string& topic,
   }
 }
 
-void CountingSubscriber::Reset(bool record_latency) {
+void CountingSubscriber::Reset(bool record_latency, bool record_live) {
   std::lock_guard lock(mutex_);
   record_latency_ = record_latency;
+  record_live_ = record_live;
   gateway_ = Stream{};
   raw_ = Stream{};
   undecodable_ = 0;
+}
+
+void CountingSubscriber::RecordLive(bool record_live) {
+  std::lock_guard lock(mutex_);
+  record_live_ = record_live;
 }
 
 StreamCounts CountingSubscriber::Gateway() const {
@@ -181,6 +187,14 @@ void CountingSubscriber::Count(Stream& stream, const v1::Event& event, Clock::ti
   stream.seen[seq] = true;
   ++c.unique;
   c.last_new = now;
+  if (historical) {
+    ++c.historical_unique;
+    c.last_historical_new = now;
+  }
+  if (record_live_ && !historical) {
+    c.live.push_back(LiveSample{seq, static_cast<int>(event.priority()),
+                                event.capture_time().monotonic_ns(), now_ns});
+  }
   if (record_latency_) {
     c.latencies_ms.push_back(MsBetween(event.capture_time().monotonic_ns(), now_ns));
   }

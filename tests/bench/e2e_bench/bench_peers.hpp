@@ -25,6 +25,14 @@ using Clock = std::chrono::steady_clock;
 // Monotonic now in ns, the same clock as Timestamp.monotonic_ns (one host).
 [[nodiscard]] std::int64_t MonotonicNs();
 
+// One event of a batch not flagged historical, as the subscriber took it.
+struct LiveSample {
+  std::uint64_t seq = 0;
+  int priority = 0;
+  std::int64_t capture_ns = 0;  // Timestamp.monotonic_ns of the capture
+  std::int64_t receipt_ns = 0;  // MonotonicNs() at receipt
+};
+
 // What the subscriber saw of one stream since the last Reset.
 struct StreamCounts {
   std::uint64_t unique = 0;
@@ -33,7 +41,10 @@ struct StreamCounts {
   std::optional<Clock::time_point> first;     // first message
   std::optional<Clock::time_point> last_new;  // last message with a new seq
   std::optional<Clock::time_point> first_historical;
-  std::vector<double> latencies_ms;  // capture -> receipt, new seqs only
+  std::vector<double> latencies_ms;     // capture -> receipt, new seqs only
+  std::uint64_t historical_unique = 0;  // new seqs that came in historical batches
+  std::optional<Clock::time_point> last_historical_new;
+  std::vector<LiveSample> live;  // new seqs of live batches, when recorded
 };
 
 // Subscribes to {prefix}/{gw}/events/# (EventBatch payloads) and to the raw
@@ -57,8 +68,11 @@ class CountingSubscriber {
   CountingSubscriber(const CountingSubscriber&) = delete;
   CountingSubscriber& operator=(const CountingSubscriber&) = delete;
 
-  // Clears both streams; latencies are kept only when `record_latency`.
-  void Reset(bool record_latency);
+  // Clears both streams; latencies are kept only when `record_latency`, live
+  // samples only when `record_live`.
+  void Reset(bool record_latency, bool record_live = false);
+  // Starts or stops keeping live samples without clearing what was counted.
+  void RecordLive(bool record_live);
   [[nodiscard]] StreamCounts Gateway() const;
   [[nodiscard]] StreamCounts Raw() const;
   [[nodiscard]] std::uint64_t GatewayUnique() const;
@@ -79,6 +93,7 @@ class CountingSubscriber {
   std::unique_ptr<mqtt::async_client> client_;
   mutable std::mutex mutex_;
   bool record_latency_ = false;
+  bool record_live_ = false;
   Stream gateway_;
   Stream raw_;
   std::uint64_t undecodable_ = 0;
