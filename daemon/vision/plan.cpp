@@ -1,6 +1,7 @@
 #include "daemon/vision/plan.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <set>
@@ -8,9 +9,7 @@
 namespace cityedge::vision {
 namespace {
 
-std::string_view InstanceOf(std::string_view input) {
-  return input.substr(0, input.find('/'));
-}
+std::string_view InstanceOf(std::string_view input) { return input.substr(0, input.find('/')); }
 
 // Union-find over frame driver indices.
 class Groups {
@@ -32,10 +31,23 @@ void AddPaths(const google::protobuf::Map<std::string, v1::SettingValue>& settin
   for (const auto& [key, value] : settings) {
     if (value.value_case() != v1::SettingValue::kStringValue) continue;
     const std::string& text = value.string_value();
-    if (text.find("://") != std::string::npos) sandbox->set_network(true);
-    if (text.empty() || text.front() != '/') continue;
+    if (text.empty()) continue;
+    if (text.find("://") != std::string::npos) {
+      sandbox->set_network(true);
+      continue;
+    }
+    // Relative paths are relative to the daemon's working directory, which
+    // the worker inherits; a relative value that names nothing there is not a
+    // path (an enum, a label) and is left out.
+    std::error_code ec;
+    std::filesystem::path path(text);
     const bool evidence = key.starts_with("evidence") && key.ends_with("_dir");
-    (evidence ? writes : reads)->insert(text);
+    if (path.is_relative()) {
+      if (!evidence && !std::filesystem::exists(path, ec)) continue;
+      path = std::filesystem::absolute(path, ec);
+      if (ec) continue;
+    }
+    (evidence ? writes : reads)->insert(path.lexically_normal().string());
   }
 }
 
@@ -49,11 +61,13 @@ Plan SplitConfig(const v1::Config& config, const EmitsFrames& emits_frames) {
 
   std::map<std::string, std::size_t, std::less<>> frame_index;  // id -> index
   std::vector<const v1::DriverInstance*> frame_drivers;
+  std::set<std::string, std::less<>> disabled_frame_drivers;
   for (const auto& d : config.drivers()) {
     if (d.enabled() && emits_frames(d.type())) {
       frame_index.emplace(d.id(), frame_drivers.size());
       frame_drivers.push_back(&d);
     } else {
+      if (emits_frames(d.type())) disabled_frame_drivers.insert(d.id());
       *plan.core.add_drivers() = d;
     }
   }
@@ -61,14 +75,16 @@ Plan SplitConfig(const v1::Config& config, const EmitsFrames& emits_frames) {
   std::vector<std::pair<const v1::PipelineInstance*, std::size_t>> worker_pipelines;
   for (const auto& p : config.pipelines()) {
     std::vector<std::size_t> reads;
+    bool reads_disabled = false;
     for (const auto& input : p.inputs()) {
       if (auto it = frame_index.find(InstanceOf(input)); it != frame_index.end()) {
         reads.push_back(it->second);
       }
+      reads_disabled = reads_disabled || disabled_frame_drivers.contains(InstanceOf(input));
     }
+    // A pipeline whose cameras are all disabled has nothing to run on.
+    if (p.enabled() && reads.empty() && reads_disabled) continue;
     if (!p.enabled() || reads.empty()) {
-      // A vision pipeline with no camera input has nothing to run on; it
-      // stays where validation already reported it.
       *plan.core.add_pipelines() = p;
       continue;
     }

@@ -37,9 +37,10 @@ using EmitsFrames = std::function<bool(std::string_view driver_type)>;
 // of its inputs is a frame driver instance; all frame drivers it reads share
 // that worker. Disabled instances stay in the
 // core's part (where nothing runs them). The sandbox policy of a worker
-// allows reading every absolute path its drivers' and pipelines' string
-// settings name, writing the folders named by keys ending in "_dir" that hold
-// evidence, and the network when a source is a URL.
+// allows reading every path its drivers' and pipelines' string settings name
+// (absolute, or relative to the working directory the worker inherits and
+// existing there), writing the folders named by evidence*_dir settings, and
+// the network when a setting is a URL.
 [[nodiscard]] Plan SplitConfig(const v1::Config& config, const EmitsFrames& emits_frames);
 
 }  // namespace cityedge::vision

@@ -35,7 +35,9 @@
 //     and socket queries libraries make (never TIOCSTI). Refused with an errno
 //     that libraries handle: fork/vfork and non-thread clone (EPERM), clone3
 //     (ENOSYS, so glibc falls back to clone), scheduler and priority changes
-//     (EPERM), and with policy.network unix and netlink sockets (EACCES).
+//     (EPERM), adjtimex and clock_adjtime (EPERM: the core stamps the clock
+//     state of the worker's events), and with policy.network unix and
+//     netlink sockets (EACCES).
 //     Anything else kills: execve, ptrace, mount, bpf, keyctl, unshare,
 //     setns, module loading, process_vm_*, personality, prctl options outside
 //     a short list, prlimit64 on another process, kill/tgkill of another

@@ -76,7 +76,13 @@ constexpr Refused kRefused[] = {{"clone3", ENOSYS},
                                 {"sched_setattr", EPERM},
                                 {"sched_setaffinity", EPERM},
                                 {"setpriority", EPERM},
-                                {"ioprio_set", EPERM}};
+                                {"ioprio_set", EPERM},
+                                // The clock's sync state (a read-only adjtimex)
+                                // is the core's to stamp: it fills the clock
+                                // state of every event a worker sends.
+                                {"adjtimex", EPERM},
+                                {"clock_adjtime", EPERM},
+                                {"clock_adjtime64", EPERM}};
 
 constexpr int kPrctlAllowed[] = {PR_SET_PDEATHSIG,    PR_GET_PDEATHSIG,
                                  PR_GET_DUMPABLE,     PR_SET_DUMPABLE,
@@ -107,6 +113,12 @@ constexpr std::uint64_t kCloneMask = kCloneThread | CLONE_NEWNS | CLONE_NEWCGROU
 
 using Filter = std::unique_ptr<void, decltype(&seccomp_release)>;
 
+// One argument comparison (what libseccomp's SCMP_A0..5 macros build, without
+// their C compound literals).
+scmp_arg_cmp Arg(unsigned int arg, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+  return scmp_arg_cmp{arg, op, a, b};
+}
+
 struct Rule {
   std::uint32_t action;
   const char* name;
@@ -116,32 +128,32 @@ struct Rule {
 void AddProcessRules(std::vector<Rule>& rules) {
   const auto pid = static_cast<scmp_datum_t>(::getpid());
   rules.push_back(
-      {SCMP_ACT_ALLOW, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneMask, kCloneThread)}});
-  rules.push_back({SCMP_ACT_ERRNO(EPERM), "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)}});
+      {SCMP_ACT_ALLOW, "clone", {Arg(0, SCMP_CMP_MASKED_EQ, kCloneMask, kCloneThread)}});
+  rules.push_back({SCMP_ACT_ERRNO(EPERM), "clone", {Arg(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)}});
   // Signals and limits only for this process: the core runs as the same user.
-  rules.push_back({SCMP_ACT_ALLOW, "kill", {SCMP_A0(SCMP_CMP_EQ, pid)}});
-  rules.push_back({SCMP_ACT_ALLOW, "tgkill", {SCMP_A0(SCMP_CMP_EQ, pid)}});
-  rules.push_back({SCMP_ACT_ALLOW, "prlimit64", {SCMP_A0(SCMP_CMP_EQ, 0)}});
-  rules.push_back({SCMP_ACT_ALLOW, "prlimit64", {SCMP_A0(SCMP_CMP_EQ, pid)}});
+  rules.push_back({SCMP_ACT_ALLOW, "kill", {Arg(0, SCMP_CMP_EQ, pid)}});
+  rules.push_back({SCMP_ACT_ALLOW, "tgkill", {Arg(0, SCMP_CMP_EQ, pid)}});
+  rules.push_back({SCMP_ACT_ALLOW, "prlimit64", {Arg(0, SCMP_CMP_EQ, 0)}});
+  rules.push_back({SCMP_ACT_ALLOW, "prlimit64", {Arg(0, SCMP_CMP_EQ, pid)}});
   for (int option : kPrctlAllowed) {
     rules.push_back(
-        {SCMP_ACT_ALLOW, "prctl", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(option))}});
+        {SCMP_ACT_ALLOW, "prctl", {Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(option))}});
   }
   for (unsigned type : kIoctlTypes) {
     rules.push_back(
-        {SCMP_ACT_ALLOW, "ioctl", {SCMP_A1(SCMP_CMP_MASKED_EQ, kIoctlTypeMask, type << 8)}});
+        {SCMP_ACT_ALLOW, "ioctl", {Arg(1, SCMP_CMP_MASKED_EQ, kIoctlTypeMask, type << 8)}});
   }
   for (unsigned long request : kIoctlRequests) {
-    rules.push_back({SCMP_ACT_ALLOW, "ioctl", {SCMP_A1(SCMP_CMP_EQ, request)}});
+    rules.push_back({SCMP_ACT_ALLOW, "ioctl", {Arg(1, SCMP_CMP_EQ, request)}});
   }
 }
 
 void AddSocketRules(std::vector<Rule>& rules, bool network) {
-  rules.push_back({SCMP_ACT_ALLOW, "socketpair", {SCMP_A0(SCMP_CMP_EQ, AF_UNIX)}});
+  rules.push_back({SCMP_ACT_ALLOW, "socketpair", {Arg(0, SCMP_CMP_EQ, AF_UNIX)}});
   if (!network) return;
   for (int family : {AF_INET, AF_INET6}) {
     rules.push_back(
-        {SCMP_ACT_ALLOW, "socket", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))}});
+        {SCMP_ACT_ALLOW, "socket", {Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))}});
   }
   // glibc asks nscd (unix) and the routing table (netlink) while resolving
   // names, and carries on without them. A unix socket could reach the control
@@ -149,7 +161,7 @@ void AddSocketRules(std::vector<Rule>& rules, bool network) {
   for (int family : {AF_UNIX, AF_NETLINK}) {
     rules.push_back({SCMP_ACT_ERRNO(EACCES),
                      "socket",
-                     {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))}});
+                     {Arg(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))}});
   }
   rules.push_back({SCMP_ACT_ALLOW, "connect", {}});
   rules.push_back({SCMP_ACT_ALLOW, "bind", {}});

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -238,8 +239,9 @@ class Worker {
   std::string RunOnce() {
     auto child = Spawn(options_.worker_path, plan_.name);
     if (!child) return fmt::format("could not start: {}", child.error().message());
-    const timeval timeout{static_cast<time_t>(options_.heartbeat_timeout.count() / 1000),
-                          static_cast<suseconds_t>(options_.heartbeat_timeout.count() % 1000 * 1000)};
+    const timeval timeout{
+        static_cast<time_t>(options_.heartbeat_timeout.count() / 1000),
+        static_cast<suseconds_t>(options_.heartbeat_timeout.count() % 1000 * 1000)};
     ::setsockopt(child->fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     auto channel = std::make_shared<Channel>(child->fd);
     {
@@ -249,14 +251,9 @@ class Worker {
     }
     std::string reason = Talk(*channel);
     const bool stopped = Stopping();
-    if (stopped) {
-      internal::ToWorker stop;
-      stop.mutable_stop();
-      (void)channel->Send(stop);
-    }
     ::shutdown(child->fd, SHUT_RDWR);
-    const int status = Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0),
-                            !reason.empty());
+    const int status =
+        Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0), !reason.empty());
     {
       std::lock_guard lock(mu_);
       channel_.reset();
@@ -315,18 +312,29 @@ class Worker {
     s->set_heartbeat_interval_ms(static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
     if (!channel.Send(start)) return {};
     auto last = steady_clock::now();
+    std::optional<steady_clock::time_point> stop_deadline;
     while (true) {
-      pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      const auto left = options_.heartbeat_timeout - (steady_clock::now() - last);
+      if (!stop_deadline && Stopping()) {
+        // Asked to stop: the worker stops its drivers, whose last statuses
+        // are still journaled, then closes its end.
+        internal::ToWorker stop;
+        stop.mutable_stop();
+        if (!channel.Send(stop)) return {};
+        stop_deadline = steady_clock::now() + options_.stop_timeout;
+      }
+      const auto until = stop_deadline ? *stop_deadline : last + options_.heartbeat_timeout;
       const int ms = static_cast<int>(std::max<long>(
-          0, std::chrono::duration_cast<milliseconds>(left).count()));
+          0, std::chrono::duration_cast<milliseconds>(until - steady_clock::now()).count()));
+      const auto wake_events = static_cast<short>(stop_deadline ? 0 : POLLIN);
+      pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {wake_fd_, wake_events, 0}};
       const int n = ::poll(fds, 2, ms);
       if (n < 0 && errno == EINTR) continue;
-      if (Stopping()) return {};
       if (n == 0) {
+        if (stop_deadline) return {};
         return fmt::format("sent no heartbeat for {} s (killed)",
                            options_.heartbeat_timeout.count() / 1000);
       }
+      if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       internal::FromWorker message;
       if (auto r = channel.Receive(&message); !r) {
         if (r.error().code() == Code::kInvalidArgument) return "sent a malformed message (killed)";
@@ -351,8 +359,8 @@ class Worker {
         status_.running = true;
         status_.landlock_abi = h.landlock_abi();
         status_.seccomp = h.seccomp();
-        spdlog::info("vision worker {} running (pid {}, landlock ABI {}, seccomp {}){}",
-                     plan_.name, h.pid(), h.landlock_abi(), h.seccomp() ? "on" : "off",
+        spdlog::info("vision worker {} running (pid {}, landlock ABI {}, seccomp {}){}", plan_.name,
+                     h.pid(), h.landlock_abi(), h.seccomp() ? "on" : "off",
                      h.sandbox_warning().empty() ? "" : "; " + h.sandbox_warning());
         return {};
       }
@@ -383,6 +391,14 @@ class Worker {
       return;
     }
     event.set_seq(0);
+    // The worker may not query the kernel's clock discipline (its sandbox
+    // refuses adjtimex), so the core states the clock's provenance, as read
+    // within milliseconds of the capture.
+    if (event.capture_time().clock_state() == v1::CLOCK_STATE_UNSPECIFIED) {
+      const clock::SyncInfo sync = clock_.Sync();
+      event.mutable_capture_time()->set_clock_state(sync.state);
+      event.mutable_capture_time()->set_max_error_us(sync.max_error_us);
+    }
     std::uint32_t restarts = 0;
     {
       std::lock_guard lock(mu_);
@@ -550,7 +566,9 @@ std::shared_ptr<Worker> Supervisor::WorkerOf(std::string_view instance) const {
   return nullptr;
 }
 
-bool Supervisor::RunsDriver(std::string_view instance) const { return WorkerOf(instance) != nullptr; }
+bool Supervisor::RunsDriver(std::string_view instance) const {
+  return WorkerOf(instance) != nullptr;
+}
 
 Result<std::string> Supervisor::Snapshot(const std::string& instance, std::uint32_t max_width) {
   auto worker = WorkerOf(instance);

@@ -10,8 +10,9 @@
 // Workers die with the core (PR_SET_PDEATHSIG, set between fork and exec, and
 // re-checked against a parent that is already gone) and are always reaped.
 // Events from a worker are checked before they are journaled: the seq is the
-// journal's to assign, and a source that is not one of the worker's own
-// instances is refused (a confined worker cannot speak for another).
+// journal's to assign, a source that is not one of the worker's own instances
+// is refused (a confined worker cannot speak for another), and the clock
+// state, which the worker's sandbox cannot query, is stamped by the core.
 //
 // The systemd watchdog stays tied to the core's own progress: a stuck worker
 // is this class's business (heartbeat timeout), never the watchdog's.

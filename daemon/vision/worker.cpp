@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -181,7 +182,6 @@ int RunWorker(int fd) {
     return 2;
   }
   log::Init(start.config().logging().level());
-  spdlog::set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S.%e] [%l] [{}] %v", start.group()));
 
   auto registry = VisionRegistry(start.config());
   if (!registry) {
@@ -189,17 +189,25 @@ int RunWorker(int fd) {
     return 1;
   }
   SandboxPolicy policy;
-  policy.read_paths.assign(start.sandbox().read_paths().begin(), start.sandbox().read_paths().end());
+  policy.read_paths.assign(start.sandbox().read_paths().begin(),
+                           start.sandbox().read_paths().end());
   policy.write_paths.assign(start.sandbox().write_paths().begin(),
                             start.sandbox().write_paths().end());
   policy.keep_fds = {STDERR_FILENO, fd};
+  // The evidence folder must exist before the sandbox names it.
+  for (const auto& dir : policy.write_paths) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) spdlog::warn("{}: cannot create {}: {}", start.group(), dir, ec.message());
+  }
   policy.network = start.sandbox().network();
   auto sandbox = ApplySandbox(policy);
   if (!sandbox) {
     spdlog::error("sandbox: {}", sandbox.error());
     return 1;
   }
-  if (!sandbox->warning.empty()) spdlog::warn("sandbox: {}", sandbox->warning);
+  if (!sandbox->warning.empty()) spdlog::warn("{}: sandbox: {}", start.group(), sandbox->warning);
+  for (const auto& note : sandbox->notes) spdlog::info("{}: sandbox: {}", start.group(), note);
 
   internal::FromWorker hello;
   hello.mutable_hello()->set_protocol_version(kProtocolVersion);

@@ -73,7 +73,8 @@ static const ce_driver_descriptor kDescriptor = {
     OnStart,
     OnStop,
     OnDestroy,
-    NULL};
+    NULL,
+    0u /* flags: a reading driver */};
 
 #ifdef FAKE_NO_ENTRY
 #define FAKE_ENTRY_NAME ce_driver_entry_misspelled

@@ -52,7 +52,8 @@ TEST_CASE("Each malformed external driver is refused with its own message") {
   CHECK_THAT(LoadError("wrong_major", "wrong_major.so"),
              Catch::Contains("speaks driver ABI major 2, this daemon speaks major 1"));
   CHECK_THAT(LoadError("refuses", "refuses.so"),
-             Catch::Contains("refused host driver ABI 1.0 (its entry returned NULL)"));
+             Catch::Contains("refused host driver ABI 1." + std::to_string(CE_DRIVER_ABI_MINOR) +
+                             " (its entry returned NULL)"));
   CHECK_THAT(LoadError("no_entry", "no_entry.so"),
              Catch::Contains("does not export ce_driver_entry"));
   CHECK_THAT(LoadError("small", "small.so"), Catch::Contains("descriptor struct_size") &&

@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -86,14 +86,15 @@ SupervisorOptions Options() {
 std::vector<v1::DriverStatus> StatusesOf(const LockedSink& sink, const std::string& id) {
   std::vector<v1::DriverStatus> out;
   for (const auto& e : sink.Events()) {
-    if (e.has_driver_status() && e.driver_status().instance() == id) out.push_back(e.driver_status());
+    if (e.has_driver_status() && e.driver_status().instance() == id)
+      out.push_back(e.driver_status());
   }
   return out;
 }
 
 std::size_t CountState(const std::vector<v1::DriverStatus>& s, v1::ComponentState state) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [state](const auto& d) { return d.state() == state; }));
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [state](const auto& d) { return d.state() == state; }));
 }
 
 WorkerStatus OnlyWorker(const Supervisor& supervisor) {
@@ -115,6 +116,12 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
   // The worker runs its own leak check before the sandbox (LeakSanitizer
   // cannot run inside it).
   REQUIRE_FALSE(FindWorkerExecutable().empty());
+  // In sanitizer builds the worker (which inherits this environment) leaves
+  // SIGSEGV to the kernel, as a production build does, instead of reporting
+  // it and exiting 1.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  ::setenv("ASAN_OPTIONS", (std::string(asan != nullptr ? asan : "") + ":handle_segv=0").c_str(),
+           1);
   LockedSink sink;
   Supervisor supervisor(sink, clock::Default(), Options());
   supervisor.Apply({CameraPlan()});
@@ -126,6 +133,31 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
   CHECK(first.seccomp);
   CHECK(supervisor.RunsDriver("cam1"));
   CHECK_FALSE(supervisor.RunsDriver("aq1"));
+
+  SECTION("the worker holds its channel, its source and nothing of the core's") {
+    // Descriptors the test runner has open without CLOEXEC must not reach it.
+    std::vector<std::string> held;
+    for (const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(first.pid) + "/fd")) {
+      std::error_code ec;
+      const auto target = std::filesystem::read_symlink(entry.path(), ec);
+      if (!ec) held.push_back(entry.path().filename().string() + " -> " + target.string());
+    }
+    INFO("worker descriptors: " << Catch::Detail::stringify(held));
+    std::size_t sockets = 0;
+    bool video = false;
+    for (const auto& h : held) {
+      const std::string target = h.substr(h.find(" -> ") + 4);
+      if (target.starts_with("socket:")) ++sockets;
+      if (target == MediaFile("vtest.avi")) video = true;
+      const bool allowed = target.starts_with("socket:") || target.starts_with("pipe:") ||
+                           target.starts_with("anon_inode:") || target.starts_with("/dev/") ||
+                           target.starts_with("/usr/") || target == MediaFile("vtest.avi");
+      CHECK(allowed);
+    }
+    CHECK(sockets == 1);
+    CHECK(video);
+  }
 
   SECTION("a snapshot comes through the worker as a JPEG") {
     auto jpeg = supervisor.Snapshot("cam1", 320);
