@@ -25,9 +25,19 @@ class Groups {
   std::vector<std::size_t> parent_;
 };
 
+// True when the instance turns an evidence output on (evidence_thumbnails,
+// evidence_image): only then is its evidence folder writable.
+bool EvidenceOn(const google::protobuf::Map<std::string, v1::SettingValue>& settings) {
+  return std::any_of(settings.begin(), settings.end(), [](const auto& kv) {
+    return kv.first.starts_with("evidence") &&
+           kv.second.value_case() == v1::SettingValue::kBoolValue && kv.second.bool_value();
+  });
+}
+
 void AddPaths(const google::protobuf::Map<std::string, v1::SettingValue>& settings,
               internal::SandboxPolicy* sandbox, std::set<std::string>* reads,
               std::set<std::string>* writes) {
+  const bool evidence_on = EvidenceOn(settings);
   for (const auto& [key, value] : settings) {
     if (value.value_case() != v1::SettingValue::kStringValue) continue;
     const std::string& text = value.string_value();
@@ -36,12 +46,13 @@ void AddPaths(const google::protobuf::Map<std::string, v1::SettingValue>& settin
       sandbox->set_network(true);
       continue;
     }
+    const bool evidence = key.starts_with("evidence") && key.ends_with("_dir");
+    if (evidence && !evidence_on) continue;
     // Relative paths are relative to the daemon's working directory, which
     // the worker inherits; a relative value that names nothing there is not a
     // path (an enum, a label) and is left out.
     std::error_code ec;
     std::filesystem::path path(text);
-    const bool evidence = key.starts_with("evidence") && key.ends_with("_dir");
     if (path.is_relative()) {
       if (!evidence && !std::filesystem::exists(path, ec)) continue;
       path = std::filesystem::absolute(path, ec);

@@ -39,7 +39,8 @@ using EmitsFrames = std::function<bool(std::string_view driver_type)>;
 // core's part (where nothing runs them). The sandbox policy of a worker
 // allows reading every path its drivers' and pipelines' string settings name
 // (absolute, or relative to the working directory the worker inherits and
-// existing there), writing the folders named by evidence*_dir settings, and
+// existing there), writing the folders named by evidence*_dir settings of
+// instances that turn an evidence output on (a true evidence* setting), and
 // the network when a setting is a URL.
 [[nodiscard]] Plan SplitConfig(const v1::Config& config, const EmitsFrames& emits_frames);
 

@@ -58,7 +58,7 @@ config::SettingsSchema Schema() {
               "Write one privacy-filtered JPEG per interval with people to evidence_dir")
           .Default("false"),
       Setting("evidence_dir", SettingType::kString, "Folder for evidence thumbnails")
-          .Default("/var/lib/cityedge/evidence"),
+          .Default("/var/lib/cityedge-evidence"),
       Setting("evidence_max_width", SettingType::kInt, "Width evidence thumbnails are scaled to")
           .Default("320")
           .Min(64)

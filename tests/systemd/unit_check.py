@@ -91,11 +91,12 @@ def check_users_and_folders(unit):
     tmpfiles = {f[1]: f for f in (l.split() for l in (here / "cityedge.tmpfiles.conf")
                                   .read_text().splitlines() if l.strip() and not l.startswith("#"))}
     for key, base in (("StateDirectory", "/var/lib"), ("RuntimeDirectory", "/run")):
-        folder = f"{base}/{settings(unit, key)[-1]}"
         mode = settings(unit, key + "Mode")[-1]
-        entry = tmpfiles.get(folder)
-        if entry is None or entry[2] != mode or entry[3] != user or entry[4] != group:
-            fail(f"tmpfiles.d entry for {folder} is {entry}, expected mode {mode} {user}:{group}")
+        for name in settings(unit, key)[-1].split():
+            folder = f"{base}/{name}"
+            entry = tmpfiles.get(folder)
+            if entry is None or entry[2] != mode or entry[3] != user or entry[4] != group:
+                fail(f"tmpfiles.d entry for {folder} is {entry}, expected mode {mode} {user}:{group}")
 
 
 def cmd_verify(args):

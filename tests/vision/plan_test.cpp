@@ -1,6 +1,6 @@
 // Which part of a config runs in the core and which in which vision worker.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -39,8 +39,9 @@ std::vector<std::string> Ids(const google::protobuf::RepeatedPtrField<v1::Driver
   return out;
 }
 
-TEST_CASE("Reading drivers and their pipelines stay in the core; a box without cameras has no "
-          "worker") {
+TEST_CASE(
+    "Reading drivers and their pipelines stay in the core; a box without cameras has no "
+    "worker") {
   v1::Config c;
   c.mutable_gateway()->set_id("gw");
   AddDriver(c, "aq1", "replay");
@@ -102,8 +103,9 @@ TEST_CASE("Unrelated cameras get a worker each; a fusing pipeline puts its camer
   CHECK(gate.sandbox.read_paths(0) == "/dev/video2");
 }
 
-TEST_CASE("Evidence folders are the only writable paths; relative paths resolve; labels are no "
-          "paths") {
+TEST_CASE(
+    "Evidence folders are the only writable paths; relative paths resolve; labels are no "
+    "paths") {
   const auto dir = std::filesystem::temp_directory_path() / "cityedge-plan-test";
   std::filesystem::create_directories(dir / "frames");
   const auto old = std::filesystem::current_path();
@@ -113,7 +115,8 @@ TEST_CASE("Evidence folders are the only writable paths; relative paths resolve;
   (*ir->mutable_settings())["path"].set_string_value("frames");
   (*ir->mutable_settings())["source"].set_string_value("pgm");  // an enum, not a file here
   v1::PipelineInstance* p = AddPipeline(c, "count", "people_count", {"ir"});
-  (*p->mutable_settings())["evidence_dir"].set_string_value("/var/lib/cityedge/evidence");
+  (*p->mutable_settings())["evidence_dir"].set_string_value("/var/lib/cityedge-evidence");
+  (*p->mutable_settings())["evidence_thumbnails"].set_bool_value(true);
   (*p->mutable_settings())["face_cascade"].set_string_value("/usr/share/opencv4/x.xml");
   const Plan plan = SplitConfig(c, IsFrameDriver);
   std::filesystem::current_path(old);
@@ -125,8 +128,12 @@ TEST_CASE("Evidence folders are the only writable paths; relative paths resolve;
   CHECK(std::find(reads.begin(), reads.end(), (dir / "pgm").string()) == reads.end());
   CHECK(reads.size() == 2);
   REQUIRE(s.write_paths_size() == 1);
-  CHECK(s.write_paths(0) == "/var/lib/cityedge/evidence");
+  CHECK(s.write_paths(0) == "/var/lib/cityedge-evidence");
   std::filesystem::remove_all(dir);
+
+  // With evidence off (the default) the worker may write nowhere.
+  (*c.mutable_pipelines(0)->mutable_settings())["evidence_thumbnails"].set_bool_value(false);
+  CHECK(SplitConfig(c, IsFrameDriver).workers[0].sandbox.write_paths_size() == 0);
 }
 
 TEST_CASE("Disabled frame drivers run nowhere, nor do pipelines that read only them") {

@@ -47,10 +47,10 @@ struct ProbeRun {
 };
 
 // `prefix` (setpriv and its options) runs the probe as another user.
-ProbeRun RunProbe(const std::vector<std::string>& args,
-                  const std::vector<std::string>& prefix = {}) {
+ProbeRun RunExecutable(const std::string& executable, const std::vector<std::string>& args,
+                       const std::vector<std::string>& prefix = {}) {
   std::vector<std::string> argv = prefix;
-  const std::vector<std::string> probe = testing::WithEmulator({SANDBOX_PROBE_PATH});
+  const std::vector<std::string> probe = testing::WithEmulator({executable});
   argv.insert(argv.end(), probe.begin(), probe.end());
   argv.insert(argv.end(), args.begin(), args.end());
   testing::SpawnOptions options;
@@ -64,6 +64,11 @@ ProbeRun RunProbe(const std::vector<std::string>& args,
   run.status = process->Wait(60s).value_or(-1);
   UNSCOPED_INFO("probe output:\n" << run.Text() << "exit status " << run.status);
   return run;
+}
+
+ProbeRun RunProbe(const std::vector<std::string>& args,
+                  const std::vector<std::string>& prefix = {}) {
+  return RunExecutable(SANDBOX_PROBE_PATH, args, prefix);
 }
 
 // Skips (true) only where the kernel lacks Landlock, as the issue allows.
@@ -228,6 +233,39 @@ TEST_CASE("the worker holds no descriptor but 0, 1, 2 and its socket", "[sandbox
   listing.pop_back();  // ')'
   CHECK(fds == std::set<std::string>{"0", "1", "2", std::to_string(kept), listing});
 }
+
+#ifdef CITYEDGE_VISION_WORKER_PATH
+// The same proofs through the worker executable itself (cityedge-vision
+// --sandbox-self-test), which applies exactly the sandbox a worker does.
+TEST_CASE("cityedge-vision's self-test cannot open the journal or a key, can open its video",
+          "[sandbox][worker]") {
+  if (LandlockMissing() || SeccompMissing()) return;
+  TempDir dir;
+  for (const char* folder : {"journal", "keys", "video", "evidence"}) {
+    REQUIRE(::mkdir(dir.Join(folder).c_str(), 0700) == 0);
+  }
+  testing::WriteFile(dir.Join("journal/journal.db"), "SQLite format 3");
+  testing::WriteFile(dir.Join("keys/platform.pem"), "-----BEGIN PRIVATE KEY-----");
+  testing::WriteFile(dir.Join("video/gate.avi"), "RIFF");
+  const ProbeRun run = RunExecutable(
+      CITYEDGE_VISION_WORKER_PATH,
+      {"--sandbox-self-test", "--read", dir.Join("video"), "--write", dir.Join("evidence"),
+       "--open", dir.Join("journal/journal.db"), "--open", dir.Join("keys/platform.pem"), "--open",
+       dir.Join("video/gate.avi"), "--list-fds"});
+  REQUIRE(run.status == 0);
+  CHECK(run.Has(Denied("open", dir.Join("journal/journal.db"))));
+  CHECK(run.Has(Denied("open", dir.Join("keys/platform.pem"))));
+  CHECK(run.Has("open " + dir.Join("video/gate.avi") + ": ok"));
+}
+
+TEST_CASE("cityedge-vision's self-test dies of SIGSYS on a forbidden call", "[sandbox][worker]") {
+  if (SeccompMissing()) return;
+  const ProbeRun run =
+      RunExecutable(CITYEDGE_VISION_WORKER_PATH, {"--sandbox-self-test", "--forbidden-syscall"});
+  CHECK(run.Has("forbidden: ptrace(PTRACE_TRACEME)"));
+  CHECK(run.status == kKilledBySigsys);
+}
+#endif
 
 }  // namespace
 }  // namespace cityedge::vision

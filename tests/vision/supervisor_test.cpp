@@ -208,6 +208,19 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
     CHECK(Gone(first.pid));
   }
 
+  SECTION("a config apply restarts a worker only when its part of the config changed") {
+    supervisor.Apply({CameraPlan()});
+    CHECK(OnlyWorker(supervisor).pid == first.pid);
+    WorkerPlan changed = CameraPlan();
+    (*changed.config.mutable_drivers(0)->mutable_settings())["pace"].set_string_value("fast");
+    supervisor.Apply({changed});
+    REQUIRE(WaitFor([&] { return OnlyWorker(supervisor).running && DriverOnline(supervisor); }));
+    CHECK(OnlyWorker(supervisor).pid != first.pid);
+    CHECK(Gone(first.pid));
+    // A replaced worker is a new one, not a restart after a failure.
+    CHECK(OnlyWorker(supervisor).restarts == 0);
+  }
+
   SECTION("every event the worker sends is its own; the journal assigns seq") {
     REQUIRE(WaitFor([&] { return sink.Events().size() >= 2; }));
     for (const auto& e : sink.Events()) {
