@@ -107,14 +107,23 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
 
 const char* const kInstalledWorkerPath = CITYEDGE_VISION_WORKER_PATH;
 
-std::string FindWorkerExecutable() {
+std::vector<std::string> WorkerSearchPaths() {
+  std::vector<std::string> paths;
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const auto beside = self.parent_path() / kWorkerName;
-    if (::access(beside.c_str(), X_OK) == 0) return beside.string();
+    const auto dir = self.parent_path();
+    paths.push_back((dir / kWorkerName).string());
+    const auto prefixed = (dir / ".." / "lib" / "cityedge" / kWorkerName).lexically_normal();
+    if (prefixed != kInstalledWorkerPath) paths.push_back(prefixed.string());
   }
-  if (::access(kInstalledWorkerPath, X_OK) == 0) return kInstalledWorkerPath;
+  paths.emplace_back(kInstalledWorkerPath);
+  return paths;
+}
+
+std::string FindWorkerExecutable() {
+  for (const auto& path : WorkerSearchPaths())
+    if (::access(path.c_str(), X_OK) == 0) return path;
   return {};
 }
 
@@ -238,8 +247,9 @@ class Worker {
   std::string RunOnce() {
     auto child = Spawn(options_.worker_path, plan_.name);
     if (!child) return fmt::format("could not start: {}", child.error().message());
-    const timeval timeout{static_cast<time_t>(options_.heartbeat_timeout.count() / 1000),
-                          static_cast<suseconds_t>(options_.heartbeat_timeout.count() % 1000 * 1000)};
+    const timeval timeout{
+        static_cast<time_t>(options_.heartbeat_timeout.count() / 1000),
+        static_cast<suseconds_t>(options_.heartbeat_timeout.count() % 1000 * 1000)};
     ::setsockopt(child->fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     auto channel = std::make_shared<Channel>(child->fd);
     {
@@ -255,8 +265,8 @@ class Worker {
       (void)channel->Send(stop);
     }
     ::shutdown(child->fd, SHUT_RDWR);
-    const int status = Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0),
-                            !reason.empty());
+    const int status =
+        Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0), !reason.empty());
     {
       std::lock_guard lock(mu_);
       channel_.reset();
@@ -318,8 +328,8 @@ class Worker {
     while (true) {
       pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       const auto left = options_.heartbeat_timeout - (steady_clock::now() - last);
-      const int ms = static_cast<int>(std::max<long>(
-          0, std::chrono::duration_cast<milliseconds>(left).count()));
+      const int ms = static_cast<int>(
+          std::max<long>(0, std::chrono::duration_cast<milliseconds>(left).count()));
       const int n = ::poll(fds, 2, ms);
       if (n < 0 && errno == EINTR) continue;
       if (Stopping()) return {};
@@ -351,8 +361,8 @@ class Worker {
         status_.running = true;
         status_.landlock_abi = h.landlock_abi();
         status_.seccomp = h.seccomp();
-        spdlog::info("vision worker {} running (pid {}, landlock ABI {}, seccomp {}){}",
-                     plan_.name, h.pid(), h.landlock_abi(), h.seccomp() ? "on" : "off",
+        spdlog::info("vision worker {} running (pid {}, landlock ABI {}, seccomp {}){}", plan_.name,
+                     h.pid(), h.landlock_abi(), h.seccomp() ? "on" : "off",
                      h.sandbox_warning().empty() ? "" : "; " + h.sandbox_warning());
         return {};
       }
@@ -550,7 +560,9 @@ std::shared_ptr<Worker> Supervisor::WorkerOf(std::string_view instance) const {
   return nullptr;
 }
 
-bool Supervisor::RunsDriver(std::string_view instance) const { return WorkerOf(instance) != nullptr; }
+bool Supervisor::RunsDriver(std::string_view instance) const {
+  return WorkerOf(instance) != nullptr;
+}
 
 Result<std::string> Supervisor::Snapshot(const std::string& instance, std::uint32_t max_width) {
   auto worker = WorkerOf(instance);
