@@ -8,9 +8,7 @@
 namespace cityedge::vision {
 namespace {
 
-std::string_view InstanceOf(std::string_view input) {
-  return input.substr(0, input.find('/'));
-}
+std::string_view InstanceOf(std::string_view input) { return input.substr(0, input.find('/')); }
 
 // Union-find over frame driver indices.
 class Groups {

@@ -189,7 +189,8 @@ int RunWorker(int fd) {
     return 1;
   }
   SandboxPolicy policy;
-  policy.read_paths.assign(start.sandbox().read_paths().begin(), start.sandbox().read_paths().end());
+  policy.read_paths.assign(start.sandbox().read_paths().begin(),
+                           start.sandbox().read_paths().end());
   policy.write_paths.assign(start.sandbox().write_paths().begin(),
                             start.sandbox().write_paths().end());
   policy.keep_fds = {STDERR_FILENO, fd};

@@ -10,7 +10,6 @@ namespace {
 
 using config::SettingType;
 
-
 config::SettingsSchema Schema() {
   return {
       Setting("zones", SettingType::kList,
@@ -63,8 +62,7 @@ config::SettingsSchema Schema() {
 PipelineType SchemaType() {
   return {
       .name = "crowd_density",
-      .description =
-          "Foreground occupancy and people/m2 per zone, crowd levels with hysteresis",
+      .description = "Foreground occupancy and people/m2 per zone, crowd levels with hysteresis",
       .schema = Schema(),
       .consumes_frames = true,
       .create = {},

@@ -2,14 +2,13 @@
 // code. Needs no OpenCV.
 #include <string>
 
-#include "pipelines/people_count/people_count.hpp"
 #include "pipelines/framework.hpp"
+#include "pipelines/people_count/people_count.hpp"
 
 namespace cityedge::pipelines::people_count {
 namespace {
 
 using config::SettingType;
-
 
 config::SettingsSchema Schema() {
   return {

@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -86,14 +86,15 @@ SupervisorOptions Options() {
 std::vector<v1::DriverStatus> StatusesOf(const LockedSink& sink, const std::string& id) {
   std::vector<v1::DriverStatus> out;
   for (const auto& e : sink.Events()) {
-    if (e.has_driver_status() && e.driver_status().instance() == id) out.push_back(e.driver_status());
+    if (e.has_driver_status() && e.driver_status().instance() == id)
+      out.push_back(e.driver_status());
   }
   return out;
 }
 
 std::size_t CountState(const std::vector<v1::DriverStatus>& s, v1::ComponentState state) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [state](const auto& d) { return d.state() == state; }));
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [state](const auto& d) { return d.state() == state; }));
 }
 
 WorkerStatus OnlyWorker(const Supervisor& supervisor) {
