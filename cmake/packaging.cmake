@@ -1,10 +1,18 @@
-# Install layout and the Debian package. Included at the end of the top-level
+# Install layout and the Debian packages. Included at the end of the top-level
 # CMakeLists.txt, after every subdirectory, so optional targets (the CLI, the
-# external drivers) are known.
+# external drivers, the vision worker) are known.
+#
+# Two install components, one .deb each, from one build:
+#   core    -> cityedge: the daemon, the CLI, the unit, the reading drivers;
+#              no OpenCV and no video library in its Depends
+#   vision  -> cityedge-vision: the vision worker (cameras, thermal scanners,
+#              vision pipelines), which Depends on cityedge of the same version
+#              and on OpenCV. A box without cameras installs only cityedge.
 #
 # With CMAKE_INSTALL_PREFIX=/usr (a package, or a system install) the layout is
 # the FHS one the unit expects:
 #   /usr/bin/cityedged, /usr/bin/cityedge
+#   /usr/lib/cityedge/cityedge-vision        the vision worker (cityedge-vision)
 #   /usr/lib/cityedge/drivers/*.so           external driver plugins
 #   /etc/cityedge/cityedged.yaml             default config (a conffile in the .deb)
 #   /usr/lib/systemd/system/cityedged.service
@@ -17,6 +25,11 @@
 # /usr/lib/cityedge/drivers: not the multiarch libdir on purpose, plugins are
 # private to the daemon.
 set(CITYEDGE_INSTALL_DRIVERDIR lib/cityedge/drivers)
+# The core finds the worker in lib/cityedge/ of the prefix it runs from
+# (vision::WorkerSearchPaths), whatever that prefix is.
+if(TARGET cityedge-vision)
+  install(TARGETS cityedge-vision RUNTIME DESTINATION lib/cityedge COMPONENT vision)
+endif()
 
 if(TARGET cityedge)
   install(TARGETS cityedge RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -63,24 +76,48 @@ install(CODE [[
        FILES "${CITYEDGE_UNIT_SCRATCH}/cityedged.service")
 ]])
 
-# --- Debian package (cpack -G DEB) ------------------------------------------
+# --- Debian packages (cpack -G DEB) -----------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cityedge)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "CityEdge")
 set(CPACK_PACKAGE_CONTACT "CityEdge maintainers <cityedge-dev@lists.city.example>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
-set(CPACK_PACKAGE_DESCRIPTION
-    "cityedged reads sensors and cameras through driver plugins, runs detection\n"
-    "pipelines on the box, keeps every event in a durable SQLite journal and\n"
-    "publishes it over MQTT to the city platform. Runs as a hardened systemd\n"
-    "service (cityedged.service) under its own user.")
-string(JOIN "" CPACK_PACKAGE_DESCRIPTION ${CPACK_PACKAGE_DESCRIPTION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://cityedge.example/")
+
+# One .deb per component, named <package>_<version>_<arch>.deb.
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL core)
+if(TARGET cityedge-vision)
+  list(APPEND CPACK_COMPONENTS_ALL vision)
+endif()
+set(CPACK_DEBIAN_CORE_PACKAGE_NAME cityedge)
+set(CPACK_DEBIAN_VISION_PACKAGE_NAME cityedge-vision)
+set(CPACK_DEBIAN_CORE_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_VISION_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_VISION_PACKAGE_SECTION video)
+# Each description's first line is its package's summary. CPackDeb puts a
+# non-empty CPACK_PACKAGE_DESCRIPTION_SUMMARY before every description
+# (CPackDeb.cmake), and one summary cannot fit two packages.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
+set(CPACK_COMPONENT_CORE_DESCRIPTION
+    "${PROJECT_DESCRIPTION}\n"
+    "cityedged reads sensors through driver plugins, runs detection pipelines on\n"
+    "the box, keeps every event in a durable SQLite journal and publishes it over\n"
+    "MQTT to the city platform. Runs as a hardened systemd service\n"
+    "(cityedged.service) under its own user. Cameras and thermal scanners need\n"
+    "the cityedge-vision package as well.")
+string(JOIN "" CPACK_COMPONENT_CORE_DESCRIPTION ${CPACK_COMPONENT_CORE_DESCRIPTION})
+set(CPACK_COMPONENT_VISION_DESCRIPTION
+    "CityEdge vision worker: cameras and thermal scanners\n"
+    "cityedge-vision is the confined process cityedged starts for each group of\n"
+    "cameras and thermal fever-screening scanners in its config: it decodes the\n"
+    "video (OpenCV) and runs people counting, crowd density and fever screening\n"
+    "on it. Frames never leave the box, only events reach cityedged. Boxes with\n"
+    "sensors only do not need it.")
+string(JOIN "" CPACK_COMPONENT_VISION_DESCRIPTION ${CPACK_COMPONENT_VISION_DESCRIPTION})
 
 # The architecture of the binaries, not of the build host: a cross toolchain
 # file sets CITYEDGE_DEB_ARCH (cross/*.cmake).
@@ -95,9 +132,10 @@ else()
 endif()
 
 # Library dependencies come from dpkg-shlibdeps (exact sonames and versions of
-# the libraries the binaries link). Where it cannot run (no dpkg-dev, or a
-# cross build whose target libraries are not all registered with dpkg),
-# CITYEDGE_DEB_SHLIBDEPS=OFF uses the Debian 12 list below instead.
+# the libraries each package's binaries link). Where it cannot run (no
+# dpkg-dev, or a cross build whose target libraries are a staged sysroot that
+# dpkg does not know), CITYEDGE_DEB_SHLIBDEPS=OFF uses the Debian 12 lists
+# below instead.
 option(CITYEDGE_DEB_SHLIBDEPS "Compute the .deb's library Depends with dpkg-shlibdeps" ON)
 set(CITYEDGE_DEB_DEPENDS_FALLBACK
     "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libprotobuf32 (>= 3.21.12), libpaho-mqtt1.3 (>= 1.3.12), libpaho-mqttpp3-1 (>= 1.2.0), libsqlite3-0 (>= 3.40.1), libfmt9 (>= 9.1.0), libspdlog1.10-fmt9, libyaml-cpp0.7 (>= 0.7.0), libssl3 (>= 3.0.0), libsystemd0 (>= 252), libmodbus5 (>= 3.1.6)")
@@ -106,22 +144,27 @@ set(CITYEDGE_DEB_DEPENDS_FALLBACK
 if(CIVETWEB_LIBRARY)
   string(APPEND CITYEDGE_DEB_DEPENDS_FALLBACK ", libcivetweb1 (>= 1.15+dfsg)")
 endif()
-if(CITYEDGE_WITH_OPENCV)
-  string(APPEND CITYEDGE_DEB_DEPENDS_FALLBACK
-         ", libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406, libopencv-video406, libopencv-objdetect406")
-endif()
+# The worker: OpenCV's modules the project uses (CMakeLists.txt), libseccomp
+# for its sandbox, and the core's libraries its host and protocol share.
+set(CITYEDGE_DEB_VISION_DEPENDS_FALLBACK
+    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libprotobuf32 (>= 3.21.12), libfmt9 (>= 9.1.0), libspdlog1.10-fmt9, libyaml-cpp0.7 (>= 0.7.0), libseccomp2 (>= 2.5.4), libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406, libopencv-video406, libopencv-objdetect406")
 # systemd-sysusers and systemd-tmpfiles run from postinst.
 set(_cityedge_deb_depends "systemd (>= 247)")
+# The worker speaks the core's internal protocol: only the same version.
+set(_cityedge_deb_vision_depends "cityedge (= ${CPACK_PACKAGE_VERSION})")
 if(CITYEDGE_DEB_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   string(APPEND _cityedge_deb_depends ", ${CITYEDGE_DEB_DEPENDS_FALLBACK}")
+  string(APPEND _cityedge_deb_vision_depends ", ${CITYEDGE_DEB_VISION_DEPENDS_FALLBACK}")
 endif()
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_cityedge_deb_depends}")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "mosquitto-clients")
+set(CPACK_DEBIAN_CORE_PACKAGE_DEPENDS "${_cityedge_deb_depends}")
+set(CPACK_DEBIAN_VISION_PACKAGE_DEPENDS "${_cityedge_deb_vision_depends}")
+set(CPACK_DEBIAN_CORE_PACKAGE_SUGGESTS "mosquitto-clients, cityedge-vision")
 
 # conffiles: dpkg keeps an operator's edits of the config across upgrades.
-# Maintainer scripts: packaging/deb/ (what each does is written in it).
+# Maintainer scripts: packaging/deb/ (what each does is written in it). The
+# worker has neither: it is a program cityedged runs, with no state of its own.
 set(_cityedge_deb_control ${PROJECT_BINARY_DIR}/packaging/deb-control)
 file(MAKE_DIRECTORY ${_cityedge_deb_control})
 file(WRITE ${_cityedge_deb_control}/conffiles "/etc/cityedge/cityedged.yaml\n")
@@ -130,7 +173,7 @@ foreach(script postinst prerm postrm)
     FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                      WORLD_READ WORLD_EXECUTE)
 endforeach()
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+set(CPACK_DEBIAN_CORE_PACKAGE_CONTROL_EXTRA
     ${_cityedge_deb_control}/conffiles ${_cityedge_deb_control}/postinst
     ${_cityedge_deb_control}/prerm ${_cityedge_deb_control}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)

@@ -1,17 +1,13 @@
 # Shared part of the ARM toolchain files. The including file sets
-# CITYEDGE_TRIPLET, CITYEDGE_DEB_ARCH, CMAKE_SYSTEM_PROCESSOR, CITYEDGE_QEMU and
-# CITYEDGE_CROSS_LAYOUT before including it. cross/setup-multiarch.sh prepares
-# either layout; programs (protoc) come from the build host in both.
+# CITYEDGE_TRIPLET, CITYEDGE_DEB_ARCH, CMAKE_SYSTEM_PROCESSOR and CITYEDGE_QEMU
+# before including it. Programs (protoc) come from the build host.
 #
-# multiarch: Debian multiarch puts the target's libraries beside the host's,
-#   under /usr/lib/<triplet>, so the "sysroot" is / and the library
-#   architecture picks the right folder. -dev packages that cannot be
-#   co-installed are unpacked into the stage root, searched first.
-# sysroot: the target's libraries and everything they depend on (libc6
-#   included) are unpacked into the stage root, which is the sysroot of the
-#   compiler and linker, the only root pkg-config and find_* search, and the
-#   -L prefix of qemu-user (its dynamic loader and libraries). Nothing of the
-#   host's /usr/include or /usr/lib is used.
+# The target's libraries and everything they depend on (libc6 included) are
+# unpacked into the stage root by cross/setup-multiarch.sh. It is the sysroot
+# of the compiler and linker, the only root pkg-config and find_* search (so
+# OpenCV's OpenCVConfig.cmake is the staged one), and the -L prefix of
+# qemu-user (its dynamic loader and libraries). Nothing of the host's
+# /usr/include or /usr/lib is used.
 set(CMAKE_SYSTEM_NAME Linux)
 
 set(CMAKE_C_COMPILER ${CITYEDGE_TRIPLET}-gcc)
@@ -28,25 +24,16 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # pkg-config must read the target's .pc files only.
 set(ENV{PKG_CONFIG_PATH} "")
 
-if(CITYEDGE_CROSS_LAYOUT STREQUAL "sysroot")
-  set(CMAKE_SYSROOT ${CITYEDGE_CROSS_STAGE})
-  set(CMAKE_FIND_ROOT_PATH ${CITYEDGE_CROSS_STAGE})
-  set(ENV{PKG_CONFIG_SYSROOT_DIR} ${CITYEDGE_CROSS_STAGE})
-  set(ENV{PKG_CONFIG_LIBDIR}
-      "${CITYEDGE_CROSS_STAGE}/usr/lib/${CITYEDGE_TRIPLET}/pkgconfig:${CITYEDGE_CROSS_STAGE}/usr/share/pkgconfig")
-  set(_cityedge_qemu_args -L ${CITYEDGE_CROSS_STAGE})
-  # dpkg-shlibdeps finds a library's package in the dpkg database, which does
-  # not know the stage root's: the .deb gets the fixed Debian 12 Depends list
-  # (cmake/packaging.cmake).
-  set(CITYEDGE_DEB_SHLIBDEPS OFF CACHE BOOL "Compute the .deb's library Depends with dpkg-shlibdeps")
-else()
-  set(CITYEDGE_CROSS_SYSROOT "/" CACHE PATH "Root holding the target's multiarch libraries")
-  set(CMAKE_FIND_ROOT_PATH ${CITYEDGE_CROSS_STAGE} ${CITYEDGE_CROSS_SYSROOT})
-  set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/${CITYEDGE_TRIPLET}/pkgconfig:/usr/share/pkgconfig")
-  # The target's dynamic loader and libraries are installed by multiarch, so
-  # qemu-user needs no -L prefix.
-  set(_cityedge_qemu_args "")
-endif()
+set(CMAKE_SYSROOT ${CITYEDGE_CROSS_STAGE})
+set(CMAKE_FIND_ROOT_PATH ${CITYEDGE_CROSS_STAGE})
+set(ENV{PKG_CONFIG_SYSROOT_DIR} ${CITYEDGE_CROSS_STAGE})
+set(ENV{PKG_CONFIG_LIBDIR}
+    "${CITYEDGE_CROSS_STAGE}/usr/lib/${CITYEDGE_TRIPLET}/pkgconfig:${CITYEDGE_CROSS_STAGE}/usr/share/pkgconfig")
+set(_cityedge_qemu_args -L ${CITYEDGE_CROSS_STAGE})
+# dpkg-shlibdeps finds a library's package in the dpkg database, which does
+# not know the stage root's: the .debs get the fixed Debian 12 Depends lists
+# (cmake/packaging.cmake).
+set(CITYEDGE_DEB_SHLIBDEPS OFF CACHE BOOL "Compute the .deb's library Depends with dpkg-shlibdeps")
 
 # ctest runs the target's binaries through qemu-user, and tests hand the same
 # command to the target binaries they spawn (CITYEDGE_EMULATOR, tests/).

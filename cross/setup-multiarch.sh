@@ -1,32 +1,38 @@
 #!/usr/bin/env bash
 # Prepares this Debian 12 machine to cross-build CityEdge for ARM. The cross
 # compiler comes from Debian and qemu-user runs the target's test binaries
-# (both host packages, from the system's apt). The target's libraries come
-# one of two ways:
+# (both host packages, from the system's apt). The target's libraries are a
+# staged sysroot, for arm64 and armhf alike: the system's dpkg and apt are
+# left alone (no foreign architecture is added). A private apt configuration
+# in .cache/cross/<arch>-apt/ (its own sources, lists and an empty dpkg
+# status) reads bookworm and bookworm-updates for the target, resolves the
+# libraries' dependency closure (libc6 included, so qemu has the loader) and
+# the .debs are unpacked into the stage root .cache/cross/<arch>, which the
+# toolchain file makes the sysroot of the compiler, pkg-config, CMake's find_*
+# and qemu (-L). bookworm-security is not read: a mirror has kept serving a
+# broken armhf index for it, and nothing has to match the host's versions
+# here. Needs no root once the host packages are installed.
 #
-#  arm64  Debian multiarch: `dpkg --add-architecture arm64`, then the :arm64
-#         -dev packages install beside the native ones. -dev packages that
-#         are not co-installable are unpacked into the stage root instead,
-#         which the toolchain file searches first.
-#  armhf  A staged sysroot: the system's dpkg and apt are left alone (no
-#         foreign architecture is added). A private apt configuration in
-#         .cache/cross/armhf-apt/ (its own sources, lists and an empty dpkg
-#         status) reads bookworm and bookworm-updates for armhf, resolves the
-#         libraries' dependency closure (libc6 included, so qemu has the
-#         loader) and the .debs are unpacked into the stage root
-#         .cache/cross/armhf, which the toolchain file makes the sysroot of
-#         the compiler, pkg-config and qemu (-L). bookworm-security is not
-#         read: a mirror has kept serving a broken armhf index for it, and
-#         nothing has to match the host's versions here. Needs no root once
-#         the host packages are installed.
+# Why not multiarch for arm64: libopencv-dev:arm64 is not co-installable with
+# the host's libopencv-dev (installing it removes the amd64 OpenCV -dev
+# packages), and OpenCV's runtime closure (FFmpeg, GStreamer, GDAL, ...) would
+# land in the system beside it. One layout for both targets keeps the
+# compiler, the linker and qemu reading one root.
+#
+# --with-opencv stages what linking and running the OpenCV modules the project
+# uses needs (core imgproc imgcodecs videoio video objdetect), not all of
+# libopencv-dev: those modules' runtime libraries with their dependency
+# closure, and without dependencies their -dev packages (headers, .so links),
+# libopencv-dev (OpenCVConfig.cmake) and the other modules' runtime libraries,
+# whose files OpenCVConfig.cmake checks exist but which nothing links.
 #
 #   cross/setup-multiarch.sh [arm64|armhf] [--with-opencv]
 # Idempotent: a package version already unpacked (a marker per package
 # version in <stage root>/.staged/) is not fetched again. The private apt
 # lists are fetched when missing or when resolving or downloading fails;
-# delete .cache/cross/armhf-apt/lists to pick up newer package versions.
+# delete .cache/cross/<arch>-apt/lists to pick up newer package versions.
 # Environment: CITYEDGE_CROSS_STAGE (parent of the stage roots, default
-# .cache/cross), CITYEDGE_DEBIAN_MIRROR (armhf's mirror; default the one the
+# .cache/cross), CITYEDGE_DEBIAN_MIRROR (the mirror; default the one the
 # system's apt uses for bookworm).
 set -euo pipefail
 
@@ -34,8 +40,8 @@ arch=${1:-arm64}
 with_opencv=0
 [ "${2:-}" = "--with-opencv" ] && with_opencv=1
 case "$arch" in
-  arm64) triplet=aarch64-linux-gnu; layout=multiarch ;;
-  armhf) triplet=arm-linux-gnueabihf; layout=sysroot ;;
+  arm64) triplet=aarch64-linux-gnu ;;
+  armhf) triplet=arm-linux-gnueabihf ;;
   *) echo "setup-multiarch: unknown architecture '$arch' (valid: arm64, armhf)" >&2; exit 64 ;;
 esac
 
@@ -47,12 +53,20 @@ export DEBIAN_FRONTEND=noninteractive
 libs=(libprotobuf-dev libpaho-mqtt-dev libpaho-mqttpp-dev libsqlite3-dev libfmt-dev
       libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libcivetweb-dev libyaml-cpp0.7
       libseccomp-dev)
-[ "$with_opencv" = 1 ] && libs+=(libopencv-dev)
+# The OpenCV modules CMakeLists.txt asks for (find_package(OpenCV ... COMPONENTS)).
+opencv_modules=(core imgproc imgcodecs videoio video objdetect)
+# Packages in OpenCV's closure that neither the linker nor the tests read: no
+# library of the closure names them in DT_NEEDED (Mesa's GL drivers and the
+# compiler they load are dlopened by libglvnd when a program draws with GL;
+# the rest is data). 250 MB unpacked.
+not_needed=(libgl1-mesa-dri libglx-mesa0 libllvm15 libz3-4 proj-data iso-codes shared-mime-info)
+# Every module whose library OpenCVConfig.cmake names (libopencv-dev's Depends).
+opencv_all_modules=(calib3d contrib core dnn features2d flann highgui imgcodecs imgproc ml
+                    objdetect photo shape stitching superres video videoio videostab viz)
 stage_parent="${CITYEDGE_CROSS_STAGE:-$(cd "$(dirname "$0")/.." && pwd)/.cache/cross}"
 stage_root="$stage_parent/$arch"
 # Options of every apt-get/apt-cache call that reads the target's packages:
-# none for multiarch (the system's apt), the private configuration for a
-# staged sysroot.
+# the private configuration (private_apt).
 apt_opts=()
 
 # apt_update APT-GET-COMMAND...: a mirror mid-sync serves an index of the
@@ -67,27 +81,15 @@ apt_update() {
   return 1
 }
 
-# install_missing PACKAGE...: installs those not installed yet from the
-# system's apt. A foreign architecture (multiarch) is added first; when the
-# index cannot be fetched it is taken back out, since a foreign architecture
-# whose index fails makes every later apt-get update fail (install-deps.sh
-# included).
+# install_missing PACKAGE...: installs the host packages not installed yet
+# from the system's apt.
 install_missing() {
-  local missing=() p added_arch=0
+  local missing=() p
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$layout" = multiarch ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-    $SUDO dpkg --add-architecture "$arch"
-    added_arch=1
-  fi
-  if ! apt_update $SUDO apt-get; then
-    [ "$added_arch" = 1 ] && $SUDO dpkg --remove-architecture "$arch"
-    exit 1
-  fi
-  # Multiarch: the :$arch -dev packages require the same version of their
-  # native twins ("Multi-Arch: same"), so native ones may be upgraded alongside.
+  apt_update $SUDO apt-get || exit 1
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
@@ -141,11 +143,12 @@ candidates() {
 
 # closure PACKAGE...: sets specs to PACKAGE=VERSION of each package that
 # installing PACKAGE... into an empty system needs (the private apt's status
-# is empty). Returns 1 if apt cannot resolve them.
+# is empty), but those in not_needed. Returns 1 if apt cannot resolve them.
 closure() {
   local plan
   plan=$(apt-get "${apt_opts[@]}" install -s -q --no-install-recommends "$@") || return 1
-  mapfile -t specs < <(awk '$1 == "Inst" { print $2 "=" substr($3, 2) }' <<< "$plan")
+  mapfile -t specs < <(awk -v skip=" ${not_needed[*]} " \
+    '$1 == "Inst" && index(skip, " " $2 " ") == 0 { print $2 "=" substr($3, 2) }' <<< "$plan")
   [ ${#specs[@]} -gt 0 ]
 }
 
@@ -183,29 +186,54 @@ EOF
     apt_update apt-get "${apt_opts[@]}"
 }
 
+# stage PACKAGE...: the dependency closure of PACKAGE..., fetched and
+# unpacked; with --no-deps, PACKAGE... alone.
+stage() {
+  local resolve=closure
+  if [ "$1" = --no-deps ]; then
+    resolve=candidates
+    shift
+  fi
+  if ! $resolve "$@" 2>/dev/null || ! fetch "${specs[@]}"; then
+    # Lists out of date (a package version left the mirror) or without a
+    # package: fetch them and resolve again.
+    apt_update apt-get "${apt_opts[@]}" || exit 1
+    $resolve "$@" || exit 1
+    fetch "${specs[@]}" || exit 1
+  fi
+  unpack
+}
+
+# alternatives: the links update-alternatives makes in a postinst, which
+# dpkg-deb -x does not run. BLAS and LAPACK (libopencv_core names
+# libblas.so.3 and liblapack.so.3) live in blas/ and lapack/ subfolders.
+alternatives() {
+  local lib link
+  for lib in "$stage_root/usr/lib/$triplet"/{blas,lapack}/lib*.so.3; do
+    [ -e "$lib" ] || continue
+    link="$stage_root/usr/lib/$triplet/$(basename "$lib")"
+    [ -e "$link" ] || ln -sfn "$(basename "$(dirname "$lib")")/$(basename "$lib")" "$link"
+  done
+}
+
 install_missing "g++-$triplet" qemu-user-static binfmt-support file
-case "$layout" in
-  multiarch)
-    install_missing "${libs[@]/%/:$arch}"
-    # -dev packages that are not multiarch co-installable: installing the
-    # target's would remove the host's. Their runtime libraries are in libs.
-    candidates libyaml-cpp-dev libyaml-cpp0.7
-    fetch "${specs[@]}"
-    unpack
-    ;;
-  sysroot)
-    private_apt
-    # Header-only build dependencies come from the stage too: the host's /usr
-    # is not searched.
-    wanted=(libc6 "${libs[@]}" libyaml-cpp-dev libcli11-dev catch2)
-    if ! closure "${wanted[@]}" 2>/dev/null || ! fetch "${specs[@]}"; then
-      # Lists out of date (a package version left the mirror) or without a
-      # package: fetch them and resolve again.
-      apt_update apt-get "${apt_opts[@]}" || exit 1
-      closure "${wanted[@]}" || exit 1
-      fetch "${specs[@]}" || exit 1
-    fi
-    unpack
-    ;;
-esac
-echo "setup-multiarch: ok ($arch, $triplet, $layout, stage root $stage_root)"
+private_apt
+# Header-only build dependencies come from the stage too: the host's /usr is
+# not searched.
+wanted=(libc6 "${libs[@]}" libyaml-cpp-dev libcli11-dev catch2)
+if [ "$with_opencv" = 1 ]; then
+  for m in "${opencv_modules[@]}"; do wanted+=("libopencv-${m}406"); done
+fi
+stage "${wanted[@]}"
+if [ "$with_opencv" = 1 ]; then
+  others=()
+  for m in "${opencv_all_modules[@]}"; do
+    [ -n "$(find "$stage_root/.staged" -name "libopencv-${m}406=*" -print -quit)" ] ||
+      others+=("libopencv-${m}406")
+  done
+  dev=()
+  for m in "${opencv_modules[@]}"; do dev+=("libopencv-${m}-dev"); done
+  stage --no-deps libopencv-dev "${dev[@]}" "${others[@]}"
+fi
+alternatives
+echo "setup-multiarch: ok ($arch, $triplet, stage root $stage_root)"

@@ -55,10 +55,10 @@ int CheckConfig(const std::string& path) {
       drivers.insert(drivers.end(), w.drivers.begin(), w.drivers.end());
     std::fprintf(stderr,
                  "%s: drivers %s are cameras or thermal scanners, which run in the vision worker, "
-                 "but cityedge-vision is not installed (looked beside cityedged and at %s); "
+                 "but cityedge-vision is not installed (looked at %s); "
                  "install the cityedge-vision package\n",
                  path.c_str(), fmt::format("{}", fmt::join(drivers, ", ")).c_str(),
-                 vision::kInstalledWorkerPath);
+                 fmt::format("{}", fmt::join(vision::WorkerSearchPaths(), ", ")).c_str());
     return kExitConfig;
   }
   std::printf("%s: ok (config hash %s)\n", path.c_str(), loaded.hash.c_str());

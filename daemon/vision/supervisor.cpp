@@ -108,14 +108,23 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
 
 const char* const kInstalledWorkerPath = CITYEDGE_VISION_WORKER_PATH;
 
-std::string FindWorkerExecutable() {
+std::vector<std::string> WorkerSearchPaths() {
+  std::vector<std::string> paths;
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const auto beside = self.parent_path() / kWorkerName;
-    if (::access(beside.c_str(), X_OK) == 0) return beside.string();
+    const auto dir = self.parent_path();
+    paths.push_back((dir / kWorkerName).string());
+    const auto prefixed = (dir / ".." / "lib" / "cityedge" / kWorkerName).lexically_normal();
+    if (prefixed != kInstalledWorkerPath) paths.push_back(prefixed.string());
   }
-  if (::access(kInstalledWorkerPath, X_OK) == 0) return kInstalledWorkerPath;
+  paths.emplace_back(kInstalledWorkerPath);
+  return paths;
+}
+
+std::string FindWorkerExecutable() {
+  for (const auto& path : WorkerSearchPaths())
+    if (::access(path.c_str(), X_OK) == 0) return path;
   return {};
 }
 

@@ -52,10 +52,17 @@ struct SupervisorOptions {
 
 using WorkerStatus = VisionWorkerStatus;
 
-// Where the cityedge-vision package installs the worker.
+// Where the cityedge-vision package installs the worker (compiled in from the
+// install prefix).
 extern const char* const kInstalledWorkerPath;
-// The executable to run: beside the running program (a build tree), else
-// kInstalledWorkerPath; empty when neither exists.
+// Where the core looks for the worker, in order: beside the running program
+// (a build tree); lib/cityedge/ of the prefix the running program is
+// installed in (<dir>/../lib/cityedge/, so /usr/lib/cityedge/ for
+// /usr/bin/cityedged, and the same layout unpacked or installed under any
+// other root); kInstalledWorkerPath. The running program is /proc/self/exe,
+// not argv[0], so a caller cannot point the core at another worker.
+[[nodiscard]] std::vector<std::string> WorkerSearchPaths();
+// The first of WorkerSearchPaths() that is executable; empty when none is.
 [[nodiscard]] std::string FindWorkerExecutable();
 
 class Worker;

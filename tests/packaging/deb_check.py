@@ -1,15 +1,30 @@
 #!/usr/bin/env python3
-"""Checks of the install layout and the .deb built from a build tree.
+"""Checks of the install layout and the .debs built from a build tree.
 
-  deb_check.py deb BUILD_DIR --arch ARCH --version V [--cli] [--emulator CMD]
-      Runs cpack -G DEB from BUILD_DIR into a scratch folder, then checks the
-      package: its control fields (dpkg-deb -I: name, architecture, library
-      Depends, conffiles, maintainer scripts), its file list (dpkg-deb -c: the
-      FHS layout, nothing else), and the unpacked files (dpkg-deb -x into a
-      scratch root): the unit as shipped, `cityedged --version`, `cityedged
-      --check-config` on the shipped config, and systemd-sysusers and
-      systemd-tmpfiles --root creating the user and folders as postinst would.
-      With --emulator the unpacked ARM binary runs through it (qemu-user).
+  deb_check.py deb BUILD_DIR --arch ARCH --version V [--cli] [--vision]
+               [--installed-worker PATH] [--emulator CMD]
+      Runs cpack -G DEB from BUILD_DIR into a scratch folder, which must hold
+      cityedge_V_ARCH.deb and, with --vision, cityedge-vision_V_ARCH.deb and
+      nothing else. Then checks the core package, cityedge: its control
+      fields (dpkg-deb -f and -I: name, version, architecture, library Depends
+      without OpenCV or any video library, conffiles, maintainer scripts), its
+      file list (dpkg-deb -c: the FHS layout, nothing else, no vision worker),
+      and the unpacked files (dpkg-deb -x into a scratch root): the unit as
+      shipped, `cityedged --version`, `cityedged --check-config` on the shipped
+      config, and systemd-sysusers and systemd-tmpfiles --root creating the
+      user and folders as postinst would. A config with a camera fails
+      --check-config with exit 78 naming cityedge-vision while the core is
+      unpacked alone (unless a worker is installed on this machine at
+      PATH, the path compiled into the core).
+      With --vision, the worker's package, cityedge-vision: its control fields
+      (Depends on cityedge of the same version and on OpenCV), its file list
+      (the worker at /usr/lib/cityedge/cityedge-vision, nothing else), and,
+      with both unpacked into one root, the camera config passing
+      --check-config. A simulated install (apt-get -s, offline: it reads the
+      local package lists and the installed packages) of cityedge alone and of
+      both must succeed, and of cityedge-vision alone must fail (its core is
+      missing); skipped when ARCH is not this machine's dpkg architecture.
+      With --emulator the unpacked ARM binaries run through it (qemu-user).
 
   deb_check.py install BUILD_DIR [--emulator CMD]
       `cmake --install BUILD_DIR --prefix <scratch>`: with a prefix other than
@@ -43,6 +58,19 @@ ALLOWED_PREFIXES = ("etc/cityedge", "usr/bin", "usr/lib/cityedge/drivers", "usr/
 REQUIRED_DEPENDS = ("libc6", "libstdc++6", "libpaho-mqtt1.3", "libpaho-mqttpp3", "libsqlite3-0",
                     "libprotobuf32", "libyaml-cpp0.7", "libspdlog1.10", "libfmt9", "libsystemd0",
                     "libssl3", "systemd")
+# Video and imaging libraries: the core's Depends names none (cityedge-vision's
+# pull them in).
+VIDEO_DEPENDS = ("libopencv", "libav", "libgst", "libgdal", "libswscale")
+# The vision worker's package: one file.
+WORKER = "usr/lib/cityedge/cityedge-vision"
+# A config with a camera: the shipped config with one driver that runs in the
+# vision worker.
+CAMERA_DRIVERS = """drivers:
+  - id: cam_gate
+    type: camera
+    settings:
+      source: /dev/video0
+"""
 
 
 def fail(message):
@@ -57,14 +85,18 @@ def run(argv, check=True, **kwargs):
     return result
 
 
-def build_deb(build_dir, out_dir):
+def build_debs(build_dir, out_dir, arch, version, vision):
+    """cpack's packages by name: cityedge and, with vision, cityedge-vision."""
     run(["cpack", "--config", os.path.join(build_dir, "CPackConfig.cmake"), "-G", "DEB",
          "-B", out_dir])
-    debs = glob.glob(os.path.join(out_dir, "*.deb"))
-    if len(debs) != 1:
-        fail(f"cpack made {len(debs)} .deb files in {out_dir}, expected 1")
-    print(f"built {os.path.basename(debs[0])}")
-    return debs[0]
+    names = ["cityedge"] + (["cityedge-vision"] if vision else [])
+    want = {name: os.path.join(out_dir, f"{name}_{version}_{arch}.deb") for name in names}
+    made = sorted(glob.glob(os.path.join(out_dir, "*.deb")))
+    if made != sorted(want.values()):
+        fail(f"cpack made {[os.path.basename(d) for d in made]}, expected "
+             f"{[os.path.basename(d) for d in want.values()]}")
+    print(f"built {', '.join(os.path.basename(d) for d in made)}")
+    return want
 
 
 def control_fields(deb):
@@ -79,26 +111,52 @@ def control_fields(deb):
     return fields
 
 
+def depends_names(fields):
+    return {d.strip().split(" ")[0] for d in fields.get("Depends", "").split(",") if d.strip()}
+
+
+def check_identity(deb, fields, package, arch, version):
+    for key, want in (("Package", package), ("Architecture", arch), ("Version", version)):
+        if fields.get(key) != want:
+            fail(f"{os.path.basename(deb)}: control field {key} is {fields.get(key)!r}, "
+                 f"expected {want!r}")
+
+
 def check_control(deb, arch, version):
     info = run(["dpkg-deb", "-I", deb]).stdout
     print(info)
     fields = control_fields(deb)
-    for key, want in (("Package", "cityedge"), ("Architecture", arch), ("Version", version)):
-        if fields.get(key) != want:
-            fail(f"control field {key} is {fields.get(key)!r}, expected {want!r}")
-    depends = {d.strip().split(" ")[0] for d in fields.get("Depends", "").split(",")}
+    check_identity(deb, fields, "cityedge", arch, version)
+    depends = depends_names(fields)
     missing = [p for p in REQUIRED_DEPENDS if not any(d.startswith(p) for d in depends)]
     if missing:
         fail(f"Depends lacks {', '.join(missing)}: {fields.get('Depends')}")
+    video = sorted(d for d in depends if d.startswith(VIDEO_DEPENDS))
+    if video:
+        fail(f"the core package depends on video libraries {video}: {fields.get('Depends')}")
     conffiles = run(["dpkg-deb", "-I", deb, "conffiles"]).stdout.split()
     if conffiles != ["/etc/cityedge/cityedged.yaml"]:
         fail(f"conffiles are {conffiles}, expected /etc/cityedge/cityedged.yaml only")
     for script in ("postinst", "prerm", "postrm"):
         if not re.search(rf"^\s*\d+ bytes,\s+\d+ lines\s+\*\s+{script}\b", info, re.M):
             fail(f"{script} missing or not executable in the control archive")
+    print(f"cityedge Depends: {fields.get('Depends')}")
 
 
-def check_file_list(deb):
+def check_vision_control(deb, arch, version):
+    print(run(["dpkg-deb", "-I", deb]).stdout)
+    fields = control_fields(deb)
+    check_identity(deb, fields, "cityedge-vision", arch, version)
+    depends = [d.strip() for d in fields.get("Depends", "").split(",")]
+    if f"cityedge (= {version})" not in depends:
+        fail(f"cityedge-vision does not depend on cityedge (= {version}): {fields.get('Depends')}")
+    if not any(re.fullmatch(r"libopencv-\w+\d+", d) for d in depends_names(fields)):
+        fail(f"cityedge-vision names no OpenCV runtime library: {fields.get('Depends')}")
+    print(f"cityedge-vision Depends: {fields.get('Depends')}")
+
+
+def file_entries(deb):
+    """dpkg-deb -c as {path: (mode, owner)}, paths without ./ and trailing /."""
     listing = run(["dpkg-deb", "-c", deb]).stdout
     entries = {}
     for line in listing.splitlines():
@@ -109,7 +167,11 @@ def check_file_list(deb):
         path = path.removeprefix("./").rstrip("/")
         if path:
             entries[path] = (mode, owner)
-    for path, want in EXPECTED_FILES.items():
+    return entries, listing
+
+
+def check_modes(entries, listing, expected):
+    for path, want in expected.items():
         if path not in entries:
             fail(f"{path} is not in the package:\n{listing}")
         mode, owner = entries[path]
@@ -118,6 +180,13 @@ def check_file_list(deb):
         bits = sum(1 << (8 - i) for i, c in enumerate(mode[1:10]) if c != "-")
         if bits != want:
             fail(f"{path} has mode {mode}, expected {oct(want)}")
+
+
+def check_file_list(deb):
+    entries, listing = file_entries(deb)
+    check_modes(entries, listing, EXPECTED_FILES)
+    if WORKER in entries:
+        fail(f"the vision worker /{WORKER} is in the core package")
     stray = [p for p, (mode, _) in entries.items() if not mode.startswith("d") and
              not p.startswith(ALLOWED_PREFIXES)]
     if stray:
@@ -125,15 +194,89 @@ def check_file_list(deb):
     drivers = [p for p in entries if p.startswith("usr/lib/cityedge/drivers/")]
     if any(not p.endswith(".so") for p in drivers):
         fail(f"non-plugin files in the driver folder: {drivers}")
-    print(f"{len(entries)} entries, drivers: {drivers or 'none'}")
+    print(f"cityedge: {len(entries)} entries, drivers: {drivers or 'none'}")
     return entries
+
+
+def check_vision_file_list(deb):
+    entries, listing = file_entries(deb)
+    check_modes(entries, listing, {WORKER: 0o755})
+    files = [p for p, (mode, _) in entries.items() if not mode.startswith("d")]
+    if files != [WORKER]:
+        fail(f"cityedge-vision holds {files}, expected /{WORKER} only")
+    print(f"cityedge-vision: {len(entries)} entries, files: {files}")
+
+
+def check_simulated_install(debs, arch):
+    """apt-get -s with local .debs: offline, the dependencies are resolved
+    against the installed packages and the local lists."""
+    host_arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    if arch != host_arch:
+        print(f"simulated install: skipped ({arch} packages on a {host_arch} machine)")
+        return
+    core = debs["cityedge"]
+    plans = [([core], True)]
+    if "cityedge-vision" in debs:
+        plans += [([core, debs["cityedge-vision"]], True), ([debs["cityedge-vision"]], False)]
+    for files, want_ok in plans:
+        argv = ["apt-get", "-s", "-q", "--no-install-recommends", "install"] + files
+        result = run(argv, check=False)
+        names = [os.path.basename(f) for f in files]
+        ok = result.returncode == 0
+        if ok != want_ok:
+            fail(f"simulated install of {names} {'succeeded' if ok else 'failed'}, expected "
+                 f"{'success' if want_ok else 'failure'}:\n{result.stdout}{result.stderr}")
+        if ok:
+            for f in files:
+                package = control_fields(f)["Package"]
+                if not re.search(rf"^Inst {re.escape(package)} ", result.stdout, re.M):
+                    fail(f"simulated install does not install {package}:\n{result.stdout}")
+        elif "cityedge" not in result.stdout + result.stderr:
+            fail(f"simulated install of {names} failed for another reason than the missing "
+                 f"cityedge:\n{result.stdout}{result.stderr}")
+        print(f"simulated install of {' + '.join(names)}: "
+              f"{'ok' if ok else 'refused, as it must be (cityedge missing)'}")
 
 
 def with_emulator(emulator, argv):
     return shlex.split(emulator) + argv if emulator else argv
 
 
-def check_unpacked(deb, source_dir, version, emulator, cli):
+def camera_config(root):
+    """The shipped config with a camera driver, written beside it."""
+    shipped = pathlib.Path(root, "etc/cityedge/cityedged.yaml").read_text()
+    if "\ndrivers: []\n" not in shipped:
+        fail("the shipped config has no 'drivers: []' line to put a camera in")
+    path = pathlib.Path(root, "etc/cityedge/camera.yaml")
+    path.write_text(shipped.replace("\ndrivers: []\n", "\n" + CAMERA_DRIVERS))
+    return str(path)
+
+
+def check_camera_config(root, emulator, vision, installed_worker):
+    """--check-config of a camera config: 78 naming cityedge-vision without
+    the worker, 0 with it unpacked into the same root."""
+    daemon = os.path.join(root, "usr/bin/cityedged")
+    config = camera_config(root)
+    result = run(with_emulator(emulator, [daemon, "--check-config", config]), check=False)
+    output = result.stdout + result.stderr
+    print(output)
+    if not vision:
+        if installed_worker and os.access(installed_worker, os.X_OK):
+            print(f"camera config without the worker: not checked ({installed_worker} is "
+                  "installed on this machine)")
+            return
+        if result.returncode != 78 or "install the cityedge-vision package" not in output:
+            fail(f"cityedged without cityedge-vision exited {result.returncode} on a camera "
+                 f"config, expected 78 naming the cityedge-vision package:\n{output}")
+        print("camera config without the worker: exit 78, names cityedge-vision")
+    else:
+        if result.returncode != 0:
+            fail(f"cityedged with cityedge-vision unpacked beside it exited {result.returncode} "
+                 f"on a camera config, expected 0:\n{output}")
+        print("camera config with the worker: ok")
+
+
+def check_unpacked(deb, source_dir, version, emulator, cli, installed_worker):
     with tempfile.TemporaryDirectory() as root:
         run(["dpkg-deb", "-x", deb, root])
         unit = pathlib.Path(root, "usr/lib/systemd/system/cityedged.service").read_text()
@@ -149,12 +292,23 @@ def check_unpacked(deb, source_dir, version, emulator, cli):
         print(result.stdout + result.stderr)
         if result.returncode != 0:
             fail(f"the packaged config fails --check-config (exit {result.returncode})")
+        check_camera_config(root, emulator, False, installed_worker)
         if cli:
             cli_bin = os.path.join(root, "usr/bin/cityedge")
             result = run(with_emulator(emulator, [cli_bin, "--help"]), check=False)
             if result.returncode != 0:
                 fail(f"cityedge --help exited {result.returncode}: {result.stderr}")
         check_users_and_folders(root)
+
+
+def check_unpacked_both(core, vision, version, emulator):
+    with tempfile.TemporaryDirectory() as root:
+        run(["dpkg-deb", "-x", core, root])
+        run(["dpkg-deb", "-x", vision, root])
+        out = run(with_emulator(emulator, [os.path.join(root, WORKER), "--version"])).stdout
+        if version not in out:
+            fail(f"cityedge-vision --version says {out!r}, expected {version}")
+        check_camera_config(root, emulator, True, None)
 
 
 def check_users_and_folders(root):
@@ -186,12 +340,20 @@ def cmd_deb(args):
     for script in glob.glob(os.path.join(args.source, "packaging/deb/*")):
         run(["sh", "-n", script])
     with tempfile.TemporaryDirectory() as out_dir:
-        deb = build_deb(args.build_dir, out_dir)
-        check_control(deb, args.arch, args.version)
-        entries = check_file_list(deb)
+        debs = build_debs(args.build_dir, out_dir, args.arch, args.version, args.vision)
+        core = debs["cityedge"]
+        check_control(core, args.arch, args.version)
+        entries = check_file_list(core)
         if args.cli and "usr/bin/cityedge" not in entries:
             fail("the cityedge CLI is not in the package")
-        check_unpacked(deb, args.source, args.version, args.emulator, args.cli)
+        check_unpacked(core, args.source, args.version, args.emulator, args.cli,
+                       args.installed_worker)
+        if args.vision:
+            vision = debs["cityedge-vision"]
+            check_vision_control(vision, args.arch, args.version)
+            check_vision_file_list(vision)
+            check_unpacked_both(core, vision, args.version, args.emulator)
+        check_simulated_install(debs, args.arch)
     print("deb: ok")
 
 
@@ -227,6 +389,8 @@ def main():
     p.add_argument("--arch", required=True)
     p.add_argument("--version", required=True)
     p.add_argument("--cli", action="store_true")
+    p.add_argument("--vision", action="store_true")
+    p.add_argument("--installed-worker", default="")
     p.add_argument("--emulator", default="")
     p.set_defaults(func=cmd_deb)
     p = sub.add_parser("install")

@@ -78,7 +78,9 @@ Stats Summarise(std::vector<std::int64_t> ns) {
   if (ns.empty()) return {};
   std::sort(ns.begin(), ns.end());
   auto at = [&](double q) {
-    return static_cast<double>(ns[std::min(ns.size() - 1, static_cast<std::size_t>(q * ns.size()))]) / 1e3;
+    return static_cast<double>(
+               ns[std::min(ns.size() - 1, static_cast<std::size_t>(q * ns.size()))]) /
+           1e3;
   };
   return {at(0.50), at(0.99), static_cast<double>(ns.back()) / 1e3};
 }
@@ -121,7 +123,7 @@ class Committer {
 
   cityedge::journal::Journal& journal_;
   std::uint64_t base_ = 0;
-  std::vector<std::int64_t> emitted_;   // appended on the caller's thread
+  std::vector<std::int64_t> emitted_;    // appended on the caller's thread
   std::vector<std::int64_t> committed_;  // on the watcher's
   std::atomic<std::size_t> emitted_count_{0};
   std::atomic<bool> done_{false};
@@ -142,7 +144,8 @@ Run OneRun(const std::string& dir, std::uint64_t events, double rate) {
   {  // Through a worker process.
     const std::string path = dir + "/worker.db";
     auto journal = cityedge::journal::Open(Config(path), cityedge::clock::Default());
-    if (!journal) std::exit((std::fprintf(stderr, "journal: %s\n", journal.error().message().c_str()), 1));
+    if (!journal)
+      std::exit((std::fprintf(stderr, "journal: %s\n", journal.error().message().c_str()), 1));
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) std::exit(1);
     const pid_t child = ::fork();
@@ -204,10 +207,14 @@ int main(int argc, char** argv) {
   int runs = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--events") events = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--rate") rate = std::strtod(argv[i + 1], nullptr);
-    else if (a == "--runs") runs = std::atoi(argv[i + 1]);
+    if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--events")
+      events = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--rate")
+      rate = std::strtod(argv[i + 1], nullptr);
+    else if (a == "--runs")
+      runs = std::atoi(argv[i + 1]);
   }
   std::vector<Run> all;
   for (int r = 0; r < runs; ++r) {
