@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "daemon/core/unique_fd.hpp"
 #include "daemon/host/settings_bridge.hpp"
 
 namespace cityedge::host {
@@ -22,22 +23,6 @@ namespace {
 // Every field of ABI 1.0's descriptor, up to and including on_read_now.
 constexpr std::size_t kMinDescriptorSize =
     offsetof(ce_driver_descriptor, on_read_now) + sizeof(ce_driver_on_read_now_fn);
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  [[nodiscard]] int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 Status CheckHooks(const ce_driver_descriptor& d, std::string_view origin) {
   const std::pair<const char*, bool> hooks[] = {
@@ -104,7 +89,7 @@ std::string FileStem(const std::string& file) {
 // loads it through /proc/self/fd so the checked inode is the loaded one.
 Result<std::shared_ptr<void>> OpenLibrary(int dir_fd, const std::string& path,
                                           const std::string& file, const LoadPolicy& policy) {
-  Fd fd(openat(dir_fd, file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(openat(dir_fd, file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) {
     const int err = errno;
     if (err == ELOOP) {
@@ -202,7 +187,7 @@ Result<std::shared_ptr<const DriverType>> LoadExternalDriver(const std::string& 
                                                              const LoadPolicy& policy) {
   Result<int> dir_fd = OpenDriverDir(dir, policy);
   if (!dir_fd) return std::unexpected(dir_fd.error());
-  Fd guard(*dir_fd);
+  UniqueFd guard(*dir_fd);
   return LoadFromDirFd(guard.get(), dir, file, policy);
 }
 
@@ -238,7 +223,7 @@ Status DriverRegistry::LoadDirectory(const std::string& dir, std::vector<Error>*
     if (dir_fd.error().code() == Code::kNotFound) return OkStatus();
     return std::unexpected(dir_fd.error());
   }
-  Fd guard(*dir_fd);
+  UniqueFd guard(*dir_fd);
   std::vector<std::string> files;
   // fdopendir takes ownership of its descriptor, so list through a duplicate.
   if (DIR* listing = fdopendir(dup(guard.get())); listing != nullptr) {

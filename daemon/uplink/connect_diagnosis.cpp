@@ -1,4 +1,5 @@
 #include "daemon/uplink/connect_diagnosis.hpp"
+#include "daemon/core/unique_fd.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -50,20 +51,6 @@ struct AddrInfoDeleter {
   void operator()(addrinfo* info) const { freeaddrinfo(info); }
 };
 using AddrInfoPtr = std::unique_ptr<addrinfo, AddrInfoDeleter>;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Connects with a timeout; returns 0 or an errno value (ETIMEDOUT on timeout).
 int ConnectWithTimeout(int fd, const addrinfo* addr, int timeout_ms) {
@@ -191,7 +178,7 @@ Error DiagnoseConnectFailure(const std::string& uri, const v1::TlsConfig& tls, i
                  fmt::format("DNS: cannot resolve '{}': {}", address->host, gai_strerror(rc)));
   }
   AddrInfoPtr info(raw);
-  Fd fd(::socket(info->ai_family, info->ai_socktype | SOCK_CLOEXEC, info->ai_protocol));
+  UniqueFd fd(::socket(info->ai_family, info->ai_socktype | SOCK_CLOEXEC, info->ai_protocol));
   if (fd.get() < 0)
     return Error(Code::kUnavailable, std::string("socket: ") + std::strerror(errno));
   if (const int error = ConnectWithTimeout(fd.get(), info.get(), timeout_ms); error != 0) {

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/core/unique_fd.hpp"
 #include "daemon/vision/sandbox_internal.hpp"
 
 namespace cityedge::vision::internal {
@@ -60,20 +61,6 @@ struct RulesetAttr {
   return rights;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 struct PathRule {
   std::string path;
   std::uint64_t access;
@@ -85,7 +72,7 @@ struct PathRule {
 [[nodiscard]] Status AddPath(int ruleset, const PathRule& rule, std::uint64_t handled,
                              SandboxReport& report) {
   const std::string& path = rule.path;
-  const Fd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
   if (fd.get() < 0) {
     if (rule.from_policy) {
       report.notes.push_back(fmt::format("{}: skipped ({})", path, std::strerror(errno)));
@@ -130,7 +117,8 @@ Status ApplyLandlock(const SandboxPolicy& policy, SandboxReport& report) {
     attr.scoped = kScopeAbstractUnixSocket | kScopeSignal;
     attr_size = sizeof(attr);
   }
-  const Fd ruleset(static_cast<int>(::syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0)));
+  const UniqueFd ruleset(
+      static_cast<int>(::syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0)));
   if (ruleset.get() < 0) {
     if (Unsupported(errno)) {
       report.warning = std::string(kNoLandlock);
