@@ -528,7 +528,7 @@ def state_changes(summary, instance):
     changes = []
     statuses = sorted((s for s in (summary or {}).get("driver_states", []) if s[0] == instance),
                       key=lambda s: s[2])
-    for _, state, captured, received in statuses:
+    for _, state, captured, received, *_ in statuses:
         if changes and changes[-1][0] == state:
             changes[-1][3] += 1
         else:
