@@ -51,6 +51,11 @@ constexpr const char* kAllowed[] = {
     "timerfd_settime64", "timerfd_gettime", "timerfd_gettime64", "timer_create", "timer_settime",
     "timer_settime64", "timer_gettime", "timer_gettime64", "timer_getoverrun", "timer_delete",
     "setitimer", "getitimer", "alarm",
+    // Whether the clock is synchronised, read for every event's time stamp
+    // (clock.cpp: adjtimex with modes 0, which glibc makes clock_adjtime).
+    // Seccomp cannot see modes; setting the clock needs CAP_SYS_TIME, which
+    // the unit's bounding set lacks, as for the core (cityedged.service).
+    "adjtimex", "clock_adjtime", "clock_adjtime64",
     // Waiting for descriptors; wake-up pipes and eventfds (GLib, GStreamer).
     "poll", "ppoll", "ppoll_time64", "select", "_newselect", "pselect6", "pselect6_time64",
     "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
