@@ -29,12 +29,22 @@ class Groups {
 void AddPaths(const google::protobuf::Map<std::string, v1::SettingValue>& settings,
               internal::SandboxPolicy* sandbox, std::set<std::string>* reads,
               std::set<std::string>* writes) {
+  // An evidence folder is filled in with its default (people_count's lies in
+  // the state folder, which the sandbox refuses) even where no evidence is
+  // written: granted only when an evidence switch of the instance is on.
+  bool writes_evidence = false;
+  for (const auto& [key, value] : settings) {
+    writes_evidence = writes_evidence || (key.starts_with("evidence") &&
+                                          value.value_case() == v1::SettingValue::kBoolValue &&
+                                          value.bool_value());
+  }
   for (const auto& [key, value] : settings) {
     if (value.value_case() != v1::SettingValue::kStringValue) continue;
     const std::string& text = value.string_value();
     if (text.find("://") != std::string::npos) sandbox->set_network(true);
     if (text.empty() || text.front() != '/') continue;
     const bool evidence = key.starts_with("evidence") && key.ends_with("_dir");
+    if (evidence && !writes_evidence) continue;
     (evidence ? writes : reads)->insert(text);
   }
 }

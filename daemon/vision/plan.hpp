@@ -39,7 +39,8 @@ using EmitsFrames = std::function<bool(std::string_view driver_type)>;
 // core's part (where nothing runs them). The sandbox policy of a worker
 // allows reading every absolute path its drivers' and pipelines' string
 // settings name, writing the folders named by keys ending in "_dir" that hold
-// evidence, and the network when a source is a URL.
+// evidence (only when a bool "evidence..." setting of the same instance is
+// on), and the network when a source is a URL.
 [[nodiscard]] Plan SplitConfig(const v1::Config& config, const EmitsFrames& emits_frames);
 
 }  // namespace cityedge::vision
