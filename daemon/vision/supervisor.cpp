@@ -241,7 +241,13 @@ class Worker {
     const timeval timeout{static_cast<time_t>(options_.heartbeat_timeout.count() / 1000),
                           static_cast<suseconds_t>(options_.heartbeat_timeout.count() % 1000 * 1000)};
     ::setsockopt(child->fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    auto channel = std::make_shared<Channel>(child->fd);
+    // The last holder closes the descriptor: an Ask() that took the channel
+    // just before this worker ended may still send on it, and must meet the
+    // shut-down socket, not whatever file reuses its number.
+    auto channel = std::shared_ptr<Channel>(new Channel(child->fd), [](Channel* c) {
+      ::close(c->fd());
+      delete c;
+    });
     {
       std::lock_guard lock(mu_);
       channel_ = channel;
@@ -270,7 +276,7 @@ class Worker {
       }
       pending_.clear();
     }
-    ::close(child->fd);
+    channel.reset();
     if (reason.empty()) reason = ExitReason(status);
     {
       std::lock_guard lock(mu_);
