@@ -69,6 +69,8 @@ class Platform:
         self.seen = collections.defaultdict(set)       # gateway -> seqs
         self.events = collections.Counter()            # topic class -> unique events
         self.bodies = collections.Counter()            # body kind -> unique events
+        self.sources = collections.defaultdict(        # gateway -> source -> body kind -> unique events
+            lambda: collections.defaultdict(collections.Counter))
         self.duplicates = 0
         self.historical = 0
         self.lost = 0                                  # counted in gap records
@@ -78,7 +80,7 @@ class Platform:
         self.received = 0                              # events, duplicates included
         self.gaps = []                                 # [gateway, seq, first_seq, last_seq, count]
         self.alarm_times = []                          # [capture unix s, receive unix s, historical]
-        self.driver_states = []                        # [instance, state, capture unix s, receive unix s]
+        self.driver_states = []                        # [instance, state, capture unix s, receive unix s, reason]
 
     def on_batch(self, topic_class, batch):
         fresh = []
@@ -93,6 +95,7 @@ class Platform:
             fresh.append(ev)
             self.events[topic_class] += 1
             self.bodies[ev.WhichOneof("body") or "none"] += 1
+            self.sources[batch.gateway_id][ev.source][ev.WhichOneof("body") or "none"] += 1
             if batch.historical:
                 self.historical += 1
         return fresh
@@ -115,6 +118,8 @@ class Platform:
             "unique_events": sum(self.events.values()),
             "by_class": dict(self.events),
             "by_body": dict(self.bodies),
+            "by_source": {gw: {src: dict(b) for src, b in by.items()}
+                          for gw, by in self.sources.items()},
             "duplicates": self.duplicates,
             "historical": self.historical,
             "gap_lost": self.lost,
@@ -225,7 +230,7 @@ def main():
                 st = ev.driver_status
                 state = event_pb2.ComponentState.Name(st.state)[16:].lower()
                 platform.driver_states.append(
-                    [st.instance, state, ev.capture_time.wall_unix_ns / 1e9, received_at])
+                    [st.instance, state, ev.capture_time.wall_unix_ns / 1e9, received_at, st.reason])
             if args.quiet and topic_class not in ("alarm", "gap"):
                 continue
             if topic_class not in args.show.split(","):
@@ -266,7 +271,7 @@ def main():
     client.loop_stop()
     client.disconnect()
     s = platform.summary()
-    lists = ("states", "seq_ranges", "gaps", "alarm_times", "driver_states")
+    lists = ("states", "seq_ranges", "gaps", "alarm_times", "driver_states", "by_source")
     brief = {k: v for k, v in s.items() if k not in lists}
     print(f"[summary ] final: {json.dumps(brief)}", flush=True)
     if args.summary_json:

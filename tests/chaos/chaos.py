@@ -33,6 +33,7 @@ SOURCE_DIR = os.environ.get("CITYEDGE_SOURCE_DIR",
                             os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 BINARY_DIR = os.environ.get("CITYEDGE_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
 DAEMON = os.environ.get("CITYEDGE_DAEMON", os.path.join(BINARY_DIR, "daemon/app/cityedged"))
+CLI = os.environ.get("CITYEDGE_CLI", os.path.join(BINARY_DIR, "daemon/cli/cityedge"))
 # Cross builds: the daemon is a target program, run through qemu-user.
 EMULATOR = os.environ.get("CITYEDGE_EMULATOR", "").split()
 MOSQUITTO = os.environ.get("CITYEDGE_MOSQUITTO") or "/usr/sbin/mosquitto"
@@ -169,9 +170,11 @@ def write_readings(path, rows, alarm_every=50):
 
 
 def daemon_config(gateway, journal, broker_uri, readings, rate, enabled=True, extra_journal="",
-                  keepalive="5s", inflight_window=4, max_batch_events=100, extra_drivers=""):
+                  keepalive="5s", inflight_window=4, max_batch_events=100, extra_drivers="",
+                  extra_pipelines=""):
     """The replay load (telemetry, and alarms from the threshold pipeline);
-    extra_drivers is YAML appended to `drivers:` (entries indented by 2)."""
+    extra_drivers and extra_pipelines are YAML appended to `drivers:` and
+    `pipelines:` (entries indented by 2)."""
     return f"""gateway:
   id: {gateway}
 logging:
@@ -213,7 +216,7 @@ drivers:
     settings:
       high: 75
       hysteresis: 5
-"""
+{extra_pipelines}"""
 
 
 class Daemon:
@@ -289,6 +292,40 @@ class Daemon:
                     return int(line.split()[1])
         return 0
 
+    def children(self):
+        """[(pid, state, cmdline)] of the daemon's child processes; state is
+        /proc/PID/stat's (Z for a zombie), cmdline argv joined by spaces."""
+        return child_processes(self.proc.pid)
+
+    def cli(self, *args, timeout=20):
+        """Runs `cityedge --socket <this daemon's socket> ARGS`; its stdout."""
+        sock = os.path.join(os.path.dirname(self.journal), "control.sock")
+        r = subprocess.run(EMULATOR + [CLI, "--socket", sock, *args], capture_output=True,
+                           text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise ScenarioFailed(f"cityedge {' '.join(args)}: exit {r.returncode}: {r.stderr}")
+        return r.stdout
+
+
+def child_processes(parent):
+    """Every process whose parent is `parent`, zombies included, read from /proc."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) != parent:
+                continue
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        out.append((int(name), fields[0], cmdline))
+    return out
+
 
 class MjpegServer:
     """tests/drivers/camera/mjpeg_server.py: an HTTP MJPEG camera looping over
@@ -314,6 +351,11 @@ class MjpegServer:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
         self.proc = None
+
+    def corrupt(self, on):
+        """Every open and later stream sends corrupt JPEG frames (on) or the
+        real ones again (off)."""
+        self.proc.send_signal(signal.SIGUSR1 if on else signal.SIGUSR2)
 
 
 def journal_hwm(path):

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Chaos scenarios against the real cityedged; see chaos.py for the figures.
 
-    scenarios.py kill9|broker_down|fleet|tmpfs_full|corrupt_journal|partition|clock_jump|camera_loss
+    scenarios.py kill9|broker_down|fleet|tmpfs_full|corrupt_journal|partition|clock_jump|camera_loss|vision_crash
 
 Short forms run under ctest (label chaos); CITYEDGE_CHAOS_LONG=1 runs the long
 forms (kill -9 x100, broker down 10 min at 1,000 events/s, a fleet of 20,
-100 link flaps, 20 camera losses).
+100 link flaps, 20 camera losses, 20 vision worker kills).
 """
 import os
 import random
@@ -504,10 +504,10 @@ def camera_frames(work):
     return frames
 
 
-def camera_driver(url):
+def camera_driver(url, instance=CAMERA):
     """A camera instance with short timeouts: a lost stream is retried every
     0.1-0.5 s, and a stream that stays silent counts as stalled after 1 s."""
-    return f"""  - id: {CAMERA}
+    return f"""  - id: {instance}
     type: camera
     publish: false
     settings:
@@ -528,7 +528,7 @@ def state_changes(summary, instance):
     changes = []
     statuses = sorted((s for s in (summary or {}).get("driver_states", []) if s[0] == instance),
                       key=lambda s: s[2])
-    for _, state, captured, received in statuses:
+    for _, state, captured, received, *_ in statuses:
         if changes and changes[-1][0] == state:
             changes[-1][3] += 1
         else:
@@ -611,6 +611,245 @@ def camera_loss(cleanup):
     check(threads[-1] <= threads[0], f"threads grow across camera losses: {threads}")
 
 
+VISION_CAMERA = "cam-vision"
+VISION_WORKER = f"vision-{VISION_CAMERA}"  # vision/plan.hpp: "vision-<first driver id>"
+
+
+def camera_statuses(summary, state=None, after=0.0, before=float("inf")):
+    """The camera's DriverStatus events at the platform captured in [after,
+    before), in capture order: [instance, state, capture s, receive s, reason]."""
+    return sorted((s for s in (summary or {}).get("driver_states", [])
+                   if s[0] == VISION_CAMERA and (state is None or s[1] == state)
+                   and after <= s[2] < before), key=lambda s: s[2])
+
+
+def worker_losses(statuses):
+    """The offline statuses that report a loss of the vision worker (the
+    supervisor's reason), not one of the camera's own (a stalled stream)."""
+    return [s for s in statuses if s[1] == "offline" and s[4].startswith("vision worker ")]
+
+
+def announced_backoff_s(reason):
+    """The backoff a loss's reason announces ("...; restarting in 870 ms")."""
+    tail = reason.rsplit("restarting in ", 1)
+    return int(tail[1].split()[0]) / 1000 if len(tail) == 2 else 0.0
+
+
+def live_workers(daemon):
+    return [pid for pid, state, cmd in daemon.children()
+            if state != "Z" and "cityedge-vision" in cmd]
+
+
+def zombie_children(daemon):
+    return [(pid, cmd) for pid, state, cmd in daemon.children() if state == "Z"]
+
+
+def readings_received(summary, gateway, source):
+    return (summary or {}).get("by_source", {}).get(gateway, {}).get(source, {}).get("reading", 0)
+
+
+def vision_crash(cleanup):
+    """The vision worker (a camera and its people_count pipeline) is killed
+    with SIGSEGV and SIGKILL in turn, then fed corrupt JPEG frames, while two
+    replay drivers in the core publish 1,000 events/s in all. The core is never
+    restarted and loses nothing; each loss reaches the platform as exactly one
+    offline and one online status of the camera; no zombie is left; the core's
+    fds and threads are the same after as before."""
+    kills = 20 if LONG else 4
+    corrupt_s = 30 if LONG else 10
+    rate = 500  # per replay driver: 1,000 events/s in all
+    # The supervisor doubles its backoff per loss (1 s up to 60 s, a quarter
+    # of jitter off): the replay lasts the kills' backoffs plus a margin.
+    backoffs = sum(min(2 ** i, 60) for i in range(kills))
+    seconds = 20 + backoffs + 4 * kills + 2 * corrupt_s
+    work = chaos.workdir("vision-crash")
+    camera = chaos.MjpegServer(work, camera_frames(work))
+    broker, sub = start_platform(cleanup, work)
+    camera.start()
+    cleanup.append(camera.kill9)
+    readings2 = os.path.join(work, "load2.csv")
+    chaos.write_readings(readings2, rate * seconds)
+    extra_drivers = camera_driver(camera.url, VISION_CAMERA) + f"""  - id: load2
+    type: replay
+    publish: true
+    settings:
+      path: {readings2}
+      rate: {rate}
+      loop: false
+"""
+    pipelines = f"""  - id: people
+    type: people_count
+    inputs: [{VISION_CAMERA}]
+    settings:
+      interval: 1s
+"""
+    # Under AddressSanitizer the worker (which inherits the daemon's
+    # environment) leaves SIGSEGV to the kernel, as a production build does,
+    # instead of reporting it and exiting 1.
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    daemon = new_daemon(cleanup, work, broker, rows=rate * seconds, rate=rate,
+                        extra_drivers=extra_drivers, extra_pipelines=pipelines,
+                        env={"ASAN_OPTIONS": f"{asan}:handle_segv=0"})
+    daemon.start()
+    core_pid = daemon.proc.pid
+    gw = daemon.gateway
+
+    def core_log():
+        """The daemon's log without the decoder's complaints about corrupt frames."""
+        return "".join(line for line in daemon.log_tail(200_000).splitlines(keepends=True)
+                       if not line.startswith("[mjpeg @"))[-3000:]
+
+    def count(state, after=0.0):
+        return len(camera_statuses(sub.summary(), state, after))
+
+    def core_up(what):
+        check(daemon.alive() and daemon.proc.pid == core_pid,
+              f"cityedged exited {what}\n{core_log()}")
+
+    check(chaos.wait_until(lambda: count("online") >= 1 and live_workers(daemon), 120, 0.1),
+          f"the camera never reported online from its worker\n{core_log()}")
+    # The kills are counted from the camera's first online status on; a
+    # worker lost before it (failing to start) is reported, not a kill.
+    first_online = camera_statuses(sub.summary(), "online")[0][2]
+    time.sleep(2)  # the pipeline has frames, the uplink is in its steady state
+    fds_before, threads_before = daemon.fd_count(), daemon.thread_count()
+    restarts, overheads, detects, fds, threads, signals = [], [], [], [], [], []
+    for i in range(kills):
+        workers = live_workers(daemon)
+        check(len(workers) == 1, f"kill {i + 1}: expected one vision worker, found {workers}")
+        sig = signal.SIGSEGV if i % 2 == 0 else signal.SIGKILL
+        offline0, online0 = count("offline"), count("online")
+        killed = time.time()
+        os.kill(workers[0], sig)
+        signals.append(sig.name)
+        back = chaos.wait_until(
+            lambda: count("offline") > offline0 and count("online") > online0
+            and (set(live_workers(daemon)) - set(workers)), 60 + min(2 ** i, 60), 0.1)
+        check(back, f"kill {i + 1} ({sig.name}): the camera did not come back online "
+                    f"within the backoff and 60 s\n{core_log()}")
+        core_up(f"after kill {i + 1}")
+        statuses = camera_statuses(sub.summary(), after=killed)
+        loss = worker_losses(statuses)[-1]
+        online = [s for s in statuses if s[1] == "online"][-1]
+        restarts.append(online[3] - killed)
+        detects.append(loss[3] - killed)
+        overheads.append(online[3] - killed - announced_backoff_s(loss[4]))
+        check(f"killed by {sig.name}" in loss[4],
+              f"kill {i + 1}: the loss is reported as '{loss[4]}', not as {sig.name}")
+        # The old worker was reaped before the loss was reported.
+        check(not zombie_children(daemon), f"kill {i + 1}: zombie children of the core: "
+                                           f"{zombie_children(daemon)}")
+        time.sleep(random.uniform(0.5, 1.5))
+        fds.append(daemon.fd_count())
+        threads.append(daemon.thread_count())
+    kills_end = time.time()
+
+    # Corrupt frames: the decoder in the worker meets random bytes, cut-short
+    # and smashed JPEGs and absurd frame sizes. The worker may survive (the
+    # camera then reports its own offline, a stall) or die and be restarted;
+    # either way the core goes on and the camera is back once frames are good.
+    worker_before = live_workers(daemon)
+    camera.corrupt(True)
+    corrupt_from = time.time()
+    pids_seen = set(worker_before)
+    end = time.monotonic() + corrupt_s
+    while time.monotonic() < end:
+        pids_seen.update(live_workers(daemon))
+        core_up("while its worker was fed corrupt frames")
+        time.sleep(0.2)
+    camera.corrupt(False)
+    good_again = time.time()
+    time.sleep(2)  # a stall the corrupt frames caused has been reported by now
+
+    def back_online():
+        s = camera_statuses(sub.summary())
+        return s and s[-1][1] == "online" and live_workers(daemon)
+    check(chaos.wait_until(back_online, 120, 0.2),
+          f"the camera did not come back online after the corrupt frames\n{core_log()}")
+    corrupt_recover = camera_statuses(sub.summary())[-1][3] - good_again
+    time.sleep(2)
+    core_up("after the corrupt frames")
+    check(not zombie_children(daemon), f"zombie children of the core: {zombie_children(daemon)}")
+    workers = live_workers(daemon)
+    check(len(workers) == 1, f"expected one vision worker after the run, found {workers}")
+    fds_after, threads_after = daemon.fd_count(), daemon.thread_count()
+    metrics = daemon.cli("metrics")
+    restarts_total = [int(float(line.rsplit(" ", 1)[1])) for line in metrics.splitlines()
+                      if line.startswith("cityedge_vision_worker_restarts_total{")
+                      and f'worker="{VISION_WORKER}"' in line]
+
+    # Every reading the two replay drivers played reaches the platform.
+    rows = rate * seconds
+    check(chaos.wait_until(
+        lambda: all(readings_received(sub.summary(), gw, src) >= rows for src in ("load", "load2")),
+        seconds + 120, 0.5), f"the replay drivers' readings did not all arrive "
+                             f"({readings_received(sub.summary(), gw, 'load')}, "
+                             f"{readings_received(sub.summary(), gw, 'load2')} of {rows} each)")
+    # The camera's pipeline keeps adding events: every seq up to this mark.
+    committed = daemon.hwm()
+    check(chaos.wait_until(lambda: chaos.covered([sub.summary()], gw, committed), 120, 0.5),
+          f"the journal's events up to seq {committed} did not all arrive\n{core_log()}")
+    core_up("before its stop")
+    check(daemon.stop() == 0, f"cityedged did not exit 0 on SIGTERM\n{core_log()}")
+    summary = sub.stop()
+    f = chaos.figures([summary], gw, committed)
+    dup = chaos.duplicates([summary])
+    readers_lost = sum(rows - readings_received(summary, gw, src) for src in ("load", "load2"))
+
+    kill_phase = camera_statuses(summary, after=first_online, before=kills_end)
+    startup_losses = worker_losses(camera_statuses(summary, before=first_online))
+    offline = [s for s in kill_phase if s[1] == "offline"]
+    online = [s for s in kill_phase if s[1] == "online"]
+    corrupt_phase = camera_statuses(summary, after=kills_end)
+    corrupt_losses = worker_losses(corrupt_phase)
+    survived = len(pids_seen) == 1 and set(workers) == set(worker_before)
+    chaos.print_table(
+        [row(f"vision worker kill x{kills}", 1, f, dup, 0, max(restarts))],
+        [f"kills: {kills} ({signals.count('SIGSEGV')} SIGSEGV, {signals.count('SIGKILL')} "
+         f"SIGKILL); core pid {core_pid} throughout, never restarted",
+         f"kill -> offline at the platform: median {statistics.median(detects):.2f}s, "
+         f"max {max(detects):.2f}s",
+         f"kill -> online at the platform: median {statistics.median(restarts):.2f}s, max "
+         f"{max(restarts):.2f}s (of which announced backoff; the rest, spawn + sandbox + "
+         f"stream open: median {statistics.median(overheads):.2f}s, max {max(overheads):.2f}s)",
+         f"reading-driver events: {2 * rows} played by load and load2, "
+         f"{2 * rows - readers_lost} received, lost {readers_lost}",
+         f"camera statuses during the kills: {len(offline)} offline "
+         f"({len(worker_losses(offline))} worker losses), {len(online)} online "
+         f"(1 at start + 1 per kill)",
+         f"corrupt frames {corrupt_s}s: worker {'survived (same pid)' if survived else 'restarted'}"
+         f" ({len(pids_seen)} worker pids seen), {len(corrupt_losses)} worker losses, "
+         f"{sum(1 for s in corrupt_phase if s[1] == 'offline')} camera offline, "
+         f"{sum(1 for s in corrupt_phase if s[1] == 'online')} online; "
+         + (f"back online {corrupt_recover:.1f}s after good frames" if corrupt_recover >= 0
+            else "online throughout"),
+         f"worker losses before the camera's first online status: {len(startup_losses)}"
+         + "".join(f"; {s[4]}" for s in startup_losses),
+         f"worker restarts (cityedge metrics): {restarts_total}",
+         f"core fds before/after: {fds_before}/{fds_after}, after each kill: {fds}",
+         f"core threads before/after: {threads_before}/{threads_after}, after each kill: "
+         f"{threads}",
+         "zombie children of the core: none after any kill or at the end"])
+    require_no_loss(f, "vision worker kills")
+    check(readers_lost == 0, f"{readers_lost} readings of the replay drivers never arrived")
+    check(f["gap_recorded"] == 0, f"gap records declare {f['gap_recorded']} events lost: "
+                                  f"{f['gap_ranges']}")
+    check(dup == 0, f"{dup} duplicates with the connection never lost")
+    check(len(offline) == kills and len(worker_losses(offline)) == kills,
+          f"expected {kills} offline statuses of the camera, one per kill, got {len(offline)}: "
+          f"{[(s[1], s[4]) for s in offline]}")
+    check(len(online) == kills + 1,
+          f"expected {kills + 1} online statuses (start + one per kill), got {len(online)}")
+    check(restarts_total == [kills + len(corrupt_losses) + len(startup_losses)],
+          f"the supervisor counts {restarts_total} restarts for {kills} kills, "
+          f"{len(corrupt_losses)} losses to corrupt frames and {len(startup_losses)} at start")
+    check(fds_after <= fds_before, f"core fds grow across worker losses: {fds_before} before, "
+                                   f"{fds_after} after, {fds} after each kill")
+    check(threads_after <= threads_before,
+          f"core threads grow across worker losses: {threads_before} before, {threads_after} "
+          f"after, {threads} after each kill")
+
+
 SCENARIOS = {
     "kill9": kill9,
     "broker_down": broker_down,
@@ -620,6 +859,7 @@ SCENARIOS = {
     "partition": partition,
     "clock_jump": clock_jump,
     "camera_loss": camera_loss,
+    "vision_crash": vision_crash,
 }
 
 if __name__ == "__main__":
