@@ -326,7 +326,9 @@ class Worker {
     *s->mutable_sandbox() = plan_.sandbox;
     s->set_heartbeat_interval_ms(static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
     if (!channel.Send(start)) return {};
-    auto last = steady_clock::now();
+    const auto spawned = steady_clock::now();
+    auto last = spawned;
+    bool started = false;  // Hello received
     std::optional<steady_clock::time_point> stop_deadline;
     while (true) {
       if (!stop_deadline && Stopping()) {
@@ -337,7 +339,9 @@ class Worker {
         if (!channel.Send(stop)) return {};
         stop_deadline = steady_clock::now() + options_.stop_timeout;
       }
-      const auto until = stop_deadline ? *stop_deadline : last + options_.heartbeat_timeout;
+      const auto until = stop_deadline ? *stop_deadline
+                         : started     ? last + options_.heartbeat_timeout
+                                       : spawned + options_.startup_timeout;
       const int ms = static_cast<int>(std::max<long>(
           0, std::chrono::duration_cast<milliseconds>(until - steady_clock::now()).count()));
       const auto wake_events = static_cast<short>(stop_deadline ? 0 : POLLIN);
@@ -346,6 +350,10 @@ class Worker {
       if (n < 0 && errno == EINTR) continue;
       if (n == 0) {
         if (stop_deadline) return {};
+        if (!started) {
+          return fmt::format("did not start within {} s (killed)",
+                             options_.startup_timeout.count() / 1000);
+        }
         return fmt::format("sent no heartbeat for {} s (killed)",
                            options_.heartbeat_timeout.count() / 1000);
       }
@@ -357,6 +365,7 @@ class Worker {
         return fmt::format("channel failed: {} (killed)", r.error().message());
       }
       last = steady_clock::now();
+      started = started || message.has_hello();
       if (std::string refused = Handle(std::move(message)); !refused.empty()) return refused;
     }
   }

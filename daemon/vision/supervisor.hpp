@@ -41,6 +41,9 @@ struct SupervisorOptions {
   std::chrono::milliseconds heartbeat_interval{1000};
   // No message for this long: the worker is killed and restarted.
   std::chrono::milliseconds heartbeat_timeout{10'000};
+  // From spawn to the worker's Hello (loading its libraries, confining
+  // itself), which a loaded box may take longer for than a heartbeat.
+  std::chrono::milliseconds startup_timeout{30'000};
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{60'000};
   // A worker that ran this long restarts after backoff_initial again.

@@ -232,13 +232,16 @@ int RunWorker(int fd) {
   }
   (*router)->Start();
   tap.Swap(std::move(*router));
+  // Heartbeats start before the drivers do: a driver that takes its time to
+  // open (a required camera waits up to the host's create timeout) must not
+  // make the worker look hung.
+  Heart heart(channel, drivers, tap,
+              std::chrono::milliseconds(std::max(100u, start.heartbeat_interval_ms())));
   int status = 0;
   if (auto s = drivers.Start(start.config()); !s) {
     spdlog::error("drivers: {}", s.error());
     status = 1;
   } else {
-    Heart heart(channel, drivers, tap,
-                std::chrono::milliseconds(std::max(100u, start.heartbeat_interval_ms())));
     while (true) {
       internal::ToWorker request;
       if (auto s = channel.Receive(&request); !s) {
