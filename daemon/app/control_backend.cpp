@@ -147,18 +147,28 @@ control::Fields ControlBackend::StatusFields() {
   return f;
 }
 
-std::vector<DriverInstanceStatus> ControlBackend::Drivers() {
-  auto statuses = drivers_.Statuses();
-  auto vision = vision_.Drivers();
-  statuses.insert(statuses.end(), vision.begin(), vision.end());
+std::vector<DriverInstanceStatus> AllDrivers(const host::DriverHost& drivers,
+                                             const vision::Supervisor& vision) {
+  auto statuses = drivers.Statuses();
+  auto more = vision.Drivers();
+  statuses.insert(statuses.end(), more.begin(), more.end());
   return statuses;
 }
 
-std::vector<PipelineInstanceStatus> ControlBackend::Pipelines() {
-  auto statuses = tap_.Pipelines();
-  auto vision = vision_.Pipelines();
-  statuses.insert(statuses.end(), vision.begin(), vision.end());
+std::vector<PipelineInstanceStatus> AllPipelines(const SampleTap& tap,
+                                                 const vision::Supervisor& vision) {
+  auto statuses = tap.Pipelines();
+  auto more = vision.Pipelines();
+  statuses.insert(statuses.end(), more.begin(), more.end());
   return statuses;
+}
+
+std::vector<DriverInstanceStatus> ControlBackend::Drivers() {
+  return AllDrivers(drivers_, vision_);
+}
+
+std::vector<PipelineInstanceStatus> ControlBackend::Pipelines() {
+  return AllPipelines(tap_, vision_);
 }
 
 control::Fields ControlBackend::Backlog() {

@@ -31,6 +31,13 @@ namespace cityedge::app {
 
 using pipelines::SampleTap;
 
+// Every driver and pipeline instance the daemon runs: the core's own and the
+// vision workers'. The control plane and the health snapshot show the same.
+[[nodiscard]] std::vector<DriverInstanceStatus> AllDrivers(const host::DriverHost& drivers,
+                                                           const vision::Supervisor& vision);
+[[nodiscard]] std::vector<PipelineInstanceStatus> AllPipelines(const SampleTap& tap,
+                                                               const vision::Supervisor& vision);
+
 // THREADING: Backend methods are called from control threads concurrently;
 // config apply and driver restarts are serialised by one mutex.
 class ControlBackend final : public control::Backend {

@@ -208,18 +208,8 @@ health::Sources HealthSources(journal::Journal& journal, uplink::Uplink& uplink,
   health::Sources sources;
   sources.journal = [&journal] { return journal.GetStats(); };
   sources.uplink = [&uplink] { return uplink.GetStats(); };
-  sources.drivers = [&drivers, &vision] {
-    auto statuses = drivers.Statuses();
-    auto more = vision.Drivers();
-    statuses.insert(statuses.end(), more.begin(), more.end());
-    return statuses;
-  };
-  sources.pipelines = [&tap, &vision] {
-    auto statuses = tap.Pipelines();
-    auto more = vision.Pipelines();
-    statuses.insert(statuses.end(), more.begin(), more.end());
-    return statuses;
-  };
+  sources.drivers = [&drivers, &vision] { return AllDrivers(drivers, vision); };
+  sources.pipelines = [&tap, &vision] { return AllPipelines(tap, vision); };
   sources.vision_workers = [&vision] { return vision.Workers(); };
   return sources;
 }
