@@ -6,10 +6,10 @@
 #include <numeric>
 #include <set>
 
+#include "daemon/vision/admission.hpp"
+
 namespace cityedge::vision {
 namespace {
-
-std::string_view InstanceOf(std::string_view input) { return input.substr(0, input.find('/')); }
 
 // Union-find over frame driver indices.
 class Groups {

@@ -25,6 +25,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/vision/admission.hpp"
 #include "daemon/vision/protocol.hpp"
 
 #ifndef CITYEDGE_VISION_WORKER_PATH
@@ -53,8 +54,6 @@ std::string ExitReason(int wait_status) {
   }
   return "ended";
 }
-
-std::string_view InstanceOf(std::string_view source) { return source.substr(0, source.find('/')); }
 
 struct Child {
   pid_t pid = -1;
@@ -409,12 +408,10 @@ class Worker {
   }
 
   void Journal(v1::Event event) {
-    if (!own_.contains(std::string(InstanceOf(event.source())))) {
-      spdlog::warn("vision worker {}: refused an event from '{}', not one of its instances",
-                   plan_.name, event.source());
+    if (std::string refused = AdmitEvent(own_, &event); !refused.empty()) {
+      spdlog::warn("vision worker {}: refused {}", plan_.name, refused);
       return;
     }
-    event.set_seq(0);
     // The worker may not query the kernel's clock discipline (its sandbox
     // refuses adjtimex), so the core states the clock's provenance, as read
     // within milliseconds of the capture.
