@@ -3,8 +3,9 @@
 # prepares the machine) against a staged sysroot of Debian 12 packages in
 # .cache/cross/<arch> (no foreign architecture is added to dpkg; qemu-user
 # runs with -L on it).
-#   cross/build.sh [arm64|armhf] [--test | --test-all] [--package]
+#   cross/build.sh [arm64|armhf] [--test | --test-all] [--package] [--build-only]
 #                  [--with-opencv | --without-opencv]
+#     --build-only   build what the other options would run or package, and stop
 #     --test         the unit tests (ctest -L unit) under qemu-user; what CI runs
 #     --test-all     the whole ctest suite under qemu-user (long: not for CI);
 #                    test binaries are run through CMAKE_CROSSCOMPILING_EMULATOR,
@@ -24,6 +25,7 @@ arch=${1:-arm64}
 shift || true
 tests=none
 package=0
+build_only=0
 case "$arch" in
   arm64) toolchain=aarch64-linux-gnu; elf="ARM aarch64"; opencv=ON ;;
   armhf) toolchain=arm-linux-gnueabihf; elf="ARM, EABI5"; opencv=OFF ;;
@@ -34,6 +36,7 @@ for a in "$@"; do
     --test) tests=unit ;;
     --test-all) tests=all ;;
     --package) package=1 ;;
+    --build-only) build_only=1 ;;
     --with-opencv) opencv=ON ;;
     --without-opencv) opencv=OFF ;;
     *) echo "cross/build.sh: unknown option '$a'" >&2; exit 64 ;;
@@ -54,6 +57,7 @@ if [ "$tests" = unit ] && [ "$package" = 0 ]; then
   targets=(--target cityedged cityedge cityedge_unit_tests)
 fi
 cmake --build "$build" -j"$(nproc)" "${targets[@]}"
+[ "$build_only" = 1 ] && exit 0
 binaries=(cityedged)
 [ "$opencv" = ON ] && binaries+=(cityedge-vision)
 for binary in "${binaries[@]}"; do

@@ -7,6 +7,7 @@
 # at -O1 with line tables only (-g1: reports keep file:line, the build is much
 # faster), in its own build dir (build-tsan/).
 #   scripts/tsan.sh [ctest args]
+#   scripts/tsan.sh --build-only     build the tests, run nothing
 # halt_on_error makes the first race fail its test; the report is in the
 # test's output.
 set -euo pipefail
@@ -17,7 +18,10 @@ tests=(journal_test journal_io_fault_test uplink_test host_test control_socket_t
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCITYEDGE_SANITIZE=thread -DCITYEDGE_WITH_OPENCV=OFF -DCITYEDGE_BUILD_BENCH=OFF >/dev/null
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 cmake --build "$build" -j"$(nproc)" --target "${tests[@]}"
+[ "$build_only" = 1 ] && exit 0
 cd "$build"
 regex="^($(IFS='|'; echo "${tests[*]}"))\$"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \

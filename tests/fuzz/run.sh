@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 16, ASan+UBSan) and runs each for a while.
-#   tests/fuzz/run.sh [--seconds N] [--jobs J] [--build-dir DIR] [target ...]
+#   tests/fuzz/run.sh [--seconds N] [--jobs J] [--build-dir DIR] [--build-only] [target ...]
 # Targets are the folders of tests/fuzz/corpus/ (all by default). Each runs for
 # N seconds (default 60), J at a time (default 2), on a copy of its seed corpus
 # in DIR/corpus/<target> (so the repository's seeds stay as they are). Prints
@@ -12,12 +12,14 @@ root=$(cd "$here/../.." && pwd)
 seconds=60
 jobs=2
 build="$root/build-fuzz"
+build_only=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --build-dir) build=$2; shift 2 ;;
+    --build-only) build_only=1; shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
@@ -33,10 +35,12 @@ done
 # See cmake/clang.cmake for why this is clang 16 rather than clang 14.
 mkdir -p "$build"
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYEDGE_FUZZ=ON -DCITYEDGE_WITH_OPENCV=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCITYEDGE_FUZZ=ON -DCITYEDGE_WITH_OPENCV=OFF \
   -DCITYEDGE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+[ "$build_only" = 1 ] && exit 0
 
 run_one() {
   local t=$1 work="$build/corpus/$1" artifacts="$build/artifacts/$1/"
