@@ -1,4 +1,4 @@
-#include "drivers/iio/iio_device.hpp"
+#include "iio_device.hpp"
 
 #include <algorithm>
 #include <array>
@@ -27,33 +27,33 @@ constexpr std::array<ChannelKind, 4> kKinds = {{
 
 // Reads a sysfs attribute: one line, a trailing newline. A missing file is
 // std::nullopt (many attributes are optional); an unreadable one an error.
-Result<std::optional<std::string>> ReadAttribute(const fs::path& path) {
+sdk::Result<std::optional<std::string>> ReadAttribute(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return std::optional<std::string>();
   std::ifstream in(path);
-  if (!in) return MakeError(Code::kUnavailable, "cannot read {}", path.string());
+  if (!in) return sdk::Retry(fmt::format("cannot read {}", path.string()));
   // istreambuf_iterator rather than operator<<: an empty file is a value ("")
   // to report as not a number, not a read failure.
   std::string s{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return MakeError(Code::kUnavailable, "cannot read {}", path.string());
+  if (in.bad()) return sdk::Retry(fmt::format("cannot read {}", path.string()));
   const auto end = s.find_last_not_of(" \t\r\n");
   s.erase(end == std::string::npos ? 0 : end + 1);
   return std::optional<std::string>(std::move(s));
 }
 
-Result<double> ParseValue(const fs::path& path, const std::string& text) {
+sdk::Result<double> ParseValue(const fs::path& path, const std::string& text) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
       !std::isfinite(value)) {
-    return MakeError(Code::kInvalidArgument, "{} holds \"{}\", not a number", path.string(),
-                     text.substr(0, 40));
+    return sdk::Retry(
+        fmt::format("{} holds \"{}\", not a number", path.string(), text.substr(0, 40)));
   }
   return value;
 }
 
 // The attribute as a number, or nullopt when the file does not exist.
-Result<std::optional<double>> ReadNumber(const fs::path& path) {
+sdk::Result<std::optional<double>> ReadNumber(const fs::path& path) {
   auto text = ReadAttribute(path);
   if (!text) return std::unexpected(text.error());
   if (!*text) return std::optional<double>();
@@ -88,26 +88,25 @@ std::string ChannelKindNames() {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-Result<std::string> FindDevice(const std::string& root, const std::string& device) {
+sdk::Result<std::string> FindDevice(const std::string& root, const std::string& device) {
   std::error_code ec;
   std::vector<fs::path> dirs;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (entry.path().filename().string().starts_with("iio:device")) dirs.push_back(entry.path());
   }
-  if (ec)
-    return MakeError(Code::kNotFound, "cannot list IIO devices in {}: {}", root, ec.message());
+  if (ec) return sdk::Retry(fmt::format("cannot list IIO devices in {}: {}", root, ec.message()));
   std::sort(dirs.begin(), dirs.end());
   std::vector<std::string> seen;
   for (const auto& dir : dirs) {
     if (Matches(dir, device)) return dir.string();
     seen.push_back(fmt::format("{} ({})", dir.filename().string(), NameOf(dir)));
   }
-  return MakeError(Code::kNotFound, "no IIO device \"{}\" in {}; found: {}", device, root,
-                   seen.empty() ? std::string("none (is the kernel driver loaded?)")
-                                : fmt::format("{}", fmt::join(seen, ", ")));
+  return sdk::Retry(fmt::format("no IIO device \"{}\" in {}; found: {}", device, root,
+                                seen.empty() ? std::string("none (is the kernel driver loaded?)")
+                                             : fmt::format("{}", fmt::join(seen, ", "))));
 }
 
-Result<double> ReadChannel(const std::string& device_dir, std::string_view iio_type) {
+sdk::Result<double> ReadChannel(const std::string& device_dir, std::string_view iio_type) {
   const fs::path dir(device_dir);
   const std::string stem = fmt::format("in_{}_", iio_type);
   auto input = ReadNumber(dir / (stem + "input"));
@@ -116,7 +115,7 @@ Result<double> ReadChannel(const std::string& device_dir, std::string_view iio_t
   auto raw = ReadNumber(dir / (stem + "raw"));
   if (!raw) return std::unexpected(raw.error());
   if (!*raw) {
-    return MakeError(Code::kNotFound, "{} has neither {}input nor {}raw", device_dir, stem, stem);
+    return sdk::Fatal(fmt::format("{} has neither {}input nor {}raw", device_dir, stem, stem));
   }
   auto offset = ReadNumber(dir / (stem + "offset"));
   if (!offset) return std::unexpected(offset.error());

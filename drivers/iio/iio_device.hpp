@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/status.hpp"
+#include "cityedge/driver.hpp"
 
 namespace cityedge::drivers::iio {
 
@@ -36,12 +36,16 @@ struct ChannelKind {
 
 // Finds the device directory under `root` (normally /sys/bus/iio/devices).
 // `device` is a directory name ("iio:device0"), an index ("0"), or the
-// content of the device's `name` file ("bme280"). kNotFound lists what exists.
-[[nodiscard]] Result<std::string> FindDevice(const std::string& root, const std::string& device);
+// content of the device's `name` file ("bme280"). A miss is a Retry error (a
+// kernel module may load late) that lists what exists.
+[[nodiscard]] sdk::Result<std::string> FindDevice(const std::string& root,
+                                                  const std::string& device);
 
-// Reads one channel in the ABI's unit. kNotFound when the device has neither
-// file, kInvalidArgument when a file holds something that is not a number.
-[[nodiscard]] Result<double> ReadChannel(const std::string& device_dir, std::string_view iio_type);
+// Reads one channel in the ABI's unit. Fatal when the device has neither file
+// (it does not offer that channel), Retry when a file cannot be read or holds
+// something that is not a number.
+[[nodiscard]] sdk::Result<double> ReadChannel(const std::string& device_dir,
+                                              std::string_view iio_type);
 
 // The known channel types the device offers (an _input or _raw file exists).
 [[nodiscard]] std::vector<const ChannelKind*> AvailableChannels(const std::string& device_dir);

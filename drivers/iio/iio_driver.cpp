@@ -1,4 +1,4 @@
-#include "drivers/iio/iio_driver.hpp"
+#include "iio_driver.hpp"
 
 #include <algorithm>
 #include <array>
@@ -62,8 +62,8 @@ sdk::Result<std::unique_ptr<IioDriver>> IioDriver::Create(const sdk::Settings& s
 sdk::Status IioDriver::Start() {
   auto dir = FindDevice(options_.root, options_.device);
   if (!dir) {
-    Report(CE_DRIVER_HEALTH_OFFLINE, dir.error().message());
-    return sdk::Retry(dir.error().message());
+    Report(CE_DRIVER_HEALTH_OFFLINE, dir.error().message);
+    return sdk::Retry(dir.error().message);
   }
   device_dir_ = *dir;
   channels_ = options_.channels.empty() ? AvailableChannels(device_dir_) : options_.channels;
@@ -100,7 +100,7 @@ void IioDriver::PollOnce() {
   for (const ChannelKind* kind : channels_) {
     auto value = ReadChannel(device_dir_, kind->iio_type);
     if (!value) {
-      failures.push_back(value.error().message());
+      failures.push_back(value.error().message);
       continue;
     }
     (void)host().Emit(kind->channel, *value * kind->factor, kind->unit);

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "cityedge/driver.hpp"
-#include "drivers/iio/iio_device.hpp"
+#include "iio_device.hpp"
 
 namespace cityedge::drivers::iio {
 
