@@ -4,7 +4,9 @@
 #include <array>
 #include <cerrno>
 
-#include "drivers/modbus/modbus_client.hpp"
+#include <fmt/format.h>
+
+#include "modbus_client.hpp"
 
 namespace cityedge::drivers::modbus {
 namespace {
@@ -29,22 +31,34 @@ constexpr std::array<const char*, 12> kExceptionNames = {
 constexpr std::array<int, 6> kMalformed = {EMBBADCRC, EMBBADDATA, EMBBADEXC,
                                            EMBUNKEXC, EMBMDATA,   EMBBADSLAVE};
 
-Error Classify(int err, std::string_view what) {
+// A failed request: what it says about the link, and the message.
+struct Failure {
+  enum class Kind {
+    kException,  // the device answered with a Modbus exception; the link is fine
+    kNoAnswer,   // no answer within the response timeout
+    kMalformed,  // an answer arrived but was malformed (CRC, length, slave)
+    kLinkDown,   // the link itself failed
+  };
+  Kind kind;
+  std::string message;
+};
+
+Failure Classify(int err, std::string_view what) {
   const int exception = err - MODBUS_ENOBASE;
   if (exception >= 1 && exception <= EMBXGTAR - MODBUS_ENOBASE) {
-    return Error(Code::kAborted, fmt::format("{}: device answered {} (exception {})", what,
-                                             ExceptionName(exception), exception));
+    return {Failure::Kind::kException, fmt::format("{}: device answered {} (exception {})", what,
+                                                   ExceptionName(exception), exception)};
   }
   for (const int m : kMalformed) {
     if (err == m) {
-      return Error(Code::kDataLoss, fmt::format("{}: {}", what, modbus_strerror(err)));
+      return {Failure::Kind::kMalformed, fmt::format("{}: {}", what, modbus_strerror(err))};
     }
   }
   if (err == ETIMEDOUT) {
-    return Error(Code::kDeadlineExceeded,
-                 fmt::format("{}: no answer within the response timeout", what));
+    return {Failure::Kind::kNoAnswer,
+            fmt::format("{}: no answer within the response timeout", what)};
   }
-  return Error(Code::kUnavailable, fmt::format("{}: {}", what, modbus_strerror(err)));
+  return {Failure::Kind::kLinkDown, fmt::format("{}: {}", what, modbus_strerror(err))};
 }
 
 class LibmodbusClient final : public ModbusClient {
@@ -52,15 +66,16 @@ class LibmodbusClient final : public ModbusClient {
   explicit LibmodbusClient(LinkParams params) : params_(std::move(params)) {}
   ~LibmodbusClient() override { Close(); }
 
-  Status Connect() override;
+  sdk::Status Connect() override;
   void Close() override;
   [[nodiscard]] bool connected() const override { return ctx_ != nullptr; }
   [[nodiscard]] std::string Describe() const override;
-  Result<std::vector<std::uint16_t>> Read(Function function, std::uint16_t address,
-                                          int count) override;
-  [[nodiscard]] bool ResyncByReconnect() const override { return params_.tcp; }
+  sdk::Result<std::vector<std::uint16_t>> Read(Function function, std::uint16_t address,
+                                               int count) override;
 
  private:
+  [[nodiscard]] bool BreaksLink(Failure::Kind kind) const;
+
   LinkParams params_;
   modbus_t* ctx_ = nullptr;
 };
@@ -75,14 +90,22 @@ std::string LibmodbusClient::Describe() const {
                      r.stop_bits, params_.slave_id);
 }
 
-Status LibmodbusClient::Connect() {
+bool LibmodbusClient::BreaksLink(Failure::Kind kind) const {
+  if (kind == Failure::Kind::kLinkDown) return true;
+  // Over TCP a late or garbled answer can arrive in place of the next one;
+  // a fresh connection is the only way to be sure replies match requests.
+  const bool stream_doubt = kind == Failure::Kind::kNoAnswer || kind == Failure::Kind::kMalformed;
+  return stream_doubt && params_.tcp;
+}
+
+sdk::Status LibmodbusClient::Connect() {
   Close();
   const auto& r = params_.rtu_params;
   modbus_t* ctx =
       params_.tcp ? modbus_new_tcp(params_.tcp_params.host.c_str(), params_.tcp_params.port)
                   : modbus_new_rtu(r.device.c_str(), r.baud, r.parity, r.data_bits, r.stop_bits);
   if (ctx == nullptr) {
-    return MakeError(Code::kInvalidArgument, "{}: {}", Describe(), modbus_strerror(errno));
+    return sdk::Fatal(fmt::format("{}: {}", Describe(), modbus_strerror(errno)));
   }
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(params_.response_timeout);
   modbus_set_response_timeout(ctx, static_cast<std::uint32_t>(us.count() / 1000000),
@@ -90,10 +113,10 @@ Status LibmodbusClient::Connect() {
   if (modbus_set_slave(ctx, params_.slave_id) != 0 || modbus_connect(ctx) != 0) {
     const int err = errno;
     modbus_free(ctx);
-    return std::unexpected(Classify(err, fmt::format("cannot connect to {}", Describe())));
+    return sdk::Retry(Classify(err, fmt::format("cannot connect to {}", Describe())).message);
   }
   ctx_ = ctx;
-  return OkStatus();
+  return {};
 }
 
 void LibmodbusClient::Close() {
@@ -103,9 +126,9 @@ void LibmodbusClient::Close() {
   ctx_ = nullptr;
 }
 
-Result<std::vector<std::uint16_t>> LibmodbusClient::Read(Function function, std::uint16_t address,
-                                                         int count) {
-  if (ctx_ == nullptr) return MakeError(Code::kUnavailable, "{}: not connected", Describe());
+sdk::Result<std::vector<std::uint16_t>> LibmodbusClient::Read(Function function,
+                                                              std::uint16_t address, int count) {
+  if (ctx_ == nullptr) return sdk::Retry(fmt::format("{}: not connected", Describe()));
   std::vector<std::uint16_t> registers(static_cast<std::size_t>(count));
   std::array<std::uint8_t, 1> bit{};
   int n = -1;
@@ -124,8 +147,11 @@ Result<std::vector<std::uint16_t>> LibmodbusClient::Read(Function function, std:
       break;
   }
   if (n < 0) {
-    return std::unexpected(Classify(
-        errno, fmt::format("{} reading {} {}", Describe(), FunctionName(function), address)));
+    const int err = errno;
+    Failure failure =
+        Classify(err, fmt::format("{} reading {} {}", Describe(), FunctionName(function), address));
+    if (BreaksLink(failure.kind)) Close();
+    return sdk::Retry(std::move(failure.message));
   }
   if (function == Function::kCoil || function == Function::kDiscrete) registers = {bit[0]};
   return registers;

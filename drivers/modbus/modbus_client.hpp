@@ -2,12 +2,13 @@
 // (libmodbus_client.cpp is the only file that includes it), so the poller's
 // reconnect and error handling can be tested without a device.
 //
-// Errors from Read carry a code that says what to do next:
-//   kAborted           the device answered with a Modbus exception (the message
-//                      names it, e.g. "ILLEGAL DATA ADDRESS"); the link is fine
-//   kDeadlineExceeded  no answer within the response timeout
-//   kDataLoss          an answer arrived but was malformed (CRC, length, slave)
-//   kUnavailable       the link itself failed; reconnect
+// A failed Read says what went wrong (a Modbus exception by name, e.g.
+// "ILLEGAL DATA ADDRESS") and leaves the link as the failure leaves it:
+//   - still connected when only that request failed: the device answered with
+//     an exception, or an RTU device did not answer or answered garbled;
+//   - closed (connected() turns false) when the link itself failed, or when a
+//     TCP answer was late or garbled: it could arrive in place of the next
+//     one, and only a fresh connection makes sure replies match requests.
 //
 // THREADING: one thread uses a client; Interrupt() may come from another.
 #pragma once
@@ -19,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/status.hpp"
-#include "drivers/modbus/register_map.hpp"
+#include "cityedge/driver.hpp"
+#include "register_map.hpp"
 
 namespace cityedge::drivers::modbus {
 
@@ -31,18 +32,15 @@ namespace cityedge::drivers::modbus {
 class ModbusClient {
  public:
   virtual ~ModbusClient() = default;
-  [[nodiscard]] virtual Status Connect() = 0;
+  [[nodiscard]] virtual sdk::Status Connect() = 0;
   virtual void Close() = 0;
   [[nodiscard]] virtual bool connected() const = 0;
   // "tcp 10.0.0.5:502 slave 1", for messages.
   [[nodiscard]] virtual std::string Describe() const = 0;
   // Reads `count` registers (or bits, as 0/1) with the given function.
-  [[nodiscard]] virtual Result<std::vector<std::uint16_t>> Read(Function function,
-                                                                std::uint16_t address,
-                                                                int count) = 0;
-  // True when a timeout or malformed answer means the stream may be out of
-  // step (TCP): the poller then reconnects rather than reading on.
-  [[nodiscard]] virtual bool ResyncByReconnect() const = 0;
+  [[nodiscard]] virtual sdk::Result<std::vector<std::uint16_t>> Read(Function function,
+                                                                     std::uint16_t address,
+                                                                     int count) = 0;
 };
 
 struct TcpParams {

@@ -1,4 +1,4 @@
-#include "drivers/modbus/modbus_driver.hpp"
+#include "modbus_driver.hpp"
 
 #include <array>
 
@@ -97,7 +97,7 @@ sdk::Result<std::unique_ptr<ModbusDriver>> ModbusDriver::Create(const sdk::Setti
   auto link = ReadLink(settings);
   if (!link) return std::unexpected(link.error());
   auto map = ParseRegisterMap(settings.GetList("registers"));
-  if (!map) return sdk::Fatal(map.error().message());
+  if (!map) return std::unexpected(map.error());
   Options options{*link, std::move(*map),
                   std::chrono::milliseconds(settings.GetDurationMs("poll_interval")),
                   std::chrono::milliseconds(settings.GetDurationMs("reconnect_min")),
@@ -143,10 +143,10 @@ void ModbusDriver::SetLinkError(std::string error) {
 std::chrono::milliseconds ModbusDriver::Cycle() {
   if (!client_->connected()) {
     if (auto connected = client_->Connect(); !connected) {
-      SetLinkError(connected.error().message());
+      SetLinkError(connected.error().message);
       const auto wait = backoff_.Next();
       Report(CE_DRIVER_HEALTH_DEGRADED,
-             fmt::format("{}; retrying in {} ms", connected.error().message(), wait.count()));
+             fmt::format("{}; retrying in {} ms", connected.error().message, wait.count()));
       return wait;
     }
     SetLinkError({});
@@ -155,11 +155,10 @@ std::chrono::milliseconds ModbusDriver::Cycle() {
   const PollResult result = PollOnce(*client_, options_.map);
   Emit(result);
   if (result.link_error) {
-    SetLinkError("link lost: " + result.link_error->message());
-    client_->Close();
+    SetLinkError("link lost: " + result.link_error->message);
     const auto wait = backoff_.Next();
     Report(CE_DRIVER_HEALTH_DEGRADED, fmt::format("link lost: {}; reconnecting in {} ms",
-                                                  result.link_error->message(), wait.count()));
+                                                  result.link_error->message, wait.count()));
     return wait;
   }
   backoff_.Reset();

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "cityedge/driver.hpp"
-#include "drivers/modbus/modbus_client.hpp"
-#include "drivers/modbus/poller.hpp"
-#include "drivers/modbus/register_map.hpp"
+#include "modbus_client.hpp"
+#include "poller.hpp"
+#include "register_map.hpp"
 
 namespace cityedge::drivers::modbus {
 

@@ -1,20 +1,11 @@
-#include "drivers/modbus/poller.hpp"
+#include "poller.hpp"
 
 #include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
 
 namespace cityedge::drivers::modbus {
-namespace {
-
-bool BreaksLink(const Error& error, const ModbusClient& client) {
-  if (error.code() == Code::kUnavailable) return true;
-  // Over TCP a late or garbled answer can arrive in place of the next one;
-  // a fresh connection is the only way to be sure replies match requests.
-  const bool stream_doubt =
-      error.code() == Code::kDeadlineExceeded || error.code() == Code::kDataLoss;
-  return stream_doubt && client.ResyncByReconnect();
-}
-
-}  // namespace
 
 PollResult PollOnce(ModbusClient& client, const std::vector<RegisterSpec>& map) {
   PollResult result;
@@ -24,12 +15,13 @@ PollResult PollOnce(ModbusClient& client, const std::vector<RegisterSpec>& map) 
       result.values.push_back({&spec, DecodeValue(*registers, spec)});
       continue;
     }
-    const Error error = registers.error().Wrap(fmt::format("channel {}", spec.channel));
-    if (BreaksLink(registers.error(), client)) {
-      result.link_error = error;
+    sdk::Error error{registers.error().code,
+                     fmt::format("channel {}: {}", spec.channel, registers.error().message)};
+    if (!client.connected()) {
+      result.link_error = std::move(error);
       break;
     }
-    result.failures.push_back(error.message());
+    result.failures.push_back(std::move(error.message));
   }
   return result;
 }

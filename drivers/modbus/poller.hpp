@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "drivers/modbus/modbus_client.hpp"
-#include "drivers/modbus/register_map.hpp"
+#include "cityedge/driver.hpp"
+#include "modbus_client.hpp"
+#include "register_map.hpp"
 
 namespace cityedge::drivers::modbus {
 
@@ -25,8 +26,9 @@ struct PollResult {
   // Entries that failed while the link stayed usable (exceptions, an RTU
   // device that did not answer), one message each.
   std::vector<std::string> failures;
-  // Set when the link must be re-established; the round stopped there.
-  std::optional<Error> link_error;
+  // Set when a failure closed the link, which must be re-established; the
+  // round stopped there.
+  std::optional<sdk::Error> link_error;
 };
 
 // Reads every entry once, one request per entry so that one bad address

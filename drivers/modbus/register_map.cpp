@@ -1,4 +1,4 @@
-#include "drivers/modbus/register_map.hpp"
+#include "register_map.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
 #include <fmt/ranges.h>
 
 namespace cityedge::drivers::modbus {
@@ -59,42 +60,41 @@ std::string_view NameOf(const std::array<Named<E>, N>& table, E value) {
 }
 
 template <typename E, std::size_t N>
-Result<E> ParseNamed(const std::array<Named<E>, N>& table, std::string_view key,
-                     std::string_view text) {
+sdk::Result<E> ParseNamed(const std::array<Named<E>, N>& table, std::string_view key,
+                          std::string_view text) {
   for (const auto& entry : table) {
     if (entry.name == text) return entry.value;
   }
   std::vector<std::string_view> names;
   for (const auto& entry : table) names.push_back(entry.name);
-  return MakeError(Code::kInvalidArgument, "{}=\"{}\" is not one of {}", key, text,
-                   fmt::join(names, ", "));
+  return sdk::Fatal(fmt::format("{}=\"{}\" is not one of {}", key, text, fmt::join(names, ", ")));
 }
 
-Result<double> ParseNumber(std::string_view key, std::string_view text) {
+sdk::Result<double> ParseNumber(std::string_view key, std::string_view text) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return MakeError(Code::kInvalidArgument, "{}=\"{}\" is not a finite number", key, text);
+    return sdk::Fatal(fmt::format("{}=\"{}\" is not a finite number", key, text));
   }
   return value;
 }
 
-Result<std::uint16_t> ParseAddress(std::string_view text) {
+sdk::Result<std::uint16_t> ParseAddress(std::string_view text) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value > 65535) {
-    return MakeError(Code::kInvalidArgument, "addr=\"{}\" is not an integer in 0..65535", text);
+    return sdk::Fatal(fmt::format("addr=\"{}\" is not an integer in 0..65535", text));
   }
   return static_cast<std::uint16_t>(value);
 }
 
-Status CheckChannel(std::string_view text) {
+sdk::Status CheckChannel(std::string_view text) {
   const bool ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   });
-  if (ok) return OkStatus();
-  return MakeError(Code::kInvalidArgument,
-                   "channel=\"{}\" must be non-empty letters, digits, '_', '.' or '-'", text);
+  if (ok) return {};
+  return sdk::Fatal(
+      fmt::format("channel=\"{}\" must be non-empty letters, digits, '_', '.' or '-'", text));
 }
 
 // Keys seen while parsing one entry; optional so defaults can depend on fn.
@@ -109,26 +109,26 @@ struct Draft {
   std::string unit;
 };
 
-using KeyParser = std::function<Status(std::string_view, Draft&)>;
+using KeyParser = std::function<sdk::Status(std::string_view, Draft&)>;
 struct KeyEntry {
   std::string_view key;
   KeyParser parse;
 };
 
 template <typename T, typename Parse>
-Status Assign(Result<T> parsed, Parse&& store) {
+sdk::Status Assign(sdk::Result<T> parsed, Parse&& store) {
   if (!parsed) return std::unexpected(parsed.error());
   store(*parsed);
-  return OkStatus();
+  return {};
 }
 
 const std::vector<KeyEntry>& KeyTable() {
   static const std::vector<KeyEntry> table = {
       {"channel",
-       [](std::string_view v, Draft& d) -> Status {
+       [](std::string_view v, Draft& d) -> sdk::Status {
          if (auto ok = CheckChannel(v); !ok) return ok;
          d.channel = std::string(v);
-         return OkStatus();
+         return {};
        }},
       {"addr",
        [](auto v, Draft& d) { return Assign(ParseAddress(v), [&](auto x) { d.address = x; }); }},
@@ -153,9 +153,9 @@ const std::vector<KeyEntry>& KeyTable() {
          return Assign(ParseNumber("offset", v), [&](auto x) { d.offset = x; });
        }},
       {"unit",
-       [](auto v, Draft& d) -> Status {
+       [](auto v, Draft& d) -> sdk::Status {
          d.unit = std::string(v);
-         return OkStatus();
+         return {};
        }},
   };
   return table;
@@ -167,47 +167,46 @@ std::string KnownKeys() {
   return fmt::format("{}", fmt::join(keys, ", "));
 }
 
-Status ApplyToken(std::string_view token, std::set<std::string_view>& seen, Draft& draft) {
+sdk::Status ApplyToken(std::string_view token, std::set<std::string_view>& seen, Draft& draft) {
   const auto eq = token.find('=');
   if (eq == std::string_view::npos) {
-    return MakeError(Code::kInvalidArgument, "\"{}\" is not key=value (keys: {})", token,
-                     KnownKeys());
+    return sdk::Fatal(fmt::format("\"{}\" is not key=value (keys: {})", token, KnownKeys()));
   }
   const std::string_view key = token.substr(0, eq);
   const auto entry = std::find_if(KeyTable().begin(), KeyTable().end(),
                                   [&](const KeyEntry& e) { return e.key == key; });
   if (entry == KeyTable().end()) {
-    return MakeError(Code::kInvalidArgument, "unknown key \"{}\" (keys: {})", key, KnownKeys());
+    return sdk::Fatal(fmt::format("unknown key \"{}\" (keys: {})", key, KnownKeys()));
   }
   if (!seen.insert(entry->key).second) {
-    return MakeError(Code::kInvalidArgument, "key \"{}\" given twice", key);
+    return sdk::Fatal(fmt::format("key \"{}\" given twice", key));
   }
   return entry->parse(token.substr(eq + 1), draft);
 }
 
 bool IsBitFunction(Function f) { return f == Function::kCoil || f == Function::kDiscrete; }
 
-Result<RegisterSpec> Finish(const Draft& d) {
-  if (!d.channel) return MakeError(Code::kInvalidArgument, "channel= is required");
-  if (!d.address) return MakeError(Code::kInvalidArgument, "addr= is required");
+sdk::Result<RegisterSpec> Finish(const Draft& d) {
+  if (!d.channel) return sdk::Fatal("channel= is required");
+  if (!d.address) return sdk::Fatal("addr= is required");
   const ValueType type =
       d.type.value_or(IsBitFunction(d.function) ? ValueType::kBit : ValueType::kU16);
   if (IsBitFunction(d.function) != (type == ValueType::kBit)) {
-    return MakeError(Code::kInvalidArgument, "type={} does not fit fn={} ({})", ValueTypeName(type),
-                     FunctionName(d.function),
-                     IsBitFunction(d.function) ? "coils and discrete inputs are type=bit"
-                                               : "registers are u16, i16, u32, i32 or f32");
+    return sdk::Fatal(fmt::format(
+        "type={} does not fit fn={} ({})", ValueTypeName(type), FunctionName(d.function),
+        IsBitFunction(d.function) ? "coils and discrete inputs are type=bit"
+                                  : "registers are u16, i16, u32, i32 or f32"));
   }
   const int count = RegisterCount(type);
   if (count == 1 && d.order != WordOrder::kAbcd &&
       !(type != ValueType::kBit && d.order == WordOrder::kBadc)) {
-    return MakeError(Code::kInvalidArgument, "order={} needs a 32-bit type (type={} takes {})",
-                     WordOrderName(d.order), ValueTypeName(type),
-                     type == ValueType::kBit ? "no order" : "abcd or badc");
+    return sdk::Fatal(fmt::format("order={} needs a 32-bit type (type={} takes {})",
+                                  WordOrderName(d.order), ValueTypeName(type),
+                                  type == ValueType::kBit ? "no order" : "abcd or badc"));
   }
   if (*d.address + count - 1 > 65535) {
-    return MakeError(Code::kInvalidArgument, "addr={} with type={} runs past address 65535",
-                     *d.address, ValueTypeName(type));
+    return sdk::Fatal(fmt::format("addr={} with type={} runs past address 65535", *d.address,
+                                  ValueTypeName(type)));
   }
   return RegisterSpec{*d.channel, *d.address, d.function, type, d.order, d.scale, d.offset, d.unit};
 }
@@ -222,7 +221,7 @@ int RegisterCount(ValueType type) {
   return type == ValueType::kU32 || type == ValueType::kI32 || type == ValueType::kF32 ? 2 : 1;
 }
 
-Result<RegisterSpec> ParseRegisterSpec(std::string_view text) {
+sdk::Result<RegisterSpec> ParseRegisterSpec(std::string_view text) {
   Draft draft;
   std::set<std::string_view> seen;
   std::size_t at = 0;
@@ -238,11 +237,11 @@ Result<RegisterSpec> ParseRegisterSpec(std::string_view text) {
   return Finish(draft);
 }
 
-Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string>& entries) {
+sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string>& entries) {
   if (entries.empty()) {
-    return MakeError(Code::kInvalidArgument,
-                     "registers: the list is empty; give at least one entry such as "
-                     "\"channel=level addr=0 fn=holding type=u16\"");
+    return sdk::Fatal(
+        "registers: the list is empty; give at least one entry such as "
+        "\"channel=level addr=0 fn=holding type=u16\"");
   }
   std::vector<RegisterSpec> specs;
   std::vector<std::string> problems;
@@ -250,7 +249,7 @@ Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto spec = ParseRegisterSpec(entries[i]);
     if (!spec) {
-      problems.push_back(fmt::format("registers[{}]: {}", i, spec.error().message()));
+      problems.push_back(fmt::format("registers[{}]: {}", i, spec.error().message));
     } else if (!channels.insert(spec->channel).second) {
       problems.push_back(fmt::format("registers[{}]: channel \"{}\" is used by an earlier entry", i,
                                      spec->channel));
@@ -259,7 +258,7 @@ Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string
     }
   }
   if (!problems.empty()) {
-    return MakeError(Code::kInvalidArgument, "{}", fmt::join(problems, "; "));
+    return sdk::Fatal(fmt::format("{}", fmt::join(problems, "; ")));
   }
   return specs;
 }

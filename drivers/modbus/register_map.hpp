@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/status.hpp"
+#include "cityedge/driver.hpp"
 
 namespace cityedge::drivers::modbus {
 
@@ -50,12 +50,12 @@ struct RegisterSpec {
 
 // Parses one entry strictly: unknown or repeated keys, bad numbers, a type
 // that does not fit the function, or an address range that runs past 65535
-// are errors that name the key and the valid options.
-[[nodiscard]] Result<RegisterSpec> ParseRegisterSpec(std::string_view text);
+// are Fatal errors that name the key and the valid options.
+[[nodiscard]] sdk::Result<RegisterSpec> ParseRegisterSpec(std::string_view text);
 
 // Parses every entry and reports all problems at once, each prefixed with
 // "registers[i]". Channels must be unique and the list non-empty.
-[[nodiscard]] Result<std::vector<RegisterSpec>> ParseRegisterMap(
+[[nodiscard]] sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(
     const std::vector<std::string>& entries);
 
 // Decodes the registers of one value (RegisterCount(type) of them, as host

@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto spec = mb::ParseRegisterSpec(spec_text);
   if (!spec) {
-    Require(!spec.error().message().empty());
+    Require(!spec.error().message.empty());
     return 0;
   }
   const auto count = static_cast<std::size_t>(mb::RegisterCount(spec->type));

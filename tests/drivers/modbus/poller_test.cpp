@@ -7,28 +7,37 @@
 namespace cityedge::drivers::modbus {
 namespace {
 
-// Answers from a table; an address listed in `errors` fails with that error.
+// Answers from a table; an address listed in `failures` fails with that
+// message, and closes the link when the failure says so.
 class FakeClient final : public ModbusClient {
  public:
-  explicit FakeClient(bool tcp) : tcp_(tcp) {}
-  Status Connect() override { return OkStatus(); }
-  void Close() override {}
-  [[nodiscard]] bool connected() const override { return true; }
+  struct Failure {
+    std::string message;
+    bool closes_link = false;
+  };
+
+  sdk::Status Connect() override {
+    connected_ = true;
+    return {};
+  }
+  void Close() override { connected_ = false; }
+  [[nodiscard]] bool connected() const override { return connected_; }
   [[nodiscard]] std::string Describe() const override { return "fake"; }
-  [[nodiscard]] bool ResyncByReconnect() const override { return tcp_; }
-  Result<std::vector<std::uint16_t>> Read(Function, std::uint16_t address, int count) override {
+  sdk::Result<std::vector<std::uint16_t>> Read(Function, std::uint16_t address,
+                                               int count) override {
     ++reads;
-    if (const auto it = errors.find(address); it != errors.end()) {
-      return std::unexpected(it->second);
+    if (const auto it = failures.find(address); it != failures.end()) {
+      if (it->second.closes_link) Close();
+      return sdk::Retry(it->second.message);
     }
     return std::vector<std::uint16_t>(static_cast<std::size_t>(count), address);
   }
 
-  std::map<std::uint16_t, Error> errors;
+  std::map<std::uint16_t, Failure> failures;
   int reads = 0;
 
  private:
-  bool tcp_;
+  bool connected_ = true;
 };
 
 std::vector<RegisterSpec> Map() {
@@ -37,8 +46,8 @@ std::vector<RegisterSpec> Map() {
 }
 
 TEST_CASE("An exception costs only its own channel") {
-  FakeClient client(true);
-  client.errors.emplace(2, Error(Code::kAborted, "device answered ILLEGAL DATA ADDRESS"));
+  FakeClient client;
+  client.failures.emplace(2, FakeClient::Failure{"device answered ILLEGAL DATA ADDRESS", false});
   const auto map = Map();
   const PollResult r = PollOnce(client, map);
   REQUIRE(r.values.size() == 2);
@@ -49,24 +58,26 @@ TEST_CASE("An exception costs only its own channel") {
   CHECK_FALSE(r.link_error.has_value());
 }
 
-TEST_CASE("A timeout breaks a TCP link but is a per-channel failure on RTU") {
+TEST_CASE("A failure that closes the link ends the round; one that keeps it costs its channel") {
   const auto map = Map();
-  FakeClient tcp(true);
-  tcp.errors.emplace(2, Error(Code::kDeadlineExceeded, "no answer"));
-  const PollResult over_tcp = PollOnce(tcp, map);
-  REQUIRE(over_tcp.link_error.has_value());
-  CHECK(tcp.reads == 2);  // the round stops at the broken link
-  CHECK(over_tcp.values.size() == 1);
+  FakeClient closing;  // as a TCP client does on a timeout
+  closing.failures.emplace(2, FakeClient::Failure{"no answer", true});
+  const PollResult closed = PollOnce(closing, map);
+  REQUIRE(closed.link_error.has_value());
+  CHECK(closed.link_error->message == "channel b: no answer");
+  CHECK(closing.reads == 2);  // the round stops at the broken link
+  CHECK(closed.values.size() == 1);
+  CHECK(closed.failures.empty());
 
-  FakeClient rtu(false);
-  rtu.errors.emplace(2, Error(Code::kDeadlineExceeded, "no answer"));
-  const PollResult over_rtu = PollOnce(rtu, map);
-  CHECK_FALSE(over_rtu.link_error.has_value());
-  CHECK(over_rtu.values.size() == 2);
-  CHECK(over_rtu.failures.size() == 1);
+  FakeClient keeping;  // as an RTU client does on a timeout
+  keeping.failures.emplace(2, FakeClient::Failure{"no answer", false});
+  const PollResult kept = PollOnce(keeping, map);
+  CHECK_FALSE(kept.link_error.has_value());
+  CHECK(kept.values.size() == 2);
+  CHECK(kept.failures.size() == 1);
 
-  FakeClient down(false);
-  down.errors.emplace(1, Error(Code::kUnavailable, "Broken pipe"));
+  FakeClient down;
+  down.failures.emplace(1, FakeClient::Failure{"Broken pipe", true});
   CHECK(PollOnce(down, map).link_error.has_value());
 }
 
