@@ -1,4 +1,4 @@
-#include "drivers/pms5003/frame_decoder.hpp"
+#include "frame_decoder.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -1,4 +1,4 @@
-#include "drivers/pms5003/pms5003_driver.hpp"
+#include "pms5003_driver.hpp"
 
 #include <array>
 #include <vector>
@@ -63,8 +63,8 @@ sdk::Result<std::unique_ptr<Pms5003Driver>> Pms5003Driver::Create(const sdk::Set
 
 sdk::Status Pms5003Driver::Start() {
   if (auto opened = port_.Open(options_.device, options_.baud); !opened) {
-    Report(CE_DRIVER_HEALTH_OFFLINE, opened.error().message());
-    return sdk::Retry(opened.error().message());
+    Report(CE_DRIVER_HEALTH_OFFLINE, opened.error().message);
+    return sdk::Retry(opened.error().message);
   }
   last_frame_ = Clock::now();
   host().SetExpectedPeriodMs(static_cast<std::uint32_t>(options_.read_timeout.count()));
@@ -77,9 +77,9 @@ sdk::Status Pms5003Driver::Run() {
   while (!host().ShouldStop()) {
     auto n = port_.Read(buffer, kReadSlice);
     if (!n) {
-      Report(CE_DRIVER_HEALTH_OFFLINE, n.error().message());
+      Report(CE_DRIVER_HEALTH_OFFLINE, n.error().message);
       host().Info(Summary());
-      return sdk::Retry(n.error().message());
+      return sdk::Retry(n.error().message);
     }
     frames.clear();
     decoder_.Feed(std::span(buffer).first(*n), frames);

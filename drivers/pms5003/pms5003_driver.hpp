@@ -22,8 +22,8 @@
 #include <string>
 
 #include "cityedge/driver.hpp"
-#include "drivers/pms5003/frame_decoder.hpp"
-#include "drivers/pms5003/serial_port.hpp"
+#include "frame_decoder.hpp"
+#include "serial_port.hpp"
 
 namespace cityedge::drivers::pms5003 {
 

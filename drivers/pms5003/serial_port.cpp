@@ -1,4 +1,4 @@
-#include "drivers/pms5003/serial_port.hpp"
+#include "serial_port.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace cityedge::drivers::pms5003 {
 namespace {
@@ -35,8 +37,8 @@ const BaudEntry* FindBaud(std::int64_t baud) {
   return nullptr;
 }
 
-std::unexpected<Error> Errno(Code code, std::string_view what, const std::string& path) {
-  return MakeError(code, "{} {}: {}", what, path, std::strerror(errno));
+std::string ErrnoMessage(std::string_view what, const std::string& path) {
+  return fmt::format("{} {}: {}", what, path, std::strerror(errno));
 }
 
 }  // namespace
@@ -50,21 +52,16 @@ void SerialPort::Close() {
   fd_ = -1;
 }
 
-Status SerialPort::Open(const std::string& path, std::int64_t baud) {
+sdk::Status SerialPort::Open(const std::string& path, std::int64_t baud) {
   Close();
   const BaudEntry* entry = FindBaud(baud);
-  if (entry == nullptr) return MakeError(Code::kInvalidArgument, "unsupported baud rate {}", baud);
+  if (entry == nullptr) return sdk::Fatal(fmt::format("unsupported baud rate {}", baud));
   // O_NOCTTY: a sensor port must never become the daemon's controlling tty.
   const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    const Code code = errno == ENOENT   ? Code::kNotFound
-                      : errno == EACCES ? Code::kPermissionDenied
-                                        : Code::kUnavailable;
-    return Errno(code, "cannot open serial device", path);
-  }
+  if (fd < 0) return sdk::Retry(ErrnoMessage("cannot open serial device", path));
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0) {
-    auto error = Errno(Code::kInvalidArgument, "not a serial device", path);
+    auto error = sdk::Fatal(ErrnoMessage("not a serial device", path));
     ::close(fd);
     return error;
   }
@@ -76,7 +73,7 @@ Status SerialPort::Open(const std::string& path, std::int64_t baud) {
   ::cfsetispeed(&tio, entry->speed);
   ::cfsetospeed(&tio, entry->speed);
   if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    auto error = Errno(Code::kUnavailable, "cannot configure serial device", path);
+    auto error = sdk::Retry(ErrnoMessage("cannot configure serial device", path));
     ::close(fd);
     return error;
   }
@@ -84,29 +81,29 @@ Status SerialPort::Open(const std::string& path, std::int64_t baud) {
   ::tcflush(fd, TCIFLUSH);
   fd_ = fd;
   path_ = path;
-  return OkStatus();
+  return {};
 }
 
-Result<std::size_t> SerialPort::Read(std::span<std::uint8_t> buffer,
-                                     std::chrono::milliseconds timeout) {
-  if (fd_ < 0) return MakeError(Code::kFailedPrecondition, "serial device is not open");
+sdk::Result<std::size_t> SerialPort::Read(std::span<std::uint8_t> buffer,
+                                          std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return sdk::Retry("serial device is not open");
   pollfd pfd{fd_, POLLIN, 0};
   const int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
   if (ready < 0) {
     if (errno == EINTR) return std::size_t{0};
-    return Errno(Code::kUnavailable, "poll on serial device", path_);
+    return sdk::Retry(ErrnoMessage("poll on serial device", path_));
   }
   if (ready == 0) return std::size_t{0};
   if ((pfd.revents & POLLIN) == 0) {
     // POLLHUP/POLLERR without data: the device or the other end of a pty is gone.
-    return MakeError(Code::kUnavailable, "serial device {} hung up", path_);
+    return sdk::Retry(fmt::format("serial device {} hung up", path_));
   }
   const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return std::size_t{0};
-    return Errno(Code::kUnavailable, "read from serial device", path_);
+    return sdk::Retry(ErrnoMessage("read from serial device", path_));
   }
-  if (n == 0) return MakeError(Code::kUnavailable, "serial device {} reached end of file", path_);
+  if (n == 0) return sdk::Retry(fmt::format("serial device {} reached end of file", path_));
   return static_cast<std::size_t>(n);
 }
 

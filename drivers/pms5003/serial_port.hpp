@@ -9,7 +9,7 @@
 #include <span>
 #include <string>
 
-#include "daemon/core/status.hpp"
+#include "cityedge/driver.hpp"
 
 namespace cityedge::drivers::pms5003 {
 
@@ -24,16 +24,18 @@ class SerialPort {
   SerialPort& operator=(const SerialPort&) = delete;
 
   // Opens `path` raw, 8 data bits, no parity, 1 stop bit, no flow control.
-  // Works on ttys and pseudo-terminals alike.
-  [[nodiscard]] Status Open(const std::string& path, std::int64_t baud);
+  // Works on ttys and pseudo-terminals alike. Fatal for a baud rate the port
+  // does not accept or a path that is not a serial device, Retry otherwise
+  // (missing, no permission, cannot be configured).
+  [[nodiscard]] sdk::Status Open(const std::string& path, std::int64_t baud);
   void Close();
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
 
   // Waits up to `timeout` for bytes and reads what is there into `buffer`.
-  // Returns 0 on timeout; kUnavailable when the device went away (unplugged
+  // Returns 0 on timeout; a Retry error when the device went away (unplugged
   // USB adapter, closed pty), after which the port must be reopened.
-  [[nodiscard]] Result<std::size_t> Read(std::span<std::uint8_t> buffer,
-                                         std::chrono::milliseconds timeout);
+  [[nodiscard]] sdk::Result<std::size_t> Read(std::span<std::uint8_t> buffer,
+                                              std::chrono::milliseconds timeout);
 
  private:
   int fd_ = -1;

@@ -9,6 +9,8 @@
 
 #include <random>
 
+#include <fmt/format.h>
+
 #include "drivers/pms5003/frame_decoder.hpp"
 #include "drivers/pms5003/serial_port.hpp"
 #include "tests/drivers/pms5003/fake_host.hpp"
@@ -127,11 +129,12 @@ TEST_CASE("Opening something that is not a serial device fails with the path") {
   SerialPort port;
   auto missing = port.Open("/nonexistent/ttyX", 9600);
   REQUIRE_FALSE(missing.has_value());
-  CHECK(missing.error().code() == Code::kNotFound);
-  CHECK_THAT(missing.error().message(), Catch::Contains("/nonexistent/ttyX"));
+  CHECK(missing.error().code == CE_DRIVER_RETRY);
+  CHECK_THAT(missing.error().message, Catch::Contains("/nonexistent/ttyX"));
   auto not_tty = port.Open("/dev/null", 9600);
   REQUIRE_FALSE(not_tty.has_value());
-  CHECK_THAT(not_tty.error().message(), Catch::Contains("not a serial device /dev/null"));
+  CHECK(not_tty.error().code == CE_DRIVER_FATAL);
+  CHECK_THAT(not_tty.error().message, Catch::Contains("not a serial device /dev/null"));
   CHECK_FALSE(port.Open("/dev/null", 12345).has_value());
 }
 
