@@ -29,6 +29,10 @@ def parse_args():
     p.add_argument("--quiet", action="store_true", help="print only alarms, gaps and the summary")
     p.add_argument("--show", default="alarm,detection,telemetry,health,gap",
                    help="comma-separated event classes to print (all are counted)")
+    p.add_argument("--classes", default="",
+                   help="comma-separated event classes to subscribe to, e.g. alarm (default: every "
+                        "class); an alarm-only consumer on a session of its own never waits for "
+                        "telemetry queued at the broker")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: run until Ctrl-C)")
     p.add_argument("--summary-json",
                    help="write the summary to this file as JSON (at the end and at every running summary)")
@@ -203,8 +207,10 @@ def main():
                          protocol=mqtt.MQTTv5)
 
     def on_connect(c, _u, _f, rc, _p=None):
-        events = f"{args.prefix}/+/events/#"
-        c.subscribe(f"$share/{args.share}/{events}" if args.share else events, qos=1)
+        classes = [x for x in args.classes.split(",") if x] or ["#"]
+        for cls in classes:
+            events = f"{args.prefix}/+/events/{cls}"
+            c.subscribe(f"$share/{args.share}/{events}" if args.share else events, qos=1)
         c.subscribe(f"{args.prefix}/+/state", qos=1)
 
     def on_message(_c, _u, msg):
@@ -213,7 +219,8 @@ def main():
             st = event_pb2.GatewayState()
             st.ParseFromString(msg.payload)
             status = event_pb2.GatewayState.Status.Name(st.status)[7:].lower()
-            platform.states[st.gateway_id] = {"status": status, "session_seq": st.session_seq}
+            platform.states[st.gateway_id] = {"status": status, "session_seq": st.session_seq,
+                                              "received_at": time.time()}
             print(f"[state] {st.gateway_id} {status} session {st.session_seq} backlog {st.backlog_rows}", flush=True)
             return
         batch = event_pb2.EventBatch()

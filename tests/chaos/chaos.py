@@ -127,7 +127,7 @@ class Subscriber:
     its summary (seq ranges per gateway, duplicates, gap records, alarm times)
     every half second."""
 
-    def __init__(self, work, broker, name="platform", share=None, netns=None):
+    def __init__(self, work, broker, name="platform", share=None, netns=None, classes=None):
         self.path = os.path.join(work, f"{name}.summary.json")
         args = [PYTHON, "-u", SUBSCRIBER, "--broker", f"{broker.host}:{broker.port}",
                 "--proto-path", PROTO_DIR, "--quiet", "--show", "", "--summary-every", "0.5",
@@ -135,6 +135,8 @@ class Subscriber:
                 "--session-expiry", "3600", "--reconnect-max", "1"]
         if share:
             args += ["--share", share]
+        if classes:
+            args += ["--classes", classes]
         self.log = open(os.path.join(work, f"{name}.log"), "w")
         self.proc = subprocess.Popen(netns_prefix(netns) + args, stdout=self.log,
                                      stderr=subprocess.STDOUT)
