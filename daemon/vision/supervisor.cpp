@@ -27,6 +27,7 @@
 
 #include "daemon/vision/admission.hpp"
 #include "daemon/vision/protocol.hpp"
+#include "daemon/vision/stderr_relay.hpp"
 
 #ifndef CITYEDGE_VISION_WORKER_PATH
 #define CITYEDGE_VISION_WORKER_PATH "/usr/lib/cityedge/cityedge-vision"
@@ -57,7 +58,8 @@ std::string ExitReason(int wait_status) {
 
 struct Child {
   pid_t pid = -1;
-  int fd = -1;  // the core's end of the channel
+  int fd = -1;      // the core's end of the channel
+  int err_fd = -1;  // the read end of the worker's stderr (non-blocking)
 };
 
 // fork + exec with the channel on kWorkerFd. Between fork and exec only
@@ -71,15 +73,23 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return MakeError(Code::kUnavailable, "socketpair: {}", std::strerror(errno));
   }
+  // The worker's stderr comes back to the core, which logs it at a bounded
+  // rate (stderr_relay.hpp).
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return MakeError(Code::kUnavailable, "pipe: {}", std::strerror(e));
+  }
   const std::string name = std::string(kWorkerName) + ":" + group;
   char* const argv[] = {const_cast<char*>(name.c_str()), nullptr};
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    const int err = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
-    return MakeError(Code::kUnavailable, "fork: {}", std::strerror(err));
+    const int e = errno;
+    for (const int fd : {sv[0], sv[1], err[0], err[1]}) ::close(fd);
+    return MakeError(Code::kUnavailable, "fork: {}", std::strerror(e));
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -93,14 +103,16 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
     } else if (::dup2(sv[1], kWorkerFd) < 0) {
       ::_exit(127);
     }
+    if (::dup2(err[1], STDERR_FILENO) < 0) ::_exit(127);
     // Nothing of the core's (journal, sockets, keys) reaches the worker.
     ::syscall(SYS_close_range, kWorkerFd + 1, ~0U, 0);
     ::execv(path.c_str(), argv);
     ::_exit(127);
   }
   ::close(sv[1]);
-  // A worker that stalls mid-message must not hold the reader for ever.
-  return Child{pid, sv[0]};
+  ::close(err[1]);
+  ::fcntl(err[0], F_SETFL, O_NONBLOCK);
+  return Child{pid, sv[0], err[0]};
 }
 
 }  // namespace
@@ -263,11 +275,16 @@ class Worker {
       channel_ = channel;
       status_.pid = child->pid;
     }
-    std::string reason = Talk(*channel);
+    StderrRelay relay(plan_.name, StderrRelay::Limits{});
+    std::string reason = Talk(*channel, child->err_fd, relay);
     const bool stopped = Stopping();
     ::shutdown(child->fd, SHUT_RDWR);
     const int status =
         Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0), !reason.empty());
+    // What it wrote before it ended (a crash's last words) is still logged.
+    RelayStderr(child->err_fd, relay);
+    relay.Finish(steady_clock::now());
+    ::close(child->err_fd);
     {
       std::lock_guard lock(mu_);
       channel_.reset();
@@ -316,7 +333,7 @@ class Worker {
   // Sends Start and handles what the worker sends until it ends, the heartbeat
   // times out, or a stop is asked. Returns a reason for kills ("" when the
   // worker ended by itself or on request).
-  std::string Talk(Channel& channel) {
+  std::string Talk(Channel& channel, int err_fd, StderrRelay& relay) {
     internal::ToWorker start;
     internal::Start* s = start.mutable_start();
     s->set_protocol_version(kProtocolVersion);
@@ -344,9 +361,14 @@ class Worker {
       const int ms = static_cast<int>(std::max<long>(
           0, std::chrono::duration_cast<milliseconds>(until - steady_clock::now()).count()));
       const auto wake_events = static_cast<short>(stop_deadline ? 0 : POLLIN);
-      pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {wake_fd_, wake_events, 0}};
-      const int n = ::poll(fds, 2, ms);
+      pollfd fds[3] = {{channel.fd(), POLLIN, 0}, {wake_fd_, wake_events, 0}, {err_fd, POLLIN, 0}};
+      const int n = ::poll(fds, 3, ms);
       if (n < 0 && errno == EINTR) continue;
+      relay.Tick(steady_clock::now());
+      if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !RelayStderr(err_fd, relay)) {
+        err_fd = -1;  // closed by the worker: poll ignores a negative descriptor
+      }
+      if (n > 0 && fds[0].revents == 0 && fds[1].revents == 0) continue;
       if (n == 0) {
         if (stop_deadline) return {};
         if (!started) {
@@ -366,6 +388,22 @@ class Worker {
       last = steady_clock::now();
       started = started || message.has_hello();
       if (std::string refused = Handle(std::move(message)); !refused.empty()) return refused;
+    }
+  }
+
+  // Reads what the worker's stderr holds now into the relay; false once it
+  // is closed (or was already).
+  static bool RelayStderr(int err_fd, StderrRelay& relay) {
+    if (err_fd < 0) return false;
+    char buf[4096];
+    while (true) {
+      const ssize_t got = ::read(err_fd, buf, sizeof buf);
+      if (got > 0) {
+        relay.Feed(std::string_view(buf, static_cast<std::size_t>(got)), steady_clock::now());
+        continue;
+      }
+      if (got < 0 && errno == EINTR) continue;
+      return got < 0 && errno == EAGAIN;
     }
   }
 

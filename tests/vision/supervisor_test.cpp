@@ -11,11 +11,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
@@ -161,6 +165,7 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
 
   SECTION("a snapshot comes through the worker as a JPEG") {
     auto jpeg = supervisor.Snapshot("cam1", 320);
+    INFO((jpeg ? std::string() : jpeg.error().ToString()));
     REQUIRE(jpeg.has_value());
     REQUIRE(jpeg->size() > 100);
     CHECK(static_cast<unsigned char>((*jpeg)[0]) == 0xFF);
@@ -233,6 +238,64 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
   supervisor.StopAll();
   CHECK(Gone(last));
   CHECK(supervisor.Workers().empty());
+}
+
+// Routes the default logger into memory while a test runs.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  [[nodiscard]] std::size_t Count(const std::string& text) const {
+    const auto lines = sink_->last_formatted();
+    return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const auto& l) {
+      return l.find(text) != std::string::npos;
+    }));
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(512);
+};
+
+TEST_CASE("what a worker writes to stderr reaches the core's log at a bounded rate") {
+  // A stand-in worker that complains like a decoder fed a corrupt stream,
+  // then exits without a word on its channel.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("cityedge-noisy-worker-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto script = dir / "cityedge-vision";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\ni=0\nwhile [ $i -lt 200 ]; do\n"
+         "  echo \"Corrupt JPEG data: $i extraneous bytes before marker 0xd9\" >&2\n"
+         "  i=$((i + 1))\ndone\nexit 3\n";
+  }
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  LogCapture log;
+  {
+    LockedSink sink;
+    SupervisorOptions o = Options();
+    o.worker_path = script.string();
+    o.backoff_initial = o.backoff_max = milliseconds(60'000);  // one run is enough
+    Supervisor supervisor(sink, clock::Default(), o);
+    supervisor.Apply({CameraPlan()});
+    const bool ended = WaitFor([&] { return !OnlyWorker(supervisor).last_exit.empty(); });
+    INFO("last exit: " << OnlyWorker(supervisor).last_exit);
+    REQUIRE(ended);
+    supervisor.StopAll();
+  }
+  CHECK(log.Count("vision worker vision-cam1: Corrupt JPEG data: ") == 20);
+  CHECK(log.Count("vision worker vision-cam1: Corrupt JPEG data: 0 extraneous") == 1);
+  CHECK(log.Count("vision worker vision-cam1: 180 more lines on its stderr not logged") == 1);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
