@@ -144,9 +144,10 @@ def broker_down(cleanup):
     drain_s = time.monotonic() - started
     drain_end = time.time()
     # The drain starts when the gateway is online again (its birth state, which
-    # it publishes on connecting, reached the platform); alarms raised between
-    # the broker's restart and then waited for the reconnect, not the drain.
-    state = (sub.summary() or {}).get("states", {}).get(daemon.gateway, {})
+    # it publishes on connecting, reached the platform; read on the alarm-only
+    # session, where it does not queue behind the backlog); alarms raised
+    # between the broker's restart and then waited for the reconnect.
+    state = (alarm_sub.summary() or {}).get("states", {}).get(daemon.gateway, {})
     online = state.get("received_at", 0) if state.get("status") == "online" else 0
     check(online >= back, f"no online state from {daemon.gateway} after the broker came back: {state}")
     final = chaos.wait_drained([sub], [daemon], 120)
