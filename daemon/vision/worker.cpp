@@ -22,9 +22,9 @@
 #include "daemon/vision/protocol.hpp"
 #include "daemon/vision/sandbox.hpp"
 #include "pipelines/pipeline.hpp"
-#include "pipelines/privacy/privacy.hpp"
 #include "pipelines/router.hpp"
 #include "pipelines/sample_tap.hpp"
+#include "pipelines/vision/privacy.hpp"
 
 #ifndef CITYEDGE_VERSION
 #define CITYEDGE_VERSION "0.0.0"

@@ -11,8 +11,8 @@
 #include <opencv2/video/background_segm.hpp>
 
 #include "pipelines/framework.hpp"
-#include "pipelines/people_count/tracker.hpp"
-#include "pipelines/privacy/face_detector.hpp"
+#include "pipelines/vision/frame_view.hpp"
+#include "pipelines/vision/named_points.hpp"
 
 namespace cityedge::pipelines::crowd_density {
 namespace {
@@ -69,7 +69,7 @@ Result<Config> ParseConfig(const config::Settings& s) {
   std::vector<cv::Point2f> points;
   std::string error;
   for (const std::string& text : s.Has("zones") ? s.GetList("zones") : std::vector<std::string>{}) {
-    if (!people_count::ParseNamedPoints(text, &name, &points, &error) || points.size() < 3) {
+    if (!vision::ParseNamedPoints(text, &name, &points, &error) || points.size() < 3) {
       return MakeError(Code::kInvalidArgument, "crowd_density: zones: {}",
                        error.empty() ? "'" + name + "' needs at least 3 points" : error);
     }
@@ -126,7 +126,7 @@ class CrowdDensityPipeline final : public Pipeline {
   void OnSample(const Sample& /*sample*/) override {}
 
   void OnFrame(const Frame& frame) override {
-    const cv::Mat gray = privacy::GrayOf(privacy::ViewOf(frame));
+    const cv::Mat gray = vision::GrayOf(vision::ViewOf(frame));
     const double scale = std::min(1.0, static_cast<double>(config_.motion_width) / gray.cols);
     cv::resize(gray, small_, cv::Size(), scale, scale, cv::INTER_AREA);
     // Fast learning while warming up, then a slow, fixed rate: people who

@@ -15,15 +15,16 @@
 #include <opencv2/imgproc.hpp>
 
 #include "pipelines/fever_screen/blackbody.hpp"
-#include "pipelines/fever_screen/face_detector.hpp"
 #include "pipelines/fever_screen/localiser.hpp"
 #include "pipelines/fever_screen/tracker.hpp"
 #include "pipelines/framework.hpp"
+#include "pipelines/vision/haar_face_detector.hpp"
 
 namespace cityedge::pipelines::fever_screen {
 namespace {
 
 using config::SettingType;
+using vision::MakeHaarFaceDetector;
 
 constexpr const char* kStatement =
     "elevated skin temperature; screening, not a diagnosis: confirm with a clinical thermometer";

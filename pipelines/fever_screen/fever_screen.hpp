@@ -9,9 +9,13 @@
 
 #include "pipelines/pipeline.hpp"
 
+namespace cityedge::pipelines::vision {
+class FaceDetector;  // pipelines/vision/haar_face_detector.hpp (OpenCV)
+}  // namespace cityedge::pipelines::vision
+
 namespace cityedge::pipelines::fever_screen {
 
-class FaceDetector;  // face_detector.hpp (OpenCV)
+using vision::FaceDetector;
 
 // The whole type, with its code (vision workers).
 [[nodiscard]] PipelineType Type();

@@ -14,13 +14,15 @@
 #include "pipelines/framework.hpp"
 #include "pipelines/people_count/detector.hpp"
 #include "pipelines/people_count/tracker.hpp"
-#include "pipelines/privacy/face_detector.hpp"
-#include "pipelines/privacy/privacy.hpp"
+#include "pipelines/vision/frame_view.hpp"
+#include "pipelines/vision/named_points.hpp"
+#include "pipelines/vision/privacy.hpp"
 
 namespace cityedge::pipelines::people_count {
 namespace {
 
 using config::SettingType;
+using vision::ParseNamedPoints;
 
 struct Config {
   DetectorOptions detector;
@@ -90,7 +92,7 @@ class PeopleCountPipeline final : public Pipeline {
 
   void OnFrame(const Frame& frame) override {
     if (frame.format == PixelFormat::kY16) return;  // radiometric frames are not for counting
-    const cv::Mat view = privacy::ViewOf(frame);
+    const cv::Mat view = vision::ViewOf(frame);
     if (!detector_) {
       DetectorOptions options = config_.detector;
       options.hog.max_person_px = static_cast<int>(config_.max_person_height * view.rows);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <tuple>
 
 #include <opencv2/imgproc.hpp>
@@ -127,33 +126,6 @@ std::uint32_t CountInZone(const Zone& zone, const std::vector<Track>& tracks,
     if (track.misses == 0 && cv::pointPolygonTest(polygon, FootPoint(track.box), false) >= 0) ++n;
   }
   return n;
-}
-
-bool ParseNamedPoints(const std::string& text, std::string* name, std::vector<cv::Point2f>* points,
-                      std::string* error) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0) {
-    *error = "expected 'name: x,y x,y ...', got '" + text + "'";
-    return false;
-  }
-  *name = text.substr(0, colon);
-  name->erase(name->find_last_not_of(' ') + 1);
-  std::istringstream in(text.substr(colon + 1));
-  std::string pair;
-  points->clear();
-  while (in >> pair) {
-    float x = 0;
-    float y = 0;
-    char comma = 0;
-    std::istringstream p(pair);
-    if (!(p >> x >> comma >> y) || comma != ',' || !p.eof() || x < 0 || x > 1 || y < 0 || y > 1) {
-      *error = "'" + *name + "': point '" + pair + "' is not x,y with both in 0..1";
-      return false;
-    }
-    points->emplace_back(x, y);
-  }
-  error->clear();
-  return true;
 }
 
 }  // namespace cityedge::pipelines::people_count

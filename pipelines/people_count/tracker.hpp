@@ -85,9 +85,4 @@ struct Zone {
 [[nodiscard]] std::uint32_t CountInZone(const Zone& zone, const std::vector<Track>& tracks,
                                         const cv::Size& frame);
 
-// "entrance: 0.1,0.5 0.4,0.5 0.4,0.9" -> a zone (3+ points) or a line (2
-// points). Empty `error` on success.
-[[nodiscard]] bool ParseNamedPoints(const std::string& text, std::string* name,
-                                    std::vector<cv::Point2f>* points, std::string* error);
-
 }  // namespace cityedge::pipelines::people_count

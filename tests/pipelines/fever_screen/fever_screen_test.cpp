@@ -14,16 +14,17 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipelines/fever_screen/face_detector.hpp"
 #include "pipelines/fever_screen/fever_screen.hpp"
 #include "pipelines/fever_screen/localiser.hpp"
 #include "pipelines/framework.hpp"
-#include "tests/pipelines/support.hpp"
+#include "pipelines/vision/haar_face_detector.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines::fever_screen {
 namespace {
 
 using testing::kT0;
+using vision::MakeHaarFaceDetector;
 
 constexpr int kWidth = 160;
 constexpr int kHeight = 120;

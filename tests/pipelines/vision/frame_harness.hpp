@@ -12,7 +12,7 @@
 #include <google/protobuf/message.h>
 #include <opencv2/core.hpp>
 
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines::testing {
 

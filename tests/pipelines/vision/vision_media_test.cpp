@@ -11,7 +11,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "pipelines/people_count/detector.hpp"
-#include "pipelines/privacy/privacy.hpp"
+#include "pipelines/vision/privacy.hpp"
 #include "tests/pipelines/vision/frame_harness.hpp"
 #include "tests/support/process.hpp"
 

@@ -10,6 +10,7 @@
 
 #include "pipelines/crowd_density/crowd_density.hpp"
 #include "pipelines/people_count/tracker.hpp"
+#include "pipelines/vision/named_points.hpp"
 #include "tests/pipelines/vision/frame_harness.hpp"
 
 namespace cityedge::pipelines {
@@ -31,13 +32,13 @@ TEST_CASE("Named points parse strictly") {
   std::string name;
   std::vector<cv::Point2f> points;
   std::string error;
-  REQUIRE(people_count::ParseNamedPoints("door: 0.5,0 0.5,1", &name, &points, &error));
+  REQUIRE(vision::ParseNamedPoints("door: 0.5,0 0.5,1", &name, &points, &error));
   CHECK(name == "door");
   CHECK(points.size() == 2);
-  CHECK_FALSE(people_count::ParseNamedPoints("door 0.5,0 0.5,1", &name, &points, &error));
-  CHECK_FALSE(people_count::ParseNamedPoints("door: 0.5,0 1.5,1", &name, &points, &error));
+  CHECK_FALSE(vision::ParseNamedPoints("door 0.5,0 0.5,1", &name, &points, &error));
+  CHECK_FALSE(vision::ParseNamedPoints("door: 0.5,0 1.5,1", &name, &points, &error));
   CHECK_THAT(error, Catch::Contains("1.5,1"));
-  CHECK_FALSE(people_count::ParseNamedPoints("door: 0.5;0", &name, &points, &error));
+  CHECK_FALSE(vision::ParseNamedPoints("door: 0.5;0", &name, &points, &error));
 }
 
 TEST_CASE("A track counts once per crossing, in its direction, never on jitter") {

@@ -1,4 +1,4 @@
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
-#include "pipelines/fever_screen/face_detector.hpp"
+#include "pipelines/vision/haar_face_detector.hpp"
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-namespace cityedge::pipelines::fever_screen {
+namespace cityedge::pipelines::vision {
 namespace {
 
 class HaarFaceDetector final : public FaceDetector {
@@ -48,4 +48,4 @@ Result<std::unique_ptr<FaceDetector>> MakeHaarFaceDetector(const std::string& ca
   return std::make_unique<HaarFaceDetector>(std::move(cascade), min_size_px);
 }
 
-}  // namespace cityedge::pipelines::fever_screen
+}  // namespace cityedge::pipelines::vision

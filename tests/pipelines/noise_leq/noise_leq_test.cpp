@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "pipelines/noise_leq/noise_leq.hpp"
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines {
 namespace {

@@ -1,5 +1,8 @@
-// OpenCV-typed face detection behind privacy.hpp, for code inside pipelines/
-// that already works on cv::Mat (the privacy filter, thermal fusion).
+// The privacy filter's face detector, OpenCV-typed, behind privacy.hpp's
+// DetectFaces: every face cascade of Debian's opencv-data, loaded once per
+// process and shared, tuned to err toward finding too many faces. Not
+// haar_face_detector.hpp, which loads the one cascade a pipeline's settings
+// name, per instance, at the usual settings.
 // THREADING: as privacy.hpp: any thread; detection is serialised.
 #pragma once
 
@@ -7,7 +10,6 @@
 
 #include <opencv2/core.hpp>
 
-#include "daemon/core/frame.hpp"
 #include "daemon/core/status.hpp"
 
 namespace cityedge::pipelines::privacy {
@@ -16,12 +18,5 @@ namespace cityedge::pipelines::privacy {
 // count, small minimum size (the privacy filter); otherwise the frontal Haar
 // cascade at its usual settings.
 [[nodiscard]] Result<std::vector<cv::Rect>> DetectFacesGray(const cv::Mat& gray, bool thorough);
-
-// A cv::Mat header over the frame's pixels (no copy; valid while the frame's
-// `hold` lives): CV_8UC3, CV_8UC1 or CV_16UC1.
-[[nodiscard]] cv::Mat ViewOf(const Frame& frame);
-
-// 8-bit gray version of a view (Y16 stretched over its own min..max).
-[[nodiscard]] cv::Mat GrayOf(const cv::Mat& view);
 
 }  // namespace cityedge::pipelines::privacy

@@ -10,7 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/config/settings_validation.hpp"
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines {
 namespace {

@@ -1,4 +1,4 @@
-#include "pipelines/privacy/face_detector.hpp"
+#include "pipelines/vision/privacy_face_detector.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -8,7 +8,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "pipelines/privacy/privacy.hpp"
+#include "pipelines/vision/frame_view.hpp"
+#include "pipelines/vision/privacy.hpp"
 
 namespace cityedge::pipelines::privacy {
 namespace {
@@ -84,27 +85,6 @@ void Run(cv::CascadeClassifier& cascade, const cv::Mat& gray, int neighbours, cv
 
 }  // namespace
 
-cv::Mat ViewOf(const Frame& frame) {
-  const int type = frame.format == PixelFormat::kBgr8  ? CV_8UC3
-                   : frame.format == PixelFormat::kY16 ? CV_16UC1
-                                                       : CV_8UC1;
-  // OpenCV wants a non-const pointer; the views built here are only read.
-  return cv::Mat(static_cast<int>(frame.height), static_cast<int>(frame.width), type,
-                 const_cast<std::uint8_t*>(frame.data), frame.stride);
-}
-
-cv::Mat GrayOf(const cv::Mat& view) {
-  cv::Mat gray;
-  if (view.type() == CV_8UC3) {
-    cv::cvtColor(view, gray, cv::COLOR_BGR2GRAY);
-  } else if (view.type() == CV_16UC1) {
-    cv::normalize(view, gray, 0, 255, cv::NORM_MINMAX, CV_8U);
-  } else {
-    gray = view;
-  }
-  return gray;
-}
-
 Result<std::vector<cv::Rect>> DetectFacesGray(const cv::Mat& gray, bool thorough) {
   Cascades& c = Shared();
   if (!c.folder) return std::unexpected(c.folder.error());
@@ -144,7 +124,7 @@ Result<std::vector<Box>> Detect(const Frame& frame, bool thorough) {
   if (frame.data == nullptr || frame.width == 0 || frame.height == 0) {
     return MakeError(Code::kInvalidArgument, "face detection: empty frame");
   }
-  auto faces = DetectFacesGray(GrayOf(ViewOf(frame)), thorough);
+  auto faces = DetectFacesGray(vision::GrayOf(vision::ViewOf(frame)), thorough);
   if (!faces) return std::unexpected(faces.error());
   std::vector<Box> boxes;
   for (const cv::Rect& r : *faces) boxes.push_back(Box{r.x, r.y, r.width, r.height});

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "pipelines/framework.hpp"
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "pipelines/aqi/breakpoints.hpp"
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines::aqi {
 namespace {

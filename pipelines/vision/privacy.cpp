@@ -1,4 +1,4 @@
-#include "pipelines/privacy/privacy.hpp"
+#include "pipelines/vision/privacy.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -8,7 +8,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "pipelines/privacy/face_detector.hpp"
+#include "pipelines/vision/frame_view.hpp"
+#include "pipelines/vision/privacy_face_detector.hpp"
 
 namespace cityedge::pipelines::privacy {
 namespace {
@@ -52,14 +53,14 @@ Result<std::string> EncodePrivateJpeg(const Frame& frame, const PrivacyOptions& 
     return MakeError(Code::kInvalidArgument, "snapshot: empty frame");
   }
   try {
-    const cv::Mat view = ViewOf(frame);
+    const cv::Mat view = vision::ViewOf(frame);
     cv::Mat image;
     if (view.type() == CV_16UC1) {
-      image = GrayOf(view);
+      image = vision::GrayOf(view);
     } else {
       image = view.clone();  // the driver's buffer is never written
     }
-    const cv::Mat original = image.channels() == 1 ? image.clone() : GrayOf(image);
+    const cv::Mat original = image.channels() == 1 ? image.clone() : vision::GrayOf(image);
     auto faces = DetectFacesGray(original, true);
     if (!faces) return std::unexpected(faces.error());
     if (options.pixelate_people) {
@@ -71,7 +72,7 @@ Result<std::string> EncodePrivateJpeg(const Frame& frame, const PrivacyOptions& 
     // Blocks can themselves look like a face to a cascade: look again at the
     // result and pixelate what is still found, until nothing is.
     for (int round = 0;; ++round) {
-      const cv::Mat gray = image.channels() == 1 ? image.clone() : GrayOf(image);
+      const cv::Mat gray = image.channels() == 1 ? image.clone() : vision::GrayOf(image);
       faces = DetectFacesGray(gray, true);
       if (!faces) return std::unexpected(faces.error());
       if (faces->empty()) break;

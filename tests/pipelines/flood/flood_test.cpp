@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/pipelines/support.hpp"
+#include "tests/pipelines/support/support.hpp"
 
 namespace cityedge::pipelines {
 namespace {

@@ -1,5 +1,8 @@
-// Face detection in visible-camera frames, behind a small interface so the
-// fusion logic can be tested with a fake and the detector swapped later.
+// Face detection in visible-camera frames, behind a small interface so a
+// pipeline's logic (fever_screen's fusion) can be tested with a fake and the
+// detector swapped later. One cascade file named in the pipeline's settings,
+// per instance; the privacy filter's detector (privacy_face_detector.hpp) is
+// another: every system cascade, shared, tuned for recall.
 #pragma once
 
 #include <memory>
@@ -10,7 +13,7 @@
 
 #include "daemon/core/status.hpp"
 
-namespace cityedge::pipelines::fever_screen {
+namespace cityedge::pipelines::vision {
 
 // THREADING: one thread at a time (the pipeline's frame thread).
 class FaceDetector {
@@ -26,4 +29,4 @@ class FaceDetector {
 [[nodiscard]] Result<std::unique_ptr<FaceDetector>> MakeHaarFaceDetector(
     const std::string& cascade_path, int min_size_px);
 
-}  // namespace cityedge::pipelines::fever_screen
+}  // namespace cityedge::pipelines::vision
