@@ -5,13 +5,17 @@ The day: clean air before dawn, haze building through the morning rush under
 the subsiding air ahead of a typhoon (PM2.5 climbing through the AQI levels),
 ozone peaking at midday, then the typhoon's rain band in the afternoon washing
 the air clean while a rain surge on top of the tide lifts the river gauge
-through the blue, yellow, orange and red flood warning levels.
+through the blue, yellow, orange and red flood warning levels. The rain gauge
+sees a squall before dawn, the outer bands from mid-morning and the main band
+in the early afternoon: its rainstorm signals come an hour or two before the
+river's flood warnings.
 
 Deterministic (seeded), one row per channel per minute, in one file per
 sensor, as the replay driver reads them:
     air-quality.csv   pm2_5, pm10, o3, no2 (ug/m3)
     noise.csv         noise (dBA)
     river-level.csv   water_level (m)
+    rain-gauge.csv    rain_tips (tips of a 0.2 mm tipping bucket in the minute)
     timestamp,channel,value,unit        (timestamp: RFC 3339, local time +08:00)
 """
 import argparse
@@ -61,6 +65,30 @@ def water_level(h, rng):
     return tide + surge + rng.gauss(0, 0.01)
 
 
+def rain_rate(h):
+    """mm/h: a squall before dawn, the outer bands, then the main band."""
+    squall = bump(h, 6.0, 0.9, 14)
+    outer = 9 * smoothstep(h, 8.5, 10.5) * (1 - smoothstep(h, 17.5, 19.0))
+    band = bump(h, 13.9, 1.2, 50)
+    return squall + outer + band
+
+
+class RainGauge:
+    """Whole tips of a 0.2 mm bucket per minute; the part of a tip not yet
+    full carries over. Its own random stream, so the other sensors' values
+    do not change with it."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.carry = 0.0
+
+    def __call__(self, h, _rng):
+        self.carry += rain_rate(h) / 60 * max(0.0, self.rng.gauss(1, 0.3))
+        tips = int(self.carry / 0.2)
+        self.carry -= tips * 0.2
+        return tips
+
+
 SENSORS = {
     "air-quality.csv": [
         ("pm2_5", "ug/m3", pm25),
@@ -81,6 +109,7 @@ def main():
     ap.add_argument("-o", "--output-dir", required=True, help="folder to write the CSV files to")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    SENSORS["rain-gauge.csv"] = [("rain_tips", "tips", RainGauge(a.seed + 1))]
     local = timezone(timedelta(hours=8))
     start = datetime.fromisoformat(a.date).replace(tzinfo=local)
     os.makedirs(a.output_dir, exist_ok=True)

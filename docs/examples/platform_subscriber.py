@@ -184,6 +184,20 @@ def describe(ev):
             return (f"flood early warning {state}: rising {b.rate_of_rise_m_per_h:.2f} m/h, "
                     f"water {b.water_level_m:.2f} m")
         return f"flood gauge fault {state}: {b.detail}"
+    if kind == "rainstorm_alert":
+        state = event_pb2.AlertState.Name(b.state).split("_")[-1].lower()
+        signal = event_pb2.RainstormSignal.Name(b.signal).split("_")[-1].lower()
+        rain = f"{b.totals.last_1h_mm:.1f} mm in 1 h, {b.totals.last_3h_mm:.1f} mm in 3 h"
+        if b.kind == event_pb2.RainstormAlert.KIND_SIGNAL:
+            if b.state == event_pb2.ALERT_STATE_CLEARED:
+                before = event_pb2.RainstormSignal.Name(b.previous_signal).split("_")[-1].lower()
+                return f"rainstorm signal {before} cleared (now {signal}): {rain}"
+            return f"rainstorm signal {signal} raised: {rain}"
+        return f"rain gauge fault {state}: {b.detail}"
+    if kind == "rainfall_summary":
+        t = b.totals
+        return (f"rain {t.last_1h_mm:.1f}/{t.last_3h_mm:.1f}/{t.last_6h_mm:.1f}/{t.last_12h_mm:.1f}/"
+                f"{t.last_24h_mm:.1f} mm in 1/3/6/12/24 h, {t.intensity_mm_per_h:.1f} mm/h")
     if kind == "air_quality":
         primary = ",".join(b.primary_pollutants) or "-"
         return f"AQI {b.aqi} level {b.level} {b.category_en} ({b.category_zh}), primary {primary}"

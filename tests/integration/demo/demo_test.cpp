@@ -1,6 +1,6 @@
 // The README's first command, run as a newcomer would (against this build):
 // the demo must show every configured class of event at the platform, flood
-// alarms and AQI among them, with and without a broker at the start.
+// alarms, rainstorm signals and AQI among them, with and without a broker at the start.
 #include <chrono>
 #include <string>
 
@@ -49,12 +49,15 @@ TEST_CASE("The demo delivers every configured class, flood alarms and AQI to the
     INFO(cls);
     CHECK(Count(json, "by_class", cls) > 0);
   }
-  CHECK(Count(json, "by_body", "flood_alert") >= 4);  // blue, yellow, orange, red
+  CHECK(Count(json, "by_body", "flood_alert") >= 4);      // blue, yellow, orange, red
+  CHECK(Count(json, "by_body", "rainstorm_alert") >= 4);  // blue, yellow, orange, red
+  CHECK(Count(json, "by_body", "rainfall_summary") >= 1);
   CHECK(Count(json, "by_body", "air_quality") >= 1);
   CHECK(Count(json, "by_body", "threshold_alert") >= 1);
   CHECK(Count(json, "by_body", "noise_level") >= 1);
   CHECK(Top(json, "gap_lost") == 0);
   CHECK(r.output.find("flood warning red raised") != std::string::npos);
+  CHECK(r.output.find("rainstorm signal red raised") != std::string::npos);
   CHECK(r.output.find("AQI ") != std::string::npos);
 }
 

@@ -2,12 +2,14 @@
 // coastal city runs once through the real cityedged (replay drivers ->
 // pipelines -> SQLite journal -> uplink) to a real mosquitto, and the
 // independent Python platform subscriber's decoded data is checked: the flood
-// warnings in order, the AQI rising through its levels with PM2.5 primary,
-// the PM2.5 threshold raised and cleared, alarms on the alarm topic, and every
-// seq delivered.
+// warnings in order, the rainstorm signals raised in order before the river's
+// first flood warning and lifted after the rain, the AQI rising through its
+// levels with PM2.5 primary, the PM2.5 threshold raised and cleared, alarms on
+// the alarm topic, and every seq delivered.
 #include <algorithm>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +21,7 @@ namespace cityedge::testing::e2e {
 namespace {
 
 constexpr const char* kGateway = "demo-gw-01";
-constexpr const char* kReplayDrivers[] = {"aq1", "noise1", "river1"};
+constexpr const char* kReplayDrivers[] = {"aq1", "noise1", "river1", "rain1"};
 // 86400 s of file time in about 17 s.
 constexpr const char* kReplayRate = "5000";
 constexpr auto kDayTimeout = std::chrono::minutes(3);
@@ -144,6 +146,70 @@ void CheckFlood(const std::vector<ReceivedEvent>& events) {
   CHECK(FloodOfKind(events, v1::FloodAlert::KIND_SENSOR_FAULT).empty());
 }
 
+// Millimetres in the rain gauge's file: its tips of a 0.2 mm bucket.
+double FileRainMm(const std::string& csv_path) {
+  std::ifstream in(csv_path);
+  double tips = 0;
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string stamp, channel, value;
+    std::getline(row, stamp, ',');
+    std::getline(row, channel, ',');
+    std::getline(row, value, ',');
+    if (channel == "rain_tips") tips += std::stod(value);
+  }
+  return tips * 0.2;
+}
+
+// The rain band raises blue, yellow, orange and red in that order, all
+// before the river reaches its first flood warning and the first an hour or
+// more before it; once the rain has stopped every signal is lifted. The
+// summaries' 24 h total at the end of the day is all the rain in the file.
+void CheckRainfall(const std::vector<ReceivedEvent>& events, const std::string& rain_csv) {
+  const auto alerts = From(events, "rain1/rainstorm", v1::Event::kRainstormAlert);
+  std::vector<ReceivedEvent> raised;
+  for (const ReceivedEvent& r : alerts) {
+    const v1::RainstormAlert& a = r.event.rainstorm_alert();
+    INFO("rainstorm event seq " << r.event.seq() << ": " << a.detail());
+    CHECK(a.kind() == v1::RainstormAlert::KIND_SIGNAL);  // no gauge fault
+    CHECK(r.event.priority() == v1::PRIORITY_CLASS_ALARM);
+    CHECK(r.topic.ends_with("/events/alarm"));
+    if (a.state() == v1::ALERT_STATE_RAISED) raised.push_back(r);
+  }
+  REQUIRE(raised.size() == 4);
+  const v1::RainstormSignal order[] = {v1::RAINSTORM_SIGNAL_BLUE, v1::RAINSTORM_SIGNAL_YELLOW,
+                                       v1::RAINSTORM_SIGNAL_ORANGE, v1::RAINSTORM_SIGNAL_RED};
+  for (std::size_t i = 0; i < raised.size(); ++i) {
+    const v1::RainstormAlert& a = raised[i].event.rainstorm_alert();
+    INFO("raised " << i << ": " << a.detail());
+    CHECK(a.signal() == order[i]);
+    CHECK(a.previous_signal() == (i == 0 ? v1::RAINSTORM_SIGNAL_NONE : order[i - 1]));
+  }
+  const auto levels = FloodOfKind(events, v1::FloodAlert::KIND_LEVEL);
+  REQUIRE_FALSE(levels.empty());
+  const std::int64_t river_first_ns = levels.front().event.capture_time().wall_unix_ns();
+  const std::int64_t hour_ns = 3600LL * 1'000'000'000LL;
+  CHECK(raised.front().event.capture_time().wall_unix_ns() <= river_first_ns - hour_ns);
+  CHECK(raised.back().event.capture_time().wall_unix_ns() < river_first_ns);
+  CHECK(raised.back().event.seq() < levels.front().event.seq());
+  const v1::RainstormAlert& last = alerts.back().event.rainstorm_alert();
+  CHECK(last.state() == v1::ALERT_STATE_CLEARED);
+  CHECK(last.signal() == v1::RAINSTORM_SIGNAL_NONE);
+
+  const auto summaries = From(events, "rain1/rainstorm", v1::Event::kRainfallSummary);
+  REQUIRE(summaries.size() >= 47);  // every 30 minutes of the day
+  for (const ReceivedEvent& r : summaries) {
+    CHECK(r.event.priority() == v1::PRIORITY_CLASS_TELEMETRY);
+    CHECK(r.topic.ends_with("/events/telemetry"));
+  }
+  const v1::RainfallSummary& end = summaries.back().event.rainfall_summary();
+  CHECK(end.totals().last_24h_mm() == Approx(FileRainMm(rain_csv)));
+  CHECK(end.signal() == v1::RAINSTORM_SIGNAL_NONE);
+  CHECK_FALSE(end.sensor_fault());
+}
+
 void CheckAirQuality(const std::vector<ReceivedEvent>& events) {
   const auto indices = From(events, "aq1/aqi_hourly", v1::Event::kAirQuality);
   // One index per closed local hour; the day's last hour never closes.
@@ -242,6 +308,7 @@ TEST_CASE("The demo day: replay -> pipelines -> journal -> mosquitto -> platform
                      [](const ReceivedEvent& r) { return r.event.has_gap_record(); }));
   CheckTopics(reader.received());
   CheckFlood(events);
+  CheckRainfall(events, dir.path() + "/rain-gauge.csv");
   CheckAirQuality(events);
   CheckPm25Threshold(events);
 
@@ -250,6 +317,7 @@ TEST_CASE("The demo day: replay -> pipelines -> journal -> mosquitto -> platform
         DataRows(dir.path() + "/air-quality.csv"));
   CHECK(From(events, "noise1", v1::Event::kReading).empty());
   CHECK(From(events, "river1", v1::Event::kReading).empty());
+  CHECK(From(events, "rain1", v1::Event::kReading).empty());
   const auto river_rbe = From(events, "river1/river_rbe", v1::Event::kReading);
   CHECK_FALSE(river_rbe.empty());
   CHECK(river_rbe.size() < DataRows(dir.path() + "/river-level.csv"));
