@@ -28,6 +28,10 @@
       missing); skipped when ARCH is not this machine's dpkg architecture.
       With --emulator the unpacked ARM binaries run through it (qemu-user).
 
+  deb_check.py lintian BUILD_DIR --arch ARCH --version V [--vision]
+      Runs cpack as `deb` does and lintian over the packages: it must report
+      no error and no warning (overridden tags are shown too).
+
   deb_check.py install BUILD_DIR [--emulator CMD]
       `cmake --install BUILD_DIR --prefix <scratch>`: with a prefix other than
       /usr everything lands under it, and the installed unit names the binary
@@ -399,6 +403,22 @@ def cmd_deb(args):
     print("deb: ok")
 
 
+def cmd_lintian(args):
+    """lintian over the packages: no error and no warning. Overrides, should a
+    package ever ship some (with a reason each), are listed so they stay
+    visible."""
+    with tempfile.TemporaryDirectory() as out_dir:
+        debs = build_debs(args.build_dir, out_dir, args.arch, args.version, args.vision)
+        argv = ["lintian", "--fail-on", "error,warning", "--show-overrides", "--display-info",
+                *debs.values()]
+        result = run(argv, check=False)
+        print(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
+        tags = [l for l in result.stdout.splitlines() if re.match(r"^[EW]: ", l)]
+        if result.returncode != 0 or tags:
+            fail(f"lintian exited {result.returncode} with errors or warnings:\n" + "\n".join(tags))
+    print("lintian: ok")
+
+
 def cmd_install(args):
     with tempfile.TemporaryDirectory() as prefix:
         run(["cmake", "--install", args.build_dir, "--prefix", prefix])
@@ -435,6 +455,12 @@ def main():
     p.add_argument("--installed-worker", default="")
     p.add_argument("--emulator", default="")
     p.set_defaults(func=cmd_deb)
+    p = sub.add_parser("lintian")
+    p.add_argument("build_dir")
+    p.add_argument("--arch", required=True)
+    p.add_argument("--version", required=True)
+    p.add_argument("--vision", action="store_true")
+    p.set_defaults(func=cmd_lintian)
     p = sub.add_parser("install")
     p.add_argument("build_dir")
     p.add_argument("--emulator", default="")
