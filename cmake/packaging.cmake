@@ -49,6 +49,89 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/operato
   ${PROJECT_SOURCE_DIR}/config/cityedged.example.yaml
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
+# Man pages, printed at build time by the programs themselves from their CLI11
+# definitions (daemon/cli/man_page.hpp), so they say what --help says. A cross
+# build runs them through its emulator.
+set(_cityedge_man_dir ${PROJECT_BINARY_DIR}/man)
+file(MAKE_DIRECTORY ${_cityedge_man_dir})
+set(_cityedge_man_emulator "")
+if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
+  list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " _cityedge_man_emulator)
+endif()
+set(_cityedge_man_pages "")
+# A cross build without an emulator cannot run the programs: no man pages.
+if(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
+  message(STATUS "Man pages: not built (cross build without CMAKE_CROSSCOMPILING_EMULATOR)")
+  set(_cityedge_man_programs "")
+else()
+  set(_cityedge_man_programs cityedged.8 cityedge.1)
+endif()
+foreach(page IN LISTS _cityedge_man_programs)
+  string(REGEX MATCH "^[^.]+" _program ${page})
+  string(REGEX MATCH "[0-9]$" _section ${page})
+  if(NOT TARGET ${_program})
+    continue()
+  endif()
+  add_custom_command(OUTPUT ${_cityedge_man_dir}/${page} ${_cityedge_man_dir}/${page}.gz
+    COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:${_program}>
+            "-DEMULATOR=${_cityedge_man_emulator}" -DOUTPUT=${_cityedge_man_dir}/${page}
+            -P ${PROJECT_SOURCE_DIR}/cmake/man_page.cmake
+    DEPENDS ${_program} ${PROJECT_SOURCE_DIR}/cmake/man_page.cmake
+    COMMENT "Man page ${page} from ${_program} --man-page" VERBATIM)
+  list(APPEND _cityedge_man_pages ${_cityedge_man_dir}/${page}.gz)
+  install(FILES ${_cityedge_man_dir}/${page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_section})
+endforeach()
+add_custom_target(cityedge_man_pages ALL DEPENDS ${_cityedge_man_pages})
+
+# Bash completion: one script for both programs; it asks them what to offer
+# (their hidden __complete), and cityedge asks the running daemon for instances.
+foreach(program cityedge cityedged)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/bash-completion/cityedge
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${program})
+endforeach()
+
+# Each package's /usr/share/doc/<package>: the machine-readable copyright
+# (DEP-5), and a Debian changelog for this version. The packages are native
+# (the project builds them, the version has no Debian revision), so the
+# changelog is changelog.gz (Debian policy 12.7; lintian's
+# wrong-name-for-changelog-of-native-package). Dated by the last commit, or
+# SOURCE_DATE_EPOCH, so rebuilding the same tree gives the same file.
+set(_cityedge_changelog_dir ${PROJECT_BINARY_DIR}/packaging/changelog)
+file(MAKE_DIRECTORY ${_cityedge_changelog_dir})
+find_program(CITYEDGE_GZIP gzip REQUIRED)
+find_program(CITYEDGE_GIT_FOR_DATE git)
+set(_cityedge_changelog_date "")
+if(CITYEDGE_GIT_FOR_DATE AND EXISTS ${PROJECT_SOURCE_DIR}/.git AND
+   NOT DEFINED ENV{SOURCE_DATE_EPOCH})
+  execute_process(COMMAND ${CITYEDGE_GIT_FOR_DATE} -C ${PROJECT_SOURCE_DIR} log -1 --format=%ct
+    OUTPUT_VARIABLE _cityedge_commit_epoch OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_cityedge_commit_epoch MATCHES "^[0-9]+$")
+    set(ENV{SOURCE_DATE_EPOCH} ${_cityedge_commit_epoch})
+    string(TIMESTAMP _cityedge_changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
+    unset(ENV{SOURCE_DATE_EPOCH})
+  endif()
+endif()
+if(NOT _cityedge_changelog_date)
+  string(TIMESTAMP _cityedge_changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
+endif()
+foreach(package cityedge cityedge-vision)
+  set(_dir ${_cityedge_changelog_dir}/${package})
+  file(MAKE_DIRECTORY ${_dir})
+  file(WRITE ${_dir}/changelog
+    "${package} (${PROJECT_VERSION}) unstable; urgency=medium\n\n"
+    "  * Release ${PROJECT_VERSION}: see /usr/share/doc/cityedge/README.md.\n\n"
+    " -- CityEdge maintainers <cityedge-dev@lists.city.example>  ${_cityedge_changelog_date}\n")
+  execute_process(COMMAND ${CITYEDGE_GZIP} -9 -n -c ${_dir}/changelog
+    OUTPUT_FILE ${_dir}/changelog.gz COMMAND_ERROR_IS_FATAL ANY)
+endforeach()
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/deb/copyright
+  ${_cityedge_changelog_dir}/cityedge/changelog.gz DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/cityedge)
+if(TARGET cityedge-vision)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/deb/copyright
+    ${_cityedge_changelog_dir}/cityedge-vision/changelog.gz
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/cityedge-vision COMPONENT vision)
+endif()
+
 # /etc is outside a /usr prefix, and the unit must name where the binary and
 # config really are, so both are decided when installing (cpack installs with
 # its own prefix, <staging>/usr), not when configuring.

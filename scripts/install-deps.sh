@@ -41,6 +41,9 @@ packages=(
   # traces the daemon against the unit's SystemCallFilter=) and .deb packaging
   # (cpack's dpkg-shlibdeps, dpkg-deb)
   systemd strace dpkg-dev
+  # the .debs checked as Debian checks packages (packaging_lintian), and the
+  # man pages rendered with warnings on (cli_man_pages)
+  lintian man-db
 )
 
 SUDO=

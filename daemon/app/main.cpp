@@ -11,6 +11,8 @@
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/app/registry.hpp"
+#include "daemon/cli/completion.hpp"
+#include "daemon/cli/man_page.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/config/settings_validation.hpp"
 #include "daemon/core/log.hpp"
@@ -131,6 +133,13 @@ int main(int argc, char** argv) {
                                   "for the daemon's own keys, or \"list\"");
   describe->expected(0, 1);
   cli.add_flag("-V,--version", version, "Print the version and exit");
+  // Hidden: the man page and shell completion, from the definitions above.
+  if (cityedge::cli::PrintManPageIfAsked(
+          cli, argc, argv,
+          {"cityedged", 8, std::string("cityedged ") + kVersion, {"cityedge(1)"}}) ||
+      cityedge::cli::PrintCompletionIfAsked(cli, argc, argv, nullptr)) {
+    return kExitOk;
+  }
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -20,7 +21,10 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/client.hpp"
+#include "daemon/cli/completion.hpp"
 #include "daemon/cli/format.hpp"
+#include "daemon/cli/instances.hpp"
+#include "daemon/cli/man_page.hpp"
 #include "daemon/core/event_sink.hpp"
 
 namespace cityedge::cli {
@@ -386,6 +390,16 @@ int Main(int argc, char** argv) {
                      [](const v1::CommandReply& r) { std::cout << r.message() << "\n"; });
     };
   });
+
+  // Hidden: the man page and shell completion, from the definitions above.
+  if (PrintManPageIfAsked(app, argc, argv,
+                          {"cityedge", 1, "cityedge " CITYEDGE_VERSION, {"cityedged(8)"}})) {
+    return kOk;
+  }
+  const auto instances = [](const std::map<std::string, std::string>& given) {
+    return DriverInstances(given.contains("socket") ? given.at("socket") : kDefaultSocket, 1);
+  };
+  if (PrintCompletionIfAsked(app, argc, argv, instances)) return kOk;
 
   try {
     app.parse(argc, argv);

@@ -8,7 +8,9 @@
       nothing else. Then checks the core package, cityedge: its control
       fields (dpkg-deb -f and -I: name, version, architecture, library Depends
       without OpenCV or any video library, conffiles, maintainer scripts), its
-      file list (dpkg-deb -c: the FHS layout, nothing else, no vision worker),
+      file list (dpkg-deb -c: the FHS layout, nothing else, no vision worker;
+      man pages, bash completion), its DEP-5 copyright
+      (Apache-2.0) and Debian changelog,
       and the unpacked files (dpkg-deb -x into a scratch root): the unit as
       shipped, `cityedged --version`, `cityedged --check-config` on the shipped
       config, and systemd-sysusers and systemd-tmpfiles --root creating the
@@ -25,6 +27,10 @@
       both must succeed, and of cityedge-vision alone must fail (its core is
       missing); skipped when ARCH is not this machine's dpkg architecture.
       With --emulator the unpacked ARM binaries run through it (qemu-user).
+
+  deb_check.py lintian BUILD_DIR --arch ARCH --version V [--vision]
+      Runs cpack as `deb` does and lintian over the packages: it must report
+      no error and no warning (overridden tags are shown too).
 
   deb_check.py install BUILD_DIR [--emulator CMD]
       `cmake --install BUILD_DIR --prefix <scratch>`: with a prefix other than
@@ -51,9 +57,21 @@ EXPECTED_FILES = {
     "usr/lib/tmpfiles.d/cityedge.conf": 0o644,
     "usr/share/doc/cityedge/operator-guide.md": 0o644,
     "usr/share/doc/cityedge/cityedged.example.yaml": 0o644,
+    "usr/share/doc/cityedge/copyright": 0o644,
+    "usr/share/doc/cityedge/changelog.gz": 0o644,
+    "usr/share/man/man8/cityedged.8.gz": 0o644,
+    "usr/share/bash-completion/completions/cityedged": 0o644,
+}
+# With the CLI.
+CLI_FILES = {
+    "usr/bin/cityedge": 0o755,
+    "usr/share/man/man1/cityedge.1.gz": 0o644,
+    "usr/share/bash-completion/completions/cityedge": 0o644,
 }
 ALLOWED_PREFIXES = ("etc/cityedge", "usr/bin", "usr/lib/cityedge/drivers", "usr/lib/systemd/system",
-                    "usr/lib/sysusers.d", "usr/lib/tmpfiles.d", "usr/share/doc/cityedge")
+                    "usr/lib/sysusers.d", "usr/lib/tmpfiles.d", "usr/share/doc/cityedge/",
+                    "usr/share/man/man1/", "usr/share/man/man8/",
+                    "usr/share/bash-completion/completions/")
 # Libraries the daemon links; each must appear in Depends (by package name).
 REQUIRED_DEPENDS = ("libc6", "libstdc++6", "libpaho-mqtt1.3", "libpaho-mqttpp3", "libsqlite3-0",
                     "libprotobuf32", "libyaml-cpp0.7", "libspdlog1.10", "libfmt9", "libsystemd0",
@@ -61,8 +79,13 @@ REQUIRED_DEPENDS = ("libc6", "libstdc++6", "libpaho-mqtt1.3", "libpaho-mqttpp3",
 # Video and imaging libraries: the core's Depends names none (cityedge-vision's
 # pull them in).
 VIDEO_DEPENDS = ("libopencv", "libav", "libgst", "libgdal", "libswscale")
-# The vision worker's package: one file.
+# The vision worker's package: the worker, its copyright and changelog.
 WORKER = "usr/lib/cityedge/cityedge-vision"
+VISION_FILES = {
+    WORKER: 0o755,
+    "usr/share/doc/cityedge-vision/copyright": 0o644,
+    "usr/share/doc/cityedge-vision/changelog.gz": 0o644,
+}
 # A config with a camera: the shipped config with one driver that runs in the
 # vision worker.
 CAMERA_DRIVERS = """drivers:
@@ -200,10 +223,10 @@ def check_file_list(deb):
 
 def check_vision_file_list(deb):
     entries, listing = file_entries(deb)
-    check_modes(entries, listing, {WORKER: 0o755})
+    check_modes(entries, listing, VISION_FILES)
     files = [p for p, (mode, _) in entries.items() if not mode.startswith("d")]
-    if files != [WORKER]:
-        fail(f"cityedge-vision holds {files}, expected /{WORKER} only")
+    if sorted(files) != sorted(VISION_FILES):
+        fail(f"cityedge-vision holds {files}, expected {sorted(VISION_FILES)} only")
     print(f"cityedge-vision: {len(entries)} entries, files: {files}")
 
 
@@ -276,9 +299,31 @@ def check_camera_config(root, emulator, vision, installed_worker):
         print("camera config with the worker: ok")
 
 
+def check_license_and_changelog(root, package, version):
+    """/usr/share/doc/PACKAGE: a DEP-5 copyright naming Apache-2.0 for every
+    file, and a Debian changelog of this version that dpkg-parsechangelog reads."""
+    doc = pathlib.Path(root, "usr/share/doc", package)
+    copyright_text = (doc / "copyright").read_text()
+    if not copyright_text.startswith(
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"):
+        fail(f"{package}: /usr/share/doc/{package}/copyright is not DEP-5 (no Format: line)")
+    if not re.search(r"^Files: \*\nCopyright: .+\nLicense: Apache-2.0$", copyright_text, re.M):
+        fail(f"{package}: copyright does not license Files: * under Apache-2.0:\n{copyright_text}")
+    with tempfile.TemporaryDirectory() as scratch:
+        changelog = os.path.join(scratch, "changelog")
+        with open(changelog, "w") as out:
+            subprocess.run(["gzip", "-dc", str(doc / "changelog.gz")], stdout=out, check=True)
+        fields = run(["dpkg-parsechangelog", "-l", changelog]).stdout
+    for key, want in (("Source", package), ("Version", version)):
+        if not re.search(rf"^{key}: {re.escape(want)}$", fields, re.M):
+            fail(f"{package}: changelog.gz has no {key}: {want}:\n{fields}")
+    print(f"{package}: DEP-5 copyright (Apache-2.0), changelog {version}")
+
+
 def check_unpacked(deb, source_dir, version, emulator, cli, installed_worker):
     with tempfile.TemporaryDirectory() as root:
         run(["dpkg-deb", "-x", deb, root])
+        check_license_and_changelog(root, "cityedge", version)
         unit = pathlib.Path(root, "usr/lib/systemd/system/cityedged.service").read_text()
         source_unit = pathlib.Path(source_dir, "systemd/cityedged.service").read_text()
         if unit != source_unit:
@@ -305,6 +350,7 @@ def check_unpacked_both(core, vision, version, emulator):
     with tempfile.TemporaryDirectory() as root:
         run(["dpkg-deb", "-x", core, root])
         run(["dpkg-deb", "-x", vision, root])
+        check_license_and_changelog(root, "cityedge-vision", version)
         out = run(with_emulator(emulator, [os.path.join(root, WORKER), "--version"])).stdout
         if version not in out:
             fail(f"cityedge-vision --version says {out!r}, expected {version}")
@@ -337,15 +383,15 @@ def check_users_and_folders(root):
 
 
 def cmd_deb(args):
-    for script in glob.glob(os.path.join(args.source, "packaging/deb/*")):
-        run(["sh", "-n", script])
+    for script in ("postinst", "prerm", "postrm"):
+        run(["sh", "-n", os.path.join(args.source, "packaging/deb", script)])
     with tempfile.TemporaryDirectory() as out_dir:
         debs = build_debs(args.build_dir, out_dir, args.arch, args.version, args.vision)
         core = debs["cityedge"]
         check_control(core, args.arch, args.version)
         entries = check_file_list(core)
-        if args.cli and "usr/bin/cityedge" not in entries:
-            fail("the cityedge CLI is not in the package")
+        if args.cli:
+            check_modes(entries, "(dpkg-deb -c above)", CLI_FILES)
         check_unpacked(core, args.source, args.version, args.emulator, args.cli,
                        args.installed_worker)
         if args.vision:
@@ -355,6 +401,22 @@ def cmd_deb(args):
             check_unpacked_both(core, vision, args.version, args.emulator)
         check_simulated_install(debs, args.arch)
     print("deb: ok")
+
+
+def cmd_lintian(args):
+    """lintian over the packages: no error and no warning. Overrides, should a
+    package ever ship some (with a reason each), are listed so they stay
+    visible."""
+    with tempfile.TemporaryDirectory() as out_dir:
+        debs = build_debs(args.build_dir, out_dir, args.arch, args.version, args.vision)
+        argv = ["lintian", "--fail-on", "error,warning", "--show-overrides", "--display-info",
+                *debs.values()]
+        result = run(argv, check=False)
+        print(f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}")
+        tags = [l for l in result.stdout.splitlines() if re.match(r"^[EW]: ", l)]
+        if result.returncode != 0 or tags:
+            fail(f"lintian exited {result.returncode} with errors or warnings:\n" + "\n".join(tags))
+    print("lintian: ok")
 
 
 def cmd_install(args):
@@ -393,6 +455,12 @@ def main():
     p.add_argument("--installed-worker", default="")
     p.add_argument("--emulator", default="")
     p.set_defaults(func=cmd_deb)
+    p = sub.add_parser("lintian")
+    p.add_argument("build_dir")
+    p.add_argument("--arch", required=True)
+    p.add_argument("--version", required=True)
+    p.add_argument("--vision", action="store_true")
+    p.set_defaults(func=cmd_lintian)
     p = sub.add_parser("install")
     p.add_argument("build_dir")
     p.add_argument("--emulator", default="")
