@@ -84,6 +84,9 @@ SupervisorOptions Options() {
   o.heartbeat_timeout = milliseconds(2000);
   o.backoff_initial = milliseconds(100);
   o.backoff_max = milliseconds(400);
+  // A snapshot runs four face cascades over a full frame; under the
+  // sanitizers on a busy machine that can take longer than the default.
+  o.request_timeout = milliseconds(60'000);
   return o;
 }
 
