@@ -3,8 +3,8 @@
 // equals what the loader makes of a file that leaves everything out.
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <google/protobuf/util/message_differencer.h>
+#include <catch2/catch.hpp>
 
 #include "daemon/config/defaults.hpp"
 #include "daemon/config/loader.hpp"
