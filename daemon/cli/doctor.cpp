@@ -273,8 +273,12 @@ Check UplinkCheck(const std::string& uplink, const std::string& last_error,
 std::vector<Check> Diagnose(const DoctorFacts& facts) {
   std::vector<Check> checks;
   if (!facts.first) {
+    const bool denied = Has(facts.daemon_error, "permission denied");
     checks.push_back({"daemon", Verdict::kFail, facts.daemon_error,
-                      "systemctl status cityedged; journalctl -u cityedged -n 50"});
+                      denied ? "add this user to group cityedge (usermod -aG cityedge USER, then "
+                               "log in again) or run doctor with sudo"
+                             : "start it (systemctl start cityedged); journalctl -u cityedged -n "
+                               "50 says why it stopped"});
   } else {
     const Snapshot& s = facts.second ? *facts.second : *facts.first;
     checks.push_back({"daemon", Verdict::kOk,

@@ -254,9 +254,11 @@ int RunTop(const Options& options, const TopOptions& top) {
     return kUsage;
   }
   TopView view;
+  bool reached = false;
   const auto interval = std::chrono::milliseconds(static_cast<int>(top.interval_s * 1000));
   auto update = [&](TopView& v) {
     auto snapshot = TakeSnapshot(options.socket, options.timeout_s, true);
+    reached = snapshot.has_value();
     if (snapshot) {
       v.Add(std::move(*snapshot));
     } else {
@@ -280,7 +282,7 @@ int RunTop(const Options& options, const TopOptions& top) {
     update(view);
     std::cout << PlainText(view.Render({width, 10'000, unicode})) << "\n" << std::flush;
   }
-  return kOk;
+  return reached ? kOk : kUnavailable;
 }
 
 SocketFacts StatSocket(const std::string& path) {

@@ -142,7 +142,7 @@ TEST_CASE("faults on the box each need a person") {
     facts.socket = SocketFacts{"/run/x.sock", "No such file or directory", 0, false, "", ""};
     const auto checks = Diagnose(facts);
     CHECK(NeedsPerson(checks));
-    CHECK_THAT(Named(checks, "daemon").next_step, Catch::Contains("systemctl status cityedged"));
+    CHECK_THAT(Named(checks, "daemon").next_step, Catch::Contains("systemctl start cityedged"));
     CHECK_THAT(DoctorJson(checks), Catch::StartsWith("{\"healthy\":false"));
   }
 }

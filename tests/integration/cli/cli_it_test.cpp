@@ -156,7 +156,9 @@ std::string InstanceLine(const std::string& screen, const std::string& id) {
 }
 
 bool HasSparkline(const std::string& line) {
-  static const std::regex spark("temp +[▁▂▃▄▅▆▇█ ]*[▁▂▃▄▅▆▇█]{3,}");
+  // std::regex sees bytes: each block character is three bytes of this
+  // class, so nine in a row are at least three seconds of values.
+  static const std::regex spark("temp +[▁▂▃▄▅▆▇█ ]*[▁▂▃▄▅▆▇█]{9,}");
   return std::regex_search(line, spark);
 }
 
