@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -257,7 +258,8 @@ int RunTop(const Options& options, const TopOptions& top) {
   bool reached = false;
   const auto interval = std::chrono::milliseconds(static_cast<int>(top.interval_s * 1000));
   auto update = [&](TopView& v) {
-    auto snapshot = TakeSnapshot(options.socket, options.timeout_s, true);
+    // A daemon that hangs must not keep q from working for long.
+    auto snapshot = TakeSnapshot(options.socket, std::min(options.timeout_s, 5), true);
     reached = snapshot.has_value();
     if (snapshot) {
       v.Add(std::move(*snapshot));
