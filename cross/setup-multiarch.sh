@@ -50,9 +50,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
 
 # libseccomp-dev: the vision worker's seccomp filter (daemon/vision).
+# libncurses-dev: `cityedge top`'s full-screen view (the CLI only).
 libs=(libprotobuf-dev libpaho-mqtt-dev libpaho-mqttpp-dev libsqlite3-dev libfmt-dev
       libspdlog-dev libmodbus-dev libsystemd-dev libssl-dev libcivetweb-dev libyaml-cpp0.7
-      libseccomp-dev)
+      libseccomp-dev libncurses-dev)
 # The OpenCV modules CMakeLists.txt asks for (find_package(OpenCV ... COMPONENTS)).
 opencv_modules=(core imgproc imgcodecs videoio video objdetect)
 # Packages in OpenCV's closure that neither the linker nor the tests read: no

@@ -2,6 +2,7 @@
 // and in each vision worker.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -46,13 +47,35 @@ class SampleTap final : public host::SampleListener, public host::FrameListener 
                                                std::int64_t timeout_ms);
   [[nodiscard]] std::optional<Frame> NewestFrame(const std::string& instance) const;
 
+  // The last `seconds` (at most kRecentSeconds) of every channel that had a
+  // reading within that time: the last value of each second, NaN for a second
+  // without one, oldest first. For `cityedge top`'s sparklines.
+  static constexpr int kRecentSeconds = 60;
+  struct RecentSeries {
+    std::string instance;
+    std::string channel;
+    std::string unit;
+    std::vector<double> values;
+  };
+  [[nodiscard]] std::vector<RecentSeries> Recent(int seconds) const;
+
  private:
+  // One ring of per-second slots per channel, indexed by steady second.
+  struct Ring {
+    std::string unit;
+    std::array<double, kRecentSeconds> values{};
+    std::int64_t last_second = 0;
+  };
+  using Channels = std::map<std::string, Ring, std::less<>>;
+  void KeepRecent(const Sample& sample);
   mutable std::shared_mutex router_mu_;
   std::unique_ptr<PipelineRouter> router_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::vector<v1::Event>, std::less<>> expected_;
   std::map<std::string, std::pair<std::string, Frame>, std::less<>> frames_;  // id -> (id, frame)
+  mutable std::mutex recent_mu_;
+  std::map<std::string, Channels, std::less<>> recent_;  // instance -> channel -> ring
 };
 
 }  // namespace cityedge::pipelines

@@ -24,8 +24,12 @@ packages=(
   # Prometheus metrics on health.metrics_listen: a small embeddable HTTP
   # server, so the daemon does not carry a hand-written one
   libcivetweb-dev
-  # real peers used by the tests and the demo
-  mosquitto mosquitto-clients
+  # `cityedge top`'s full-screen view (daemon/cli/screen.cpp); linked into the
+  # CLI only, never into cityedged
+  libncurses-dev
+  # real peers used by the tests and the demo; tmux is the real terminal the
+  # `cityedge top` test reads back with capture-pane
+  mosquitto mosquitto-clients tmux
   python3 python3-paho-mqtt python3-protobuf
   python3-pymodbus python3-serial-asyncio socat
   # fuzzing (tests/fuzz/run.sh): clang 16 with its libFuzzer runtime; clang 14

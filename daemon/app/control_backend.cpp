@@ -125,10 +125,16 @@ control::Fields ControlBackend::StatusFields() {
       {"uptime", Age((clock_.MonotonicNs() - started_mono_ns_) / 1'000'000)},
       {"config_hash", current.hash},
       {"clock", v1::ClockState_Name(sync.state)},
+      // A lab box may run without NTP on purpose; `cityedge doctor` says so
+      // instead of calling for a person.
+      {"clock_unsynced_trusted", current.config.control().trust_unsynced_clock() ? "yes" : "no"},
       {"uplink", up.connected ? fmt::format("connected to {}", up.broker)
                               : fmt::format("disconnected{}",
                                             up.last_error.empty() ? "" : ": " + up.last_error)},
       {"session_seq", std::to_string(up.session_seq)},
+      // Also while connected: a broker that refuses publishes (ACL) keeps the
+      // session up, and `cityedge doctor` names the refusal from this.
+      {"uplink_last_error", up.last_error.empty() ? "-" : up.last_error},
       {"journal_seq", std::to_string(js.durable_seq)},
       {"backlog_rows", std::to_string(js.queued_rows)},
       {"journal", js.degraded ? "degraded: " + js.degraded_reason : "ok"},
@@ -192,6 +198,10 @@ control::Fields ControlBackend::Backlog() {
   f.emplace_back("durable_seq", std::to_string(s.durable_seq));
   f.emplace_back("events_acked", std::to_string(up.events_acked));
   f.emplace_back("publish_p99_ms", fmt::format("{:.1f}", up.publish_latency_p99_ms));
+  // The replay in progress (or the last one), for the CLI's progress display.
+  f.emplace_back("replay_running", replay_running_ ? "yes" : "no");
+  f.emplace_back("replay_sent", std::to_string(replay_sent_.load()));
+  f.emplace_back("replay_total", std::to_string(replay_total_.load()));
   return f;
 }
 
@@ -399,6 +409,8 @@ Result<control::ReplayPlan> ControlBackend::Replay(const v1::ReplayRequest& requ
   }
   if (replay_.joinable()) replay_.join();
   replay_running_ = true;
+  replay_sent_ = 0;
+  replay_total_ = events->size();
   const std::uint32_t rate = request.rate_per_s() > 0 ? request.rate_per_s() : kDefaultReplayRate;
   replay_ = std::thread([this, e = std::move(*events), rate]() mutable {
     RunReplay(std::move(e), rate);
@@ -429,6 +441,7 @@ void ControlBackend::RunReplay(std::vector<journal::LeasedEvent> events, std::ui
       Status sent = uplink_.PublishReplay(priority, batch);
       std::unique_lock lock(replay_mu_);
       if (sent) {
+        replay_sent_ += batch.size();
         if (replay_cv_.wait_for(lock, pause, [this] { return replay_stop_; })) return;
         break;
       }
@@ -455,6 +468,18 @@ Status ControlBackend::RestartDriver(const std::string& instance) {
 
 Result<std::string> ControlBackend::MetricsText() {
   return health::RenderMetrics(health_.Collect());
+}
+
+std::vector<v1::ValueSeries> ControlBackend::RecentValues(std::uint32_t seconds) {
+  std::vector<v1::ValueSeries> out;
+  for (auto& recent : tap_.Recent(static_cast<int>(std::min<std::uint32_t>(seconds, 3600)))) {
+    v1::ValueSeries& series = out.emplace_back();
+    series.set_instance(std::move(recent.instance));
+    series.set_channel(std::move(recent.channel));
+    series.set_unit(std::move(recent.unit));
+    series.mutable_values()->Add(recent.values.begin(), recent.values.end());
+  }
+  return out;
 }
 
 }  // namespace cityedge::app

@@ -66,6 +66,7 @@ class ControlBackend final : public control::Backend {
   Status Rebirth() override;
   Status RestartDriver(const std::string& instance) override;
   Result<std::string> MetricsText() override;
+  std::vector<v1::ValueSeries> RecentValues(std::uint32_t seconds) override;
 
   // The config running now (for the birth message).
   [[nodiscard]] config::Loaded Current() const;
@@ -100,6 +101,9 @@ class ControlBackend final : public control::Backend {
   bool replay_stop_ = false;
   std::thread replay_;
   std::atomic<bool> replay_running_{false};
+  // The replay in progress or the last one: events sent of events planned.
+  std::atomic<std::uint64_t> replay_sent_{0};
+  std::atomic<std::uint64_t> replay_total_{0};
 };
 
 }  // namespace cityedge::app

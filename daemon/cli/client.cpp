@@ -70,4 +70,11 @@ Result<v1::CommandReply> Client::Receive() {
   return reply;
 }
 
+Result<v1::CommandReply> Ask(const std::string& socket, int timeout_s, const v1::Command& command) {
+  auto client = Client::Connect(socket, timeout_s);
+  if (!client) return std::unexpected(client.error());
+  if (auto s = client->Send(command); !s) return std::unexpected(s.error());
+  return client->Receive();
+}
+
 }  // namespace cityedge::cli

@@ -34,4 +34,9 @@ class Client {
   int fd_ = -1;
 };
 
+// One command, one reply, on a fresh connection. The reply may still carry a
+// refusal (its code); the error covers only the socket.
+[[nodiscard]] Result<v1::CommandReply> Ask(const std::string& socket, int timeout_s,
+                                           const v1::Command& command);
+
 }  // namespace cityedge::cli

@@ -67,6 +67,13 @@ class Backend {
   [[nodiscard]] virtual Result<std::string> MetricsText() {
     return MakeError(Code::kUnimplemented, "this gateway does not collect metrics");
   }
+
+  // The last `seconds` of every reading channel, a value a second (see
+  // RecentValuesRequest in command.proto). Empty for backends that keep none.
+  [[nodiscard]] virtual std::vector<v1::ValueSeries> RecentValues(std::uint32_t seconds) {
+    (void)seconds;
+    return {};
+  }
 };
 
 }  // namespace cityedge::control

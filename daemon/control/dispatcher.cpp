@@ -195,6 +195,11 @@ v1::CommandReply Dispatcher::Run(const v1::Command& command) {
       reply.set_text(std::move(*text));
       return reply;
     }
+    case v1::Command::kRecentValues:
+      for (auto& series : backend_.RecentValues(command.recent_values().seconds())) {
+        *reply.add_series() = std::move(series);
+      }
+      return reply;
     case v1::Command::kTail:
     case v1::Command::OP_NOT_SET:
       break;
