@@ -88,8 +88,8 @@ sdk::Status Sdi12Driver::Run() {
   while (!host().ShouldStop()) {
     const auto started = std::chrono::steady_clock::now();
     const RoundResult round = poller_.Round(session, clock);
-    Emit(round);
     if (round.aborted) {
+      Emit(round);
       if (host().ShouldStop()) break;
       const std::string reason = round.aborted->message;
       SetRefusal(reason);
@@ -98,7 +98,10 @@ sdk::Status Sdi12Driver::Run() {
       line_.Close();
       return sdk::Retry(reason);
     }
+    // Health first: the host takes the first reading as "online" itself,
+    // and the report that carries the identifications should be the one.
     UpdateHealth();
+    Emit(round);
     // Long measurements can make a round outlast poll_interval; the host's
     // silence check must not count that as silence.
     const auto took =
