@@ -40,6 +40,7 @@ int CheckConfig(const std::string& path) {
   std::vector<Error> warnings;
   const config::Loaded loaded = LoadWithDrivers(path, *registry, &warnings);
   for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.message().c_str());
+  for (const auto& w : loaded.warnings) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
   for (const auto& problem : loaded.problems)
     std::fprintf(stderr, "%s\n", problem.ToString().c_str());
   if (!loaded.problems.empty()) {
@@ -100,6 +101,7 @@ int Run(const std::string& path) {
   std::vector<Error> warnings;
   const config::Loaded loaded = LoadWithDrivers(path, *registry, &warnings);
   for (const auto& w : warnings) spdlog::warn("{}", w.message());
+  for (const auto& w : loaded.warnings) spdlog::warn("{}", w.ToString());
   if (!loaded.problems.empty()) {
     for (const auto& problem : loaded.problems) spdlog::error("{}", problem.ToString());
     spdlog::error("{}: {} configuration problem(s); not starting (exit {})", path,

@@ -381,6 +381,7 @@ Loaded LoadConfigText(std::string_view text, std::string_view file_name,
     }
   }
   loaded.problems = problems.Take();
+  loaded.warnings = problems.TakeWarnings();
   if (loaded.problems.empty()) loaded.hash = ConfigHash(loaded.config);
   return loaded;
 }
@@ -415,6 +416,7 @@ std::string ConfigHash(const v1::Config& config) {
 }
 
 int ReportProblems(const Loaded& loaded, std::ostream& out) {
+  for (const Problem& warning : loaded.warnings) out << "warning: " << warning.ToString() << '\n';
   if (loaded.ok()) return 0;
   out << FormatProblems(loaded.problems);
   return kExitConfig;

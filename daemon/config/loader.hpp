@@ -40,6 +40,7 @@ inline constexpr int kExitConfig = 78;
 struct Loaded {
   v1::Config config;              // complete (defaults applied) only when problems is empty
   std::vector<Problem> problems;  // in file order
+  std::vector<Problem> warnings;  // accepted but deprecated forms, in file order
   std::string hash;               // ConfigHash(config); empty when there are problems
 
   [[nodiscard]] bool ok() const { return problems.empty(); }
@@ -56,9 +57,9 @@ struct Loaded {
 // Reported in the birth message and in config apply acks.
 [[nodiscard]] std::string ConfigHash(const v1::Config& config);
 
-// What `cityedged --check-config` does with a result: writes every problem
-// (one per line) to `out` and returns kExitConfig, or writes nothing and
-// returns 0.
+// What `cityedged --check-config` does with a result: writes every warning
+// ("warning: " and the problem line) and every problem (one per line) to
+// `out`, and returns kExitConfig when there are problems, else 0.
 [[nodiscard]] int ReportProblems(const Loaded& loaded, std::ostream& out);
 
 // Markdown table of every config key: key path, type, default, range, unit,

@@ -24,6 +24,8 @@ std::string_view SettingTypeName(SettingType type) {
       return "enum";
     case SettingType::kList:
       return "list";
+    case SettingType::kTableList:
+      return "list of tables";
   }
   return "unknown";
 }
@@ -84,6 +86,21 @@ std::vector<std::string> Settings::GetList(std::string_view key) const {
     std::abort();
   }
   return {v.list_value().items().begin(), v.list_value().items().end()};
+}
+
+std::vector<Settings> Settings::GetTables(std::string_view key) const {
+  std::vector<Settings> tables;
+  if (!Has(key)) return tables;
+  const auto& v = Get(key);
+  if (!v.has_table_list_value()) {
+    spdlog::critical("setting \"{}\" read as a list of tables but holds another type", key);
+    std::abort();
+  }
+  for (const v1::SettingValue::Table& table : v.table_list_value().tables()) {
+    tables.emplace_back(
+        std::map<std::string, v1::SettingValue>(table.values().begin(), table.values().end()));
+  }
+  return tables;
 }
 
 }  // namespace cityedge::config

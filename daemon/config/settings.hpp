@@ -17,13 +17,15 @@ namespace cityedge::config {
 
 enum class SettingType {
   kString,
-  kInt,       // 64-bit integer, strict ("ten" and "10.5" are errors)
-  kDouble,    // finite number
-  kBool,      // true/false only
-  kDuration,  // "250ms", "30s", "5m", "2h", "1d"; stored as int milliseconds
-  kSize,      // "512MiB", "64kB", or bytes; stored as int bytes
-  kEnum,      // one of `allowed`; stored as string
-  kList,      // YAML sequence of scalars (or of flow mappings rendered as text); stored as list
+  kInt,        // 64-bit integer, strict ("ten" and "10.5" are errors)
+  kDouble,     // finite number
+  kBool,       // true/false only
+  kDuration,   // "250ms", "30s", "5m", "2h", "1d"; stored as int milliseconds
+  kSize,       // "512MiB", "64kB", or bytes; stored as int bytes
+  kEnum,       // one of `allowed`; stored as string
+  kList,       // YAML sequence of scalars (or of flow mappings rendered as text); stored as list
+  kTableList,  // YAML sequence of mappings, each validated against SettingSpec::fields; stored
+               // as table_list_value, one Table per item with its defaults filled in
 };
 
 [[nodiscard]] std::string_view SettingTypeName(SettingType type);
@@ -38,6 +40,12 @@ struct SettingSpec {
   std::vector<std::string> allowed;  // kEnum values
   std::string unit;                  // documentation: "ms", "ug/m3", "m" ...
   std::string description;
+  // kTableList: the keys of each table (never themselves kTableList); min/max
+  // bound the number of tables.
+  std::vector<SettingSpec> fields;
+  // kTableList: an item may also be the deprecated one-line form
+  // "field=value field=value", read as the mapping it spells, with a warning.
+  bool accepts_lines = false;
 };
 
 using SettingsSchema = std::vector<SettingSpec>;
@@ -58,6 +66,9 @@ class Settings {
   [[nodiscard]] double GetDouble(std::string_view key) const;  // ints convert
   [[nodiscard]] bool GetBool(std::string_view key) const;
   [[nodiscard]] std::vector<std::string> GetList(std::string_view key) const;
+  // The tables of a kTableList setting, each with its fields (and their
+  // defaults); empty when the setting is absent.
+  [[nodiscard]] std::vector<Settings> GetTables(std::string_view key) const;
   [[nodiscard]] const std::map<std::string, v1::SettingValue>& values() const { return values_; }
 
  private:

@@ -1,6 +1,7 @@
 #include "daemon/config/settings_validation.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -45,7 +46,23 @@ bool Bounded(SettingType type) {
 
 }  // namespace
 
+namespace {
+std::optional<v1::SettingValue> ValidateTableList(const SettingSpec& spec, const YAML::Node& node,
+                                                  const YAML::Mark& mark, const std::string& path,
+                                                  ProblemList& problems);
+}  // namespace
+
 Result<v1::SettingValue> ConvertSetting(const SettingSpec& spec, const YAML::Node& node) {
+  if (spec.type == SettingType::kTableList) {
+    ProblemList problems{""};
+    auto value = ValidateTableList(spec, node, MarkOr(node, YAML::Mark()), "", problems);
+    std::vector<std::string> messages;
+    for (const Problem& p : problems.Take()) {
+      messages.push_back(p.path.empty() ? p.message : p.path + ": " + p.message);
+    }
+    if (!messages.empty()) return MakeError(Code::kInvalidArgument, "{}", Join(messages, "; "));
+    return *value;
+  }
   auto value = ConvertValue(spec.type, spec.allowed, node);
   if (!value || !Bounded(spec.type)) return value;
   const std::string range = RangeProblem(spec.type, NumericView(*value), spec.min, spec.max);
@@ -88,6 +105,81 @@ void FillMissing(const SettingsSchema& schema, const std::set<std::string>& give
   }
 }
 
+namespace {
+
+// "{channel: pm2_5, addr: 3}": the mapping a one-line table spells, for the
+// deprecation warning.
+std::string FlowText(const YAML::Node& table) {
+  YAML::Emitter emitter;
+  emitter << YAML::Flow << table;
+  return emitter.c_str();
+}
+
+// One item of a kTableList: a mapping, or (when the spec allows it) the
+// deprecated one-line form, whose problems are placed at the item.
+std::optional<v1::SettingValue::Table> ValidateTable(const SettingSpec& spec,
+                                                     const YAML::Node& item, const YAML::Mark& mark,
+                                                     const std::string& path,
+                                                     ProblemList& problems) {
+  const std::size_t before = problems.size();
+  std::map<std::string, v1::SettingValue> values;
+  if (item.IsMap()) {
+    values = ValidateSettingsNode(spec.fields, item, mark, path, problems);
+  } else if (item.IsScalar() && spec.accepts_lines) {
+    Result<YAML::Node> table = ParseLineTable(item.Scalar());
+    if (!table) {
+      problems.Add(mark, path,
+                   fmt::format("expected a mapping of {}; read as a one-line entry, {}",
+                               Join(Keys(spec.fields), ", "), table.error().message()));
+      return std::nullopt;
+    }
+    ProblemList inner{""};
+    values = ValidateSettingsNode(spec.fields, *table, mark, path, inner);
+    problems.AbsorbAt(std::move(inner), mark);
+    problems.Warn(mark, path,
+                  fmt::format("the one-line form is deprecated and will be removed; write the "
+                              "entry as a mapping: {}",
+                              FlowText(*table)));
+  } else {
+    problems.Add(mark, path,
+                 fmt::format("expected a mapping of {}, got {}", Join(Keys(spec.fields), ", "),
+                             NodeKindName(item)));
+    return std::nullopt;
+  }
+  if (problems.size() != before) return std::nullopt;
+  v1::SettingValue::Table table;
+  table.mutable_values()->insert(values.begin(), values.end());
+  return table;
+}
+
+std::optional<v1::SettingValue> ValidateTableList(const SettingSpec& spec, const YAML::Node& node,
+                                                  const YAML::Mark& mark, const std::string& path,
+                                                  ProblemList& problems) {
+  if (!node.IsSequence()) {
+    problems.Add(MarkOr(node, mark), path,
+                 fmt::format("expected a list of mappings, got {}", NodeKindName(node)));
+    return std::nullopt;
+  }
+  const std::string range =
+      RangeProblem(SettingType::kList, static_cast<double>(node.size()), spec.min, spec.max);
+  if (!range.empty()) {
+    problems.Add(MarkOr(node, mark), path, fmt::format("{}, got {}", range, node.size()));
+  }
+  v1::SettingValue value;
+  auto* tables = value.mutable_table_list_value()->mutable_tables();
+  std::size_t index = 0;
+  for (const YAML::Node& item : node) {
+    const std::string item_path =
+        path.empty() ? fmt::format("[{}]", index) : IndexPath(path, index);
+    ++index;
+    auto table = ValidateTable(spec, item, MarkOr(item, mark), item_path, problems);
+    if (table) *tables->Add() = std::move(*table);
+  }
+  return value;
+}
+
+}  // namespace
+
 std::map<std::string, v1::SettingValue> ValidateSettingsNode(const SettingsSchema& schema,
                                                              const YAML::Node& node,
                                                              const YAML::Mark& owner_mark,
@@ -106,6 +198,11 @@ std::map<std::string, v1::SettingValue> ValidateSettingsNode(const SettingsSchem
     const SettingSpec* spec = FindSpec(schema, entry.key);
     if (spec == nullptr) {
       problems.Add(entry.key_mark, key_path, UnknownKeyMessage(entry.key, Keys(schema)));
+      continue;
+    }
+    if (spec->type == SettingType::kTableList) {
+      auto tables = ValidateTableList(*spec, entry.value, entry.key_mark, key_path, problems);
+      if (tables) values.emplace(entry.key, std::move(*tables));
       continue;
     }
     auto value = ConvertSetting(*spec, entry.value);
@@ -136,7 +233,9 @@ std::string EscapeCell(std::string_view text) {
 
 std::string RangeText(const SettingSpec& spec) {
   const auto bound = [&](double v) { return internal::FormatBound(spec.type, v); };
-  const std::string items = spec.type == SettingType::kList ? " items" : "";
+  const std::string items = spec.type == SettingType::kList        ? " items"
+                            : spec.type == SettingType::kTableList ? " tables"
+                                                                   : "";
   if (spec.min && spec.max)
     return fmt::format("{} .. {}{}", bound(*spec.min), bound(*spec.max), items);
   if (spec.min) return fmt::format(">= {}{}", bound(*spec.min), items);
@@ -183,34 +282,61 @@ SettingsResult ValidateSettingsText(const SettingsSchema& schema, std::string_vi
   return ValidateSettings(schema, document.node, file_name, "settings");
 }
 
-std::vector<std::string> CheckSettingsSchema(const SettingsSchema& schema) {
-  std::vector<std::string> mistakes;
+namespace {
+
+void CheckSpecs(const SettingsSchema& schema, const std::string& prefix, bool nested,
+                std::vector<std::string>& mistakes) {
   std::set<std::string> keys;
   for (const SettingSpec& spec : schema) {
-    const auto add = [&](std::string what) { mistakes.push_back(spec.key + ": " + what); };
+    const auto add = [&](std::string what) { mistakes.push_back(prefix + spec.key + ": " + what); };
     if (auto ident = CheckIdent(spec.key); !ident) add("key: " + ident.error().message());
     if (!keys.insert(spec.key).second) add("declared twice");
     if (spec.type == SettingType::kEnum && spec.allowed.empty()) add("enum without allowed values");
     if (spec.min && spec.max && *spec.min > *spec.max) add("min is above max");
     if (spec.description.empty()) add("no description");
     if (spec.required && !spec.default_text.empty()) add("required and has a default");
+    if (spec.type == SettingType::kTableList) {
+      if (nested) add("a list of tables inside a table");
+      if (spec.fields.empty()) add("a list of tables without fields");
+      CheckSpecs(spec.fields, prefix + spec.key + "[].", true, mistakes);
+    } else if (!spec.fields.empty() || spec.accepts_lines) {
+      add("fields or one-line items on a setting that is not a list of tables");
+    }
     if (spec.default_text.empty()) continue;
     if (auto value = internal::ParseDefault(spec); !value) {
       add("default: " + value.error().message());
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> CheckSettingsSchema(const SettingsSchema& schema) {
+  std::vector<std::string> mistakes;
+  CheckSpecs(schema, "", false, mistakes);
   return mistakes;
 }
+
+namespace {
+
+std::string Row(const SettingSpec& spec, std::string_view key_prefix) {
+  const std::string def = spec.required ? "(required)" : spec.default_text;
+  return fmt::format("| {} | {} | {} | {} | {} | {} |\n",
+                     EscapeCell(fmt::format("{}{}", key_prefix, spec.key)),
+                     EscapeCell(TypeText(spec)), EscapeCell(def), EscapeCell(RangeText(spec)),
+                     EscapeCell(spec.unit), EscapeCell(spec.description));
+}
+
+}  // namespace
 
 std::string DescribeSettings(std::string_view type_name, const SettingsSchema& schema) {
   std::string out = fmt::format("Settings of `{}`:\n\n", type_name);
   out += "| key | type | default | range | unit | description |\n";
   out += "|---|---|---|---|---|---|\n";
+  // The fields of a list of tables follow it as "registers[].order" rows.
   for (const SettingSpec& spec : schema) {
-    const std::string def = spec.required ? "(required)" : spec.default_text;
-    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", EscapeCell(spec.key),
-                       EscapeCell(TypeText(spec)), EscapeCell(def), EscapeCell(RangeText(spec)),
-                       EscapeCell(spec.unit), EscapeCell(spec.description));
+    out += Row(spec, "");
+    for (const SettingSpec& field : spec.fields) out += Row(field, spec.key + "[].");
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -231,6 +232,63 @@ void ProblemList::Add(const YAML::Mark& mark, std::string_view path, std::string
   problems_.push_back(std::move(problem));
 }
 
+void ProblemList::Warn(const YAML::Mark& mark, std::string_view path, std::string message) {
+  ProblemList one{file_};
+  one.Add(mark, path, std::move(message));
+  warnings_.push_back(std::move(one.problems_.front()));
+}
+
+void ProblemList::AbsorbAt(ProblemList&& other, const YAML::Mark& mark) {
+  const auto move_all = [&](std::vector<Problem>& from, std::vector<Problem>& to) {
+    for (Problem& problem : from) {
+      ProblemList one{file_};
+      one.Add(mark, problem.path, std::move(problem.message));
+      to.push_back(std::move(one.problems_.front()));
+    }
+    from.clear();
+  };
+  move_all(other.problems_, problems_);
+  move_all(other.warnings_, warnings_);
+}
+
+std::vector<Problem> ProblemList::TakeWarnings() {
+  std::stable_sort(warnings_.begin(), warnings_.end(), [](const Problem& a, const Problem& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  return std::move(warnings_);
+}
+
+Result<YAML::Node> ParseLineTable(std::string_view text) {
+  YAML::Node table(YAML::NodeType::Map);
+  std::set<std::string, std::less<>> seen;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (text[pos] == ' ' || text[pos] == '\t') {
+      ++pos;
+      continue;
+    }
+    std::size_t end = text.find_first_of(" \t", pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view word = text.substr(pos, end - pos);
+    const std::size_t eq = word.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return MakeError(Code::kInvalidArgument, "{} is not field=value", Quote(word));
+    }
+    const std::string key(word.substr(0, eq));
+    if (!seen.insert(key).second) {
+      return MakeError(Code::kInvalidArgument, "field {} given twice", Quote(key));
+    }
+    // "?" is the tag of a plain (unquoted) scalar, which numbers must be.
+    YAML::Node name(key);
+    name.SetTag("?");
+    YAML::Node value(std::string(word.substr(eq + 1)));
+    value.SetTag("?");
+    table.force_insert(name, value);
+    pos = end;
+  }
+  return table;
+}
+
 std::vector<Problem> ProblemList::Take() {
   std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
@@ -326,6 +384,8 @@ std::string ExpectedPhrase(SettingType type, const std::vector<std::string>& all
       return std::string(kSizePhrase);
     case SettingType::kList:
       return "a list";
+    case SettingType::kTableList:
+      return "a list of mappings";
     default:
       return "a string";
   }

@@ -23,13 +23,21 @@ class ProblemList {
   explicit ProblemList(std::string file) : file_(std::move(file)) {}
 
   void Add(const YAML::Mark& mark, std::string_view path, std::string message);
+  // Something that works but should change (a deprecated form); not a problem.
+  void Warn(const YAML::Mark& mark, std::string_view path, std::string message);
+  // Moves `other`'s problems and warnings here, all placed at `mark`: for
+  // text that was parsed on its own, whose positions mean nothing in the file.
+  void AbsorbAt(ProblemList&& other, const YAML::Mark& mark);
   [[nodiscard]] bool empty() const { return problems_.empty(); }
+  [[nodiscard]] std::size_t size() const { return problems_.size(); }
   // Sorted by position so that the report reads top to bottom.
   [[nodiscard]] std::vector<Problem> Take();
+  [[nodiscard]] std::vector<Problem> TakeWarnings();
 
  private:
   std::string file_;
   std::vector<Problem> problems_;
+  std::vector<Problem> warnings_;
 };
 
 // The single YAML document of `text` (a null node for empty text), or the
@@ -83,6 +91,11 @@ struct Entry {
                                                       const YAML::Node& node);
 // The spec's default_text through the YAML parser and ConvertSetting.
 [[nodiscard]] Result<v1::SettingValue> ParseDefault(const SettingSpec& spec);
+
+// The deprecated one-line form of a table, "field=value field=value", as the
+// mapping it spells (plain scalars). A word without "=" or an empty field
+// name is an error.
+[[nodiscard]] Result<YAML::Node> ParseLineTable(std::string_view text);
 
 // Settings of one instance: problems go to `problems`, the result holds every
 // valid given value and every default.

@@ -32,12 +32,17 @@ constexpr TypeMapping kTypes[] = {
     {CE_DRIVER_SETTING_SIZE, SettingType::kSize},
     {CE_DRIVER_SETTING_ENUM, SettingType::kEnum},
     {CE_DRIVER_SETTING_LIST, SettingType::kList},
+    {CE_DRIVER_SETTING_TABLE_LIST, SettingType::kTableList},
 };
 
 // Offsets of the ABI 1.0 fields, so a schema entry compiled against a newer
 // minor (a larger stride) is still read correctly.
 constexpr std::size_t kMinSpecSize =
     offsetof(ce_driver_setting_spec, description) + sizeof(const char*);
+// The end of the ABI 1.2 fields: `fields`, `fields_count` and `flags` are read
+// only from entries at least this large; smaller (1.0/1.1) entries have none.
+constexpr std::size_t kSpecSize12 =
+    offsetof(ce_driver_setting_spec, flags) + sizeof(ce_driver_setting_flags);
 
 std::string FormatDouble(double value) { return fmt::format("{}", value); }
 
@@ -53,7 +58,10 @@ Result<std::int64_t> AsInt64(Result<std::uint64_t> value) {
 
 namespace {
 
-Result<SettingSpec> ConvertSpec(const ce_driver_setting_spec& c) {
+Result<config::SettingsSchema> ConvertSpecs(const void* specs, std::size_t count,
+                                            std::size_t stride, bool nested);
+
+Result<SettingSpec> ConvertSpec(const ce_driver_setting_spec& c, std::size_t stride, bool nested) {
   if (c.key == nullptr || *c.key == '\0') {
     return MakeError(Code::kInvalidArgument, "a setting has no key");
   }
@@ -82,27 +90,40 @@ Result<SettingSpec> ConvertSpec(const ce_driver_setting_spec& c) {
     return MakeError(Code::kInvalidArgument, "setting '{}' has no description", spec.key);
   }
   spec.description = c.description;
+  if (spec.type != SettingType::kTableList) return spec;
+  if (nested) {
+    return MakeError(Code::kInvalidArgument, "setting '{}' nests a list of tables in a table",
+                     spec.key);
+  }
+  if (c.fields == nullptr || c.fields_count == 0) {
+    return MakeError(Code::kInvalidArgument, "list of tables '{}' declares no fields", spec.key);
+  }
+  Result<config::SettingsSchema> fields = ConvertSpecs(c.fields, c.fields_count, stride, true);
+  if (!fields) {
+    return MakeError(Code::kInvalidArgument, "in the fields of '{}': {}", spec.key,
+                     fields.error().message());
+  }
+  spec.fields = std::move(*fields);
+  spec.accepts_lines = (c.flags & CE_DRIVER_SETTING_FLAG_LINE_ITEMS) != 0;
   return spec;
 }
 
-}  // namespace
-
-Result<config::SettingsSchema> ConvertSchema(const ce_driver_descriptor& descriptor) {
+// Entries laid out `stride` bytes apart; members past the stride read as 0,
+// so a 1.0/1.1 table (no fields, no flags) and a larger future one both work.
+Result<config::SettingsSchema> ConvertSpecs(const void* specs, std::size_t count,
+                                            std::size_t stride, bool nested) {
   config::SettingsSchema schema;
-  if (descriptor.settings_count > 0 &&
-      (descriptor.settings == nullptr || descriptor.setting_spec_size < kMinSpecSize)) {
-    return MakeError(Code::kInvalidArgument,
-                     "settings table is missing or its entries ({} bytes) are smaller than "
-                     "ABI 1.0's ({} bytes)",
-                     descriptor.setting_spec_size, kMinSpecSize);
-  }
   std::set<std::string> keys;
-  const auto* base = reinterpret_cast<const unsigned char*>(descriptor.settings);
-  for (std::size_t i = 0; i < descriptor.settings_count; ++i) {
+  const auto* base = static_cast<const unsigned char*>(specs);
+  for (std::size_t i = 0; i < count; ++i) {
     ce_driver_setting_spec c{};
-    std::memcpy(&c, base + i * descriptor.setting_spec_size,
-                std::min(sizeof(c), descriptor.setting_spec_size));
-    Result<SettingSpec> spec = ConvertSpec(c);
+    std::memcpy(&c, base + i * stride, std::min(sizeof(c), stride));
+    if (stride < kSpecSize12) {
+      c.fields = nullptr;
+      c.fields_count = 0;
+      c.flags = 0;
+    }
+    Result<SettingSpec> spec = ConvertSpec(c, stride, nested);
     if (!spec) return std::unexpected(spec.error());
     if (!keys.insert(spec->key).second) {
       return MakeError(Code::kInvalidArgument, "setting '{}' is declared twice", spec->key);
@@ -110,6 +131,20 @@ Result<config::SettingsSchema> ConvertSchema(const ce_driver_descriptor& descrip
     schema.push_back(std::move(*spec));
   }
   return schema;
+}
+
+}  // namespace
+
+Result<config::SettingsSchema> ConvertSchema(const ce_driver_descriptor& descriptor) {
+  if (descriptor.settings_count > 0 &&
+      (descriptor.settings == nullptr || descriptor.setting_spec_size < kMinSpecSize)) {
+    return MakeError(Code::kInvalidArgument,
+                     "settings table is missing or its entries ({} bytes) are smaller than "
+                     "ABI 1.0's ({} bytes)",
+                     descriptor.setting_spec_size, kMinSpecSize);
+  }
+  return ConvertSpecs(descriptor.settings, descriptor.settings_count, descriptor.setting_spec_size,
+                      false);
 }
 
 namespace {
@@ -175,6 +210,8 @@ Result<std::string> ValueText(const SettingSpec& spec, const v1::SettingValue& v
       if (!v.has_list_value()) return MakeError(Code::kInvalidArgument, "expected a list");
       return fmt::format("{}", fmt::join(v.list_value().items(), "\n"));
     }
+    case SettingType::kTableList:
+      return MakeError(Code::kInternal, "a list of tables has no single text");
     case SettingType::kString:
     case SettingType::kEnum:
       break;
@@ -203,38 +240,73 @@ v1::SettingValue DefaultValue(const SettingSpec& spec) {
 
 }  // namespace
 
-Result<SettingTexts> CanonicalSettings(
-    const config::SettingsSchema& schema,
-    const google::protobuf::Map<std::string, v1::SettingValue>& values) {
-  std::vector<std::string> problems;
+namespace {
+
+using SettingMap = google::protobuf::Map<std::string, v1::SettingValue>;
+
+// Canonical texts of `values` under `prefix` ("" or "registers[1]."): a list of
+// tables becomes its count plus each table's fields, flattened.
+void AppendCanonical(const config::SettingsSchema& schema, const SettingMap& values,
+                     const std::string& prefix, std::vector<std::string>& problems,
+                     SettingTexts& texts) {
   std::vector<std::string> valid_keys;
   for (const SettingSpec& spec : schema) valid_keys.push_back(spec.key);
   for (const auto& [key, value] : values) {
     if (std::find(valid_keys.begin(), valid_keys.end(), key) == valid_keys.end()) {
-      problems.push_back(fmt::format("unknown setting '{}'; valid settings: {}", key,
+      problems.push_back(fmt::format("unknown setting '{}{}'; valid settings: {}", prefix, key,
                                      fmt::join(valid_keys, ", ")));
     }
   }
-  SettingTexts texts;
   for (const SettingSpec& spec : schema) {
+    const std::string key = prefix + spec.key;
     const auto it = values.find(spec.key);
     if (it == values.end() && spec.required) {
-      problems.push_back(fmt::format("setting '{}' is required ({})", spec.key, spec.description));
+      problems.push_back(fmt::format("setting '{}' is required ({})", key, spec.description));
       continue;
     }
     if (it == values.end() && spec.default_text.empty() && spec.type != SettingType::kBool) {
       continue;  // optional and unset
     }
+    if (spec.type == SettingType::kTableList) {
+      if (it == values.end()) continue;  // a list of tables has no default but "none"
+      if (!it->second.has_table_list_value()) {
+        problems.push_back(fmt::format("setting '{}' (list of tables): expected tables", key));
+        continue;
+      }
+      const auto& tables = it->second.table_list_value().tables();
+      const double count = tables.size();
+      if ((spec.min && count < *spec.min) || (spec.max && count > *spec.max)) {
+        problems.push_back(
+            fmt::format("setting '{}' (list of tables): {} tables is out of range: "
+                        "must be {}",
+                        key, tables.size(), RangeText(spec)));
+      }
+      texts.emplace_back(key, std::to_string(tables.size()));
+      for (int i = 0; i < tables.size(); ++i) {
+        AppendCanonical(spec.fields, tables[i].values(), fmt::format("{}[{}].", key, i), problems,
+                        texts);
+      }
+      continue;
+    }
     const v1::SettingValue value = it != values.end() ? it->second : DefaultValue(spec);
     Result<std::string> text = ValueText(spec, value);
     if (!text) {
-      problems.push_back(fmt::format("setting '{}' ({}): {}{}", spec.key,
+      problems.push_back(fmt::format("setting '{}' ({}): {}{}", key,
                                      config::SettingTypeName(spec.type), text.error().message(),
                                      it == values.end() ? " (in the driver's default)" : ""));
       continue;
     }
-    texts.emplace_back(spec.key, std::move(*text));
+    texts.emplace_back(key, std::move(*text));
   }
+}
+
+}  // namespace
+
+Result<SettingTexts> CanonicalSettings(const config::SettingsSchema& schema,
+                                       const SettingMap& values) {
+  std::vector<std::string> problems;
+  SettingTexts texts;
+  AppendCanonical(schema, values, "", problems, texts);
   if (!problems.empty()) {
     return MakeError(Code::kInvalidArgument, "{}", fmt::join(problems, "; "));
   }

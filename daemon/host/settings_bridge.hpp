@@ -23,7 +23,9 @@ using SettingTexts = std::vector<std::pair<std::string, std::string>>;
 // Checks `values` against `schema` (unknown keys, required keys, types, ranges,
 // allowed values; every problem at once) and renders them as canonical text,
 // with defaults filled in: durations in integer ms, sizes in integer bytes,
-// bools "true"/"false", lists joined by '\n'. Duration and size settings also
+// bools "true"/"false", lists joined by '\n', a list of tables flattened into
+// its count and "key[i].field" texts (see ce_driver_setting_value), each
+// table's defaults filled in. Duration and size settings also
 // accept their YAML text ("250ms", "64KiB").
 [[nodiscard]] Result<SettingTexts> CanonicalSettings(
     const config::SettingsSchema& schema,

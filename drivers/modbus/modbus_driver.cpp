@@ -11,6 +11,37 @@ namespace {
 constexpr const char* kTransports[] = {"tcp", "rtu", nullptr};
 constexpr const char* kParities[] = {"none", "even", "odd", nullptr};
 
+constexpr const char* kFunctions[] = {"holding", "input", "coil", "discrete", nullptr};
+constexpr const char* kValueTypes[] = {"u16", "i16", "u32", "i32", "f32", "bit", nullptr};
+constexpr const char* kOrders[] = {"abcd", "cdab", "badc", "dcba", nullptr};
+
+// One entry of the register map; register_map.hpp says what each field means.
+constexpr std::array<ce_driver_setting_spec, 8> kRegisterFields = {
+    sdk::Setting("channel", CE_DRIVER_SETTING_STRING,
+                 "Reading channel: letters, digits, _, . and -; unique in the map")
+        .Required(),
+    sdk::Setting("addr", CE_DRIVER_SETTING_INT,
+                 "Protocol address, not the reference (register 40004 is addr 3)")
+        .Required()
+        .Min(0)
+        .Max(65535),
+    sdk::Setting("fn", CE_DRIVER_SETTING_ENUM,
+                 "Function: holding (03), input (04), coil (01), discrete (02)")
+        .Default("holding")
+        .Allowed(kFunctions),
+    sdk::Setting("type", CE_DRIVER_SETTING_ENUM,
+                 "Value type (f32 is IEEE 754); unset: u16 for registers, bit for coil/discrete")
+        .Allowed(kValueTypes),
+    sdk::Setting("order", CE_DRIVER_SETTING_ENUM,
+                 "Bytes of the value, most significant first, in wire order; 16-bit types "
+                 "take abcd or badc")
+        .Default("abcd")
+        .Allowed(kOrders),
+    sdk::Setting("scale", CE_DRIVER_SETTING_DOUBLE, "value = raw * scale + offset").Default("1"),
+    sdk::Setting("offset", CE_DRIVER_SETTING_DOUBLE, "Added after scaling").Default("0"),
+    sdk::Setting("unit", CE_DRIVER_SETTING_STRING, "Unit of the reading, e.g. ug/m3"),
+};
+
 constexpr std::array<ce_driver_setting_spec, 13> kSchema = {
     sdk::Setting("transport", CE_DRIVER_SETTING_ENUM,
                  "Modbus TCP, or RTU over a serial line (RS-485)")
@@ -36,12 +67,12 @@ constexpr std::array<ce_driver_setting_spec, 13> kSchema = {
         .Default("1")
         .Min(1)
         .Max(255),
-    sdk::Setting(
-        "registers", CE_DRIVER_SETTING_LIST,
-        "Register map, one entry per channel: \"channel=NAME addr=N [fn=holding|input|coil|"
-        "discrete] [type=u16|i16|u32|i32|f32|bit] [order=abcd|cdab|badc|dcba] [scale=X] "
-        "[offset=X] [unit=U]\"")
-        .Required(),
+    sdk::Setting("registers", CE_DRIVER_SETTING_TABLE_LIST,
+                 "Register map: one table per reading channel (fields below)")
+        .Required()
+        .Min(1)
+        .Fields(kRegisterFields)
+        .AcceptsLines(),
     sdk::Setting("poll_interval", CE_DRIVER_SETTING_DURATION, "Time between polling rounds")
         .Default("10s")
         .Min(100)
@@ -96,7 +127,7 @@ sdk::Result<std::unique_ptr<ModbusDriver>> ModbusDriver::Create(const sdk::Setti
                                                                 sdk::Host host) {
   auto link = ReadLink(settings);
   if (!link) return std::unexpected(link.error());
-  auto map = ParseRegisterMap(settings.GetList("registers"));
+  auto map = ParseRegisterTables(settings.GetTables("registers"));
   if (!map) return std::unexpected(map.error());
   Options options{*link, std::move(*map),
                   std::chrono::milliseconds(settings.GetDurationMs("poll_interval")),

@@ -237,21 +237,21 @@ sdk::Result<RegisterSpec> ParseRegisterSpec(std::string_view text) {
   return Finish(draft);
 }
 
-sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string>& entries) {
-  if (entries.empty()) {
-    return sdk::Fatal(
-        "registers: the list is empty; give at least one entry such as "
-        "\"channel=level addr=0 fn=holding type=u16\"");
-  }
+namespace {
+
+// Collects the entries `parse(i)` makes, reporting every bad one and channels
+// used twice, each under its "registers[i]" path.
+template <typename Parse>
+sdk::Result<std::vector<RegisterSpec>> CollectMap(std::size_t count, Parse&& parse) {
   std::vector<RegisterSpec> specs;
   std::vector<std::string> problems;
   std::set<std::string> channels;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto spec = ParseRegisterSpec(entries[i]);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto spec = parse(i);
     if (!spec) {
-      problems.push_back(fmt::format("registers[{}]: {}", i, spec.error().message));
+      problems.push_back(spec.error().message);
     } else if (!channels.insert(spec->channel).second) {
-      problems.push_back(fmt::format("registers[{}]: channel \"{}\" is used by an earlier entry", i,
+      problems.push_back(fmt::format("registers[{}].channel: \"{}\" is used by an earlier entry", i,
                                      spec->channel));
     } else {
       specs.push_back(std::move(*spec));
@@ -261,6 +261,47 @@ sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::s
     return sdk::Fatal(fmt::format("{}", fmt::join(problems, "; ")));
   }
   return specs;
+}
+
+// One table of the map. Its fields arrive as canonical text, already checked
+// against the field table by the host, so they go through the same per-key
+// parsers as the one-line form; what is left to check spans several fields.
+sdk::Result<RegisterSpec> ParseRegisterTable(const sdk::Settings& table, std::size_t index) {
+  Draft draft;
+  for (const KeyEntry& entry : KeyTable()) {
+    if (!table.Has(entry.key)) continue;
+    if (auto ok = entry.parse(table.GetString(entry.key), draft); !ok) {
+      return sdk::Fatal(fmt::format("registers[{}].{}: {}", index, entry.key, ok.error().message));
+    }
+  }
+  auto spec = Finish(draft);
+  if (!spec) return sdk::Fatal(fmt::format("registers[{}]: {}", index, spec.error().message));
+  return spec;
+}
+
+}  // namespace
+
+sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(const std::vector<std::string>& entries) {
+  if (entries.empty()) {
+    return sdk::Fatal(
+        "registers: the list is empty; give at least one entry such as "
+        "{channel: level, addr: 0, fn: holding, type: u16}");
+  }
+  return CollectMap(entries.size(), [&](std::size_t i) -> sdk::Result<RegisterSpec> {
+    auto spec = ParseRegisterSpec(entries[i]);
+    if (!spec) return sdk::Fatal(fmt::format("registers[{}]: {}", i, spec.error().message));
+    return spec;
+  });
+}
+
+sdk::Result<std::vector<RegisterSpec>> ParseRegisterTables(
+    const std::vector<sdk::Settings>& tables) {
+  if (tables.empty()) {
+    return sdk::Fatal(
+        "registers: the list is empty; give at least one entry such as "
+        "{channel: level, addr: 0, fn: holding, type: u16}");
+  }
+  return CollectMap(tables.size(), [&](std::size_t i) { return ParseRegisterTable(tables[i], i); });
 }
 
 double DecodeRaw(std::span<const std::uint16_t> registers, ValueType type, WordOrder order) {

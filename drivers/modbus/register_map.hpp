@@ -1,8 +1,12 @@
 // The Modbus register map: which registers to read and how to turn their bits
 // into a scaled, unit-carrying reading.
 //
-// Each entry is one compact string in the `registers` setting, for example
+// Each entry is one table of the `registers` setting (a list of tables the host
+// validates field by field), for example
+//   {channel: pm2_5, addr: 3, fn: input, type: f32, order: cdab, unit: ug/m3}
+// The one-line form of earlier releases,
 //   "channel=pm2_5 addr=3 fn=input type=f32 order=cdab scale=1 offset=0 unit=ug/m3"
+// is still accepted (the host turns it into the table and warns).
 // Keys: channel (required), addr (required, 0-65535, the protocol address, not
 // the 30001/40001 "reference"), fn (holding|input|coil|discrete, default
 // holding), type (u16|i16|u32|i32|f32, default u16; bit for coil/discrete),
@@ -53,8 +57,12 @@ struct RegisterSpec {
 // are Fatal errors that name the key and the valid options.
 [[nodiscard]] sdk::Result<RegisterSpec> ParseRegisterSpec(std::string_view text);
 
-// Parses every entry and reports all problems at once, each prefixed with
-// "registers[i]". Channels must be unique and the list non-empty.
+// Parses every entry and reports all problems at once, each prefixed with its
+// key path ("registers[2]: ...", "registers[2].order: ..."). Channels must be
+// unique and the list non-empty.
+[[nodiscard]] sdk::Result<std::vector<RegisterSpec>> ParseRegisterTables(
+    const std::vector<sdk::Settings>& tables);
+// The same from one-line entries (tests and the fuzzer build maps this way).
 [[nodiscard]] sdk::Result<std::vector<RegisterSpec>> ParseRegisterMap(
     const std::vector<std::string>& entries);
 

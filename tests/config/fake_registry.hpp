@@ -72,10 +72,29 @@ inline SettingsSchema FloodSchema() {
   return schema;
 }
 
+// A list of tables shaped like the modbus register map (a trimmed copy: the
+// real one is tested against the real driver in tests/drivers/modbus/).
+inline SettingsSchema RegisterMapSchema() {
+  SettingSpec channel = Spec("channel", SettingType::kString, "", "Reading channel");
+  channel.required = true;
+  SettingSpec addr = Spec("addr", SettingType::kInt, "", "Protocol address");
+  addr.required = true;
+  addr.min = 0;
+  addr.max = 65535;
+  SettingSpec order = Spec("order", SettingType::kEnum, "abcd", "Byte order");
+  order.allowed = {"abcd", "cdab", "badc", "dcba"};
+  SettingSpec registers = Spec("registers", SettingType::kTableList, "", "Register map");
+  registers.required = true;
+  registers.min = 1;
+  registers.fields = {channel, addr, order, Spec("scale", SettingType::kDouble, "1", "Multiplier")};
+  registers.accepts_lines = true;
+  return {Spec("host", SettingType::kString, "", "Server"), registers};
+}
+
 class FakeRegistry final : public SchemaRegistry {
  public:
   FakeRegistry()
-      : drivers_{{"replay", ReplaySchema()}},
+      : drivers_{{"replay", ReplaySchema()}, {"modbus", RegisterMapSchema()}},
         pipelines_{
             {"threshold", ThresholdSchema()}, {"aqi", AqiSchema()}, {"flood", FloodSchema()}} {}
 

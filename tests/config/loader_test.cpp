@@ -146,10 +146,8 @@ TEST_CASE("A file with several problems reports all of them at once, in order") 
   CHECK_THAT(at(5), Catch::StartsWith(
                         "test.yaml:10:5: drivers[0].settings: missing required setting \"path\""));
   CHECK_THAT(at(6), Catch::StartsWith("test.yaml:12:9: drivers[1].id: duplicate driver id \"a\""));
-  CHECK_THAT(
-      at(7),
-      Catch::StartsWith(
-          "test.yaml:13:11: drivers[1].type: unknown driver type \"camera\"; known types: replay"));
+  CHECK_THAT(at(7), Catch::StartsWith("test.yaml:13:11: drivers[1].type: unknown driver type "
+                                      "\"camera\"; known types: modbus, replay"));
   CHECK_THAT(at(8),
              Catch::StartsWith("test.yaml:17:14: pipelines[0].inputs[0]: \"b/pm10\" names driver "
                                "instance \"b\", which is not configured; configured: a"));
@@ -214,6 +212,33 @@ TEST_CASE("DescribeConfigSchema lists every key with type, default, range and un
   CHECK_THAT(table,
              Catch::Contains("| control.platform_keys[].public_key_file | string | (required) |"));
   CHECK_THAT(table, Catch::Contains("| uplink.tls.ca_file | string |"));
+}
+
+TEST_CASE("A one-line table loads with a warning that shows the mapping to write") {
+  const Loaded loaded = Load(
+      "gateway: {id: gw1}\n"
+      "uplink: {brokers: [tcp://localhost:1883]}\n"
+      "drivers:\n"
+      "  - id: meter\n"
+      "    type: modbus\n"
+      "    settings:\n"
+      "      registers:\n"
+      "        - {channel: energy, addr: 0}\n"
+      "        - \"channel=power addr=2 order=cdab\"\n");
+  INFO(FormatProblems(loaded.problems));
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded.warnings.size() == 1);
+  CHECK(loaded.warnings[0].ToString() ==
+        "test.yaml:9:11: drivers[0].settings.registers[1]: the one-line form is deprecated and "
+        "will be removed; write the entry as a mapping: {channel: power, addr: 2, order: cdab}");
+  std::ostringstream out;
+  CHECK(ReportProblems(loaded, out) == 0);
+  CHECK(out.str() == "warning: " + loaded.warnings[0].ToString() + "\n");
+  const auto& registers = loaded.config.drivers(0).settings().at("registers").table_list_value();
+  REQUIRE(registers.tables_size() == 2);
+  CHECK(registers.tables(1).values().at("addr").int_value() == 2);
+  CHECK(registers.tables(1).values().at("order").string_value() == "cdab");
+  CHECK(registers.tables(1).values().at("scale").double_value() == 1.0);
 }
 
 }  // namespace

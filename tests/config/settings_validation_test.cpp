@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/config/settings_validation.hpp"
+#include "daemon/config/yaml_support.hpp"
 #include "tests/config/fake_registry.hpp"
 
 namespace cityedge::config {
@@ -150,6 +151,101 @@ TEST_CASE("DescribeSettings prints a markdown table from the schema") {
   SettingsSchema piped = {testing::Spec("sep", SettingType::kString, "|", "a | b")};
   CHECK_THAT(DescribeSettings("x", piped),
              Catch::Contains("| sep | string | \\| |  |  | a \\| b |"));
+}
+
+TEST_CASE("A list of tables is validated table by table, defaults filled per table") {
+  const auto result = ValidateSettingsText(testing::RegisterMapSchema(),
+                                           "registers:\n"
+                                           "  - {channel: pm2_5, addr: 3, order: cdab}\n"
+                                           "  - channel: noise\n"
+                                           "    addr: 0\n"
+                                           "    scale: 0.1\n");
+  INFO(AllProblems(result));
+  REQUIRE(result.has_value());
+  const std::vector<Settings> tables = result->GetTables("registers");
+  REQUIRE(tables.size() == 2);
+  CHECK(tables[0].GetString("channel") == "pm2_5");
+  CHECK(tables[0].GetInt("addr") == 3);
+  CHECK(tables[0].GetString("order") == "cdab");
+  CHECK(tables[0].GetDouble("scale") == 1.0);
+  CHECK(tables[1].GetString("order") == "abcd");
+  CHECK(tables[1].GetDouble("scale") == 0.1);
+}
+
+TEST_CASE("Problems inside a list of tables carry the full key path") {
+  const auto result = ValidateSettingsText(testing::RegisterMapSchema(),
+                                           "registers:\n"
+                                           "  - {channel: a, addr: 1}\n"
+                                           "  - {channel: b, addr: 2, order: abdc}\n"
+                                           "  - {addr: 70000, colour: red}\n"
+                                           "  - 7\n",
+                                           "m.yaml");
+  REQUIRE_FALSE(result.has_value());
+  const std::string text = AllProblems(result);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("m.yaml:3:34: settings.registers[1].order: expected one of "
+                                   "abcd, cdab, badc, dcba, got \"abdc\""));
+  CHECK_THAT(text, Catch::Contains("settings.registers[2].addr: must be between 0 and 65535"));
+  CHECK_THAT(text, Catch::Contains("settings.registers[2].colour: unknown key \"colour\""));
+  CHECK_THAT(text, Catch::Contains("m.yaml:4:5: settings.registers[2]: missing required setting "
+                                   "\"channel\""));
+  CHECK_THAT(text, Catch::Contains("m.yaml:5:5: settings.registers[3]: expected a mapping of "
+                                   "channel, addr, order, scale; read as a one-line entry, \"7\" "
+                                   "is not field=value"));
+  CHECK(result.error().size() == 5);
+
+  const auto empty = ValidateSettingsText(testing::RegisterMapSchema(), "registers: []\n");
+  CHECK_THAT(AllProblems(empty), Catch::Contains("settings.registers: must have at least 1 items"));
+  const auto scalar = ValidateSettingsText(testing::RegisterMapSchema(), "registers: x\n");
+  CHECK_THAT(AllProblems(scalar),
+             Catch::Contains("settings.registers: expected a list of mappings, got a value"));
+}
+
+TEST_CASE("The one-line form of a table is read as its mapping, with a deprecation warning") {
+  const auto result = ValidateSettingsText(testing::RegisterMapSchema(),
+                                           "registers:\n"
+                                           "  - \"channel=pm2_5 addr=3 order=cdab\"\n");
+  INFO(AllProblems(result));
+  REQUIRE(result.has_value());
+  const std::vector<Settings> tables = result->GetTables("registers");
+  REQUIRE(tables.size() == 1);
+  CHECK(tables[0].GetInt("addr") == 3);
+  CHECK(tables[0].GetString("order") == "cdab");
+
+  // Its problems are placed at the line and named by field.
+  const auto bad = ValidateSettingsText(testing::RegisterMapSchema(),
+                                        "registers:\n"
+                                        "  - \"channel=a addr=ten\"\n"
+                                        "  - \"channel=b addr\"\n",
+                                        "m.yaml");
+  const std::string text = AllProblems(bad);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("m.yaml:2:5: settings.registers[0].addr: expected an integer, "
+                                   "got \"ten\""));
+  CHECK_THAT(text, Catch::Contains("m.yaml:3:5: settings.registers[1]: expected a mapping of "
+                                   "channel, addr, order, scale; read as a one-line entry, "
+                                   "\"addr\" is not field=value"));
+}
+
+TEST_CASE("Schemas with a list of tables are checked and described with their fields") {
+  CHECK(CheckSettingsSchema(testing::RegisterMapSchema()).empty());
+  SettingsSchema nested = testing::RegisterMapSchema();
+  nested[1].fields.push_back(nested[1]);
+  nested[1].fields.back().key = "inner";
+  SettingsSchema bare = {testing::Spec("t", SettingType::kTableList, "", "No fields")};
+  const std::string all = internal::Join(CheckSettingsSchema(nested), "\n") + "\n" +
+                          internal::Join(CheckSettingsSchema(bare), "\n");
+  CHECK_THAT(all, Catch::Contains("registers[].inner: a list of tables inside a table"));
+  CHECK_THAT(all, Catch::Contains("t: a list of tables without fields"));
+
+  const std::string table = DescribeSettings("modbus", testing::RegisterMapSchema());
+  INFO(table);
+  CHECK_THAT(table, Catch::Contains("| registers | list of tables | (required) | >= 1 tables |  | "
+                                    "Register map |\n"
+                                    "| registers[].channel | string | (required) |  |  | "
+                                    "Reading channel |\n"));
+  CHECK_THAT(table, Catch::Contains("| registers[].order | enum: abcd, cdab, badc, dcba | abcd "
+                                    "|  |  | Byte order |\n"));
 }
 
 }  // namespace

@@ -47,6 +47,9 @@ void ReadEveryValue(const cityedge::config::SettingsSchema& schema,
       case SettingType::kList:
         (void)settings.GetList(spec.key);
         break;
+      case SettingType::kTableList:
+        (void)settings.GetTables(spec.key);
+        break;
     }
   }
 }

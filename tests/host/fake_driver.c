@@ -17,10 +17,35 @@ struct ce_driver_instance {
 static struct ce_driver_instance g_instance;
 
 static const char* const kModes[] = {"fast", "slow", NULL};
-static const ce_driver_setting_spec kSettings[] = {
-    {"channel", CE_DRIVER_SETTING_STRING, 0, "level", 0, 0, 0, 0, NULL, NULL, "Channel name"},
-    {"mode", CE_DRIVER_SETTING_ENUM, 0, "fast", 0, 0, 0, 0, kModes, NULL, "Pacing"},
-    {"period", CE_DRIVER_SETTING_DURATION, 0, "10ms", 1, 0, 1, 0, NULL, "ms", "Reading period"},
+#ifdef FAKE_ABI_1_1
+/* Built as against ABI 1.1: its setting entries end at `description`, and the
+ * descriptor says minor 1. A 1.2 host must still load it. */
+typedef struct {
+  const char* key;
+  ce_driver_setting_type type;
+  uint32_t required;
+  const char* default_text;
+  uint32_t has_min;
+  uint32_t has_max;
+  double min;
+  double max;
+  const char* const* allowed;
+  const char* unit;
+  const char* description;
+} fake_setting_spec;
+#define FAKE_ABI_MINOR 1u
+#define FAKE_SPEC_TAIL
+#else
+typedef ce_driver_setting_spec fake_setting_spec;
+#define FAKE_ABI_MINOR CE_DRIVER_ABI_MINOR
+#define FAKE_SPEC_TAIL , NULL, 0, 0
+#endif
+static const fake_setting_spec kSettings[] = {
+    {"channel", CE_DRIVER_SETTING_STRING, 0, "level", 0, 0, 0, 0, NULL, NULL,
+     "Channel name" FAKE_SPEC_TAIL},
+    {"mode", CE_DRIVER_SETTING_ENUM, 0, "fast", 0, 0, 0, 0, kModes, NULL, "Pacing" FAKE_SPEC_TAIL},
+    {"period", CE_DRIVER_SETTING_DURATION, 0, "10ms", 1, 0, 1, 0, NULL, "ms",
+     "Reading period" FAKE_SPEC_TAIL},
 };
 
 static ce_driver_instance* OnCreate(const ce_host_api* host, ce_host_context* ctx,
@@ -62,13 +87,13 @@ static const ce_driver_descriptor kDescriptor = {
 #else
     CE_DRIVER_ABI_MAJOR,
 #endif
-    CE_DRIVER_ABI_MINOR,
+    FAKE_ABI_MINOR,
     FAKE_NAME,
     "0.0.1",
     "Test driver",
-    kSettings,
+    (const ce_driver_setting_spec*)kSettings,
     sizeof(kSettings) / sizeof(kSettings[0]),
-    sizeof(ce_driver_setting_spec),
+    sizeof(fake_setting_spec),
     OnCreate,
     OnStart,
     OnStop,

@@ -147,5 +147,30 @@ TEST_CASE("A good external driver loads, shows its schema and emits readings") {
   CHECK(statuses.back().state() == v1::COMPONENT_STATE_STOPPED);
 }
 
+TEST_CASE("A driver built against ABI 1.1 still loads and runs") {
+  DriverDir dir;
+  dir.Add("abi_1_1", "abi_1_1.so");
+  DriverRegistry registry;
+  auto type = LoadExternalDriver(dir.path(), "abi_1_1.so", Policy());
+  REQUIRE(type.has_value());
+  // Its setting entries are smaller than 1.2's; read at their own stride.
+  REQUIRE((*type)->schema().size() == 3);
+  CHECK((*type)->schema()[1].allowed == std::vector<std::string>{"fast", "slow"});
+  CHECK((*type)->schema()[2].type == config::SettingType::kDuration);
+  CHECK((*type)->schema()[2].fields.empty());
+  REQUIRE(registry.Add(*type).has_value());
+
+  testing::RecordingSink sink;
+  DriverHost host(registry, sink, clock::Default());
+  v1::DriverInstance instance;
+  instance.set_id("old1");
+  instance.set_type("abi_1_1");
+  instance.set_enabled(true);
+  instance.set_publish(true);
+  REQUIRE(host.StartInstance(instance).has_value());
+  CHECK(sink.WaitFor([](const auto& e) { return testing::CountReadings(e, "old1") >= 2; }));
+  REQUIRE(host.StopInstance("old1").has_value());
+}
+
 }  // namespace
 }  // namespace cityedge::host

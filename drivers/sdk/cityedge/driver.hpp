@@ -11,6 +11,9 @@
 //     static constexpr const char* kVersion = "1.0.0";
 //     static constexpr const char* kDescription = "One line for --describe";
 //     static std::span<const ce_driver_setting_spec> Schema();
+//     // A list of tables (a register map, say) declares the keys of each table:
+//     //   sdk::Setting("registers", CE_DRIVER_SETTING_TABLE_LIST, "...").Fields(kRegisterFields)
+//     // and Create reads it with settings.GetTables("registers").
 //     static sdk::Result<std::unique_ptr<MyDriver>> Create(const sdk::Settings& settings,
 //                                                          sdk::Host host);
 //     sdk::Status Start() override;  // optional: open the device
@@ -118,6 +121,25 @@ class Settings {
   }
   [[nodiscard]] bool GetBool(std::string_view key, bool fallback) const {
     return Has(key) ? GetBool(key) : fallback;
+  }
+  // The tables of a CE_DRIVER_SETTING_TABLE_LIST setting, in config order,
+  // each with its own fields (defaults filled in by the host). Empty when the
+  // setting is absent.
+  [[nodiscard]] std::vector<Settings> GetTables(std::string_view key) const {
+    std::vector<Settings> tables;
+    if (!Has(key)) return tables;
+    const std::int64_t count = GetInt(key);
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::string prefix = std::string(key) + "[" + std::to_string(i) + "].";
+      std::vector<std::pair<std::string, std::string>> fields;
+      for (const auto& [k, v] : values_) {
+        if (k.size() > prefix.size() && k.compare(0, prefix.size(), prefix) == 0) {
+          fields.emplace_back(k.substr(prefix.size()), v);
+        }
+      }
+      tables.emplace_back(std::move(fields));
+    }
+    return tables;
   }
   // Items of a list setting (the host joins them with '\n').
   [[nodiscard]] std::vector<std::string> GetList(std::string_view key) const {
@@ -286,7 +308,8 @@ class Driver {
 class Setting {
  public:
   constexpr Setting(const char* key, ce_driver_setting_type type, const char* description)
-      : spec_{key, type, 0, nullptr, 0, 0, 0.0, 0.0, nullptr, nullptr, description} {}
+      : spec_{key, type, 0, nullptr, 0, 0, 0.0, 0.0, nullptr, nullptr, description, nullptr, 0, 0} {
+  }
   constexpr Setting& Required() {
     spec_.required = 1;
     return *this;
@@ -312,6 +335,18 @@ class Setting {
   }
   constexpr Setting& Unit(const char* unit) {
     spec_.unit = unit;
+    return *this;
+  }
+  // The keys of each table of a CE_DRIVER_SETTING_TABLE_LIST; `fields` has
+  // static storage.
+  constexpr Setting& Fields(std::span<const ce_driver_setting_spec> fields) {
+    spec_.fields = fields.data();
+    spec_.fields_count = fields.size();
+    return *this;
+  }
+  // Also accept the deprecated one-line "field=value ..." form of a table.
+  constexpr Setting& AcceptsLines() {
+    spec_.flags |= CE_DRIVER_SETTING_FLAG_LINE_ITEMS;
     return *this;
   }
   constexpr operator ce_driver_setting_spec() const { return spec_; }  // NOLINT
@@ -410,11 +445,21 @@ concept EmitsFrames = requires {
   requires D::kEmitsFrames;
 };
 
+// A host older than ABI 1.2 cannot validate a list of tables, so a driver
+// that declares one does not offer itself to it.
+inline bool HostCanRead(std::span<const ce_driver_setting_spec> schema, std::uint32_t host_minor) {
+  if (host_minor >= 2) return true;
+  for (const ce_driver_setting_spec& spec : schema) {
+    if (spec.type == CE_DRIVER_SETTING_TABLE_LIST) return false;
+  }
+  return true;
+}
+
 template <typename D>
 const ce_driver_descriptor* Entry(std::uint32_t host_major, std::uint32_t host_minor) {
-  (void)host_minor;  // every 1.x host offers all that ABI 1.0 drivers use
   if (host_major != CE_DRIVER_ABI_MAJOR) return nullptr;
   static const std::span<const ce_driver_setting_spec> schema = D::Schema();
+  if (!HostCanRead(schema, host_minor)) return nullptr;
   static const ce_driver_descriptor descriptor{
       sizeof(ce_driver_descriptor),
       CE_DRIVER_ABI_MAJOR,
@@ -460,9 +505,9 @@ struct SchemaOnlyHooks {
 // frame driver that only a vision worker runs.
 template <typename I>
 const ce_driver_descriptor* SchemaEntry(std::uint32_t host_major, std::uint32_t host_minor) {
-  (void)host_minor;
   if (host_major != CE_DRIVER_ABI_MAJOR) return nullptr;
   static const std::span<const ce_driver_setting_spec> schema = I::Schema();
+  if (!HostCanRead(schema, host_minor)) return nullptr;
   static const ce_driver_descriptor descriptor{
       sizeof(ce_driver_descriptor),
       CE_DRIVER_ABI_MAJOR,

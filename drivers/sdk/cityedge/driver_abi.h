@@ -1,5 +1,5 @@
 /*
- * CityEdge driver ABI, version 1.1 (DESIGN.md §3.4).
+ * CityEdge driver ABI, version 1.2 (DESIGN.md §3.4).
  *
  * A driver is a shared object (external, loaded from `driver_dir`) or a static
  * library linked into the daemon (built-in). Either way it exposes one entry
@@ -44,7 +44,7 @@ extern "C" {
 /* clang-format off */
 
 #define CE_DRIVER_ABI_MAJOR 1u
-#define CE_DRIVER_ABI_MINOR 1u
+#define CE_DRIVER_ABI_MINOR 2u
 
 /* Symbol an external (.so) driver exports. A built-in driver exports
  * `ce_driver_entry_<name>` instead, so several can link into one binary. */
@@ -68,6 +68,16 @@ typedef uint32_t ce_driver_setting_type;
 #define CE_DRIVER_SETTING_SIZE 5u     /* config: "64KiB"; given to the driver as integer bytes */
 #define CE_DRIVER_SETTING_ENUM 6u     /* one of `allowed` */
 #define CE_DRIVER_SETTING_LIST 7u     /* YAML sequence; given to the driver as items joined by '\n' */
+#define CE_DRIVER_SETTING_TABLE_LIST 8u /* ABI 1.2: YAML sequence of mappings, each checked against
+                                           the spec's `fields`; see ce_driver_setting_value */
+
+/* Setting flags (ABI 1.2; a 1.0/1.1 spec has none, which reads as 0). */
+typedef uint32_t ce_driver_setting_flags;
+#define CE_DRIVER_SETTING_FLAG_LINE_ITEMS 1u /* TABLE_LIST: an item may also be one line of
+                                                "field=value field=value" text, the form lists
+                                                had before 1.2; the host reads it as the
+                                                mapping it spells and warns that it is
+                                                deprecated */
 
 /* Measurement quality; same meaning as cityedge.v1.Quality. */
 typedef uint32_t ce_driver_quality;
@@ -101,6 +111,15 @@ typedef uint32_t ce_driver_pixel_format;
 #define CE_DRIVER_PIXEL_Y16 3u   /* 2 bytes per pixel, native endian; radiometric counts */
 
 /* One setting a driver accepts.
+ * A CE_DRIVER_SETTING_TABLE_LIST setting is a list of tables (a YAML sequence
+ * of mappings, e.g. a register map), and `fields` declares the keys of each
+ * table with the same struct: types, defaults, ranges, enums. The host
+ * validates every table, reporting problems with key paths such as
+ * `drivers[2].settings.registers[1].order`, and fills each table's defaults.
+ * One level only: a field is never itself a TABLE_LIST. `fields` is an array
+ * of `fields_count` entries laid out with the descriptor's setting_spec_size
+ * stride, like the top-level table. `min`/`max` of a TABLE_LIST bound its
+ * number of tables.
  * OWNERSHIP: every pointer is owned by the driver and stays valid as long as
  *   the driver is loaded (static storage in practice).
  * THREADING: immutable; read by the host from any thread. */
@@ -116,10 +135,19 @@ typedef struct ce_driver_setting_spec {
   const char* const* allowed;     /* CE_DRIVER_SETTING_ENUM: NULL-terminated array; else NULL */
   const char* unit;               /* documentation, e.g. "ms", "ug/m3"; may be NULL */
   const char* description;        /* one line; non-NULL */
+  /* ABI 1.2: read only when the descriptor's setting_spec_size covers them. */
+  const struct ce_driver_setting_spec* fields; /* TABLE_LIST: keys of each table; else NULL */
+  size_t fields_count;
+  ce_driver_setting_flags flags;  /* CE_DRIVER_SETTING_FLAG_* */
 } ce_driver_setting_spec;
 
 /* One validated setting of an instance, as canonical text (see the type list:
  * durations in integer ms, sizes in integer bytes, lists joined by '\n').
+ * A TABLE_LIST setting `KEY` arrives flattened: `KEY` holds the number of
+ * tables in decimal, and field F of table i (0-based) arrives as `KEY[i].F`
+ * with the field's own canonical text; defaults are filled in per table.
+ *   registers = 2, registers[0].channel = pm2_5, registers[0].addr = 3, ...
+ * A 1.1 driver never sees this form, because it cannot declare a TABLE_LIST.
  * OWNERSHIP: owned by the host; valid only during on_create. Copy what you keep.
  * THREADING: read on the thread that runs on_create. */
 typedef struct ce_driver_setting_value {

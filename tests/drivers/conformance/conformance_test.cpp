@@ -42,6 +42,9 @@ v1::SettingValue Synthesize(const config::SettingSpec& spec) {
     case SettingType::kList:
       v.mutable_list_value();
       break;
+    case SettingType::kTableList:
+      v.mutable_table_list_value();
+      break;
     case SettingType::kString:
       v.set_string_value("/nonexistent/cityedge-conformance");
       break;

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "tests/drivers/pms5003/fake_host.hpp"
+#include "tests/drivers/pms5003/schema_check.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_modbus(uint32_t, uint32_t);
 
@@ -89,28 +90,31 @@ std::size_t OpenFds() {
 }
 
 const char* const kMap =
-    "channel=noise addr=0 fn=holding type=u16 scale=0.1 unit=dB\n"
-    "channel=temp addr=1 fn=holding type=i16 scale=0.01 unit=degC\n"
-    "channel=energy addr=2 fn=holding type=u32 order=abcd unit=Wh\n"
-    "channel=level addr=4 fn=holding type=i32 order=cdab scale=0.001 offset=1 unit=m\n"
-    "channel=pm2_5 addr=0 fn=input type=f32 order=badc unit=ug/m3\n"
-    "channel=flow addr=2 fn=input type=f32 order=dcba scale=2 unit=m3/h\n"
-    "channel=pump addr=0 fn=coil\n"
-    "channel=door addr=0 fn=discrete";
+    "[{channel: noise, addr: 0, fn: holding, type: u16, scale: 0.1, unit: dB},\n"
+    " {channel: temp, addr: 1, fn: holding, type: i16, scale: 0.01, unit: degC},\n"
+    " {channel: energy, addr: 2, fn: holding, type: u32, order: abcd, unit: Wh},\n"
+    " {channel: level, addr: 4, fn: holding, type: i32, order: cdab, scale: 0.001, offset: 1,\n"
+    "  unit: m},\n"
+    " {channel: pm2_5, addr: 0, fn: input, type: f32, order: badc, unit: ug/m3},\n"
+    " {channel: flow, addr: 2, fn: input, type: f32, order: dcba, scale: 2, unit: m3/h},\n"
+    " {channel: pump, addr: 0, fn: coil},\n"
+    " {channel: door, addr: 0, fn: discrete}]";
 
+const ce_driver_descriptor* Modbus() {
+  return ce_driver_entry_modbus(CE_DRIVER_ABI_MAJOR, CE_DRIVER_ABI_MINOR);
+}
+
+// What on_create receives for these settings, by the daemon's validation path;
+// `map` is the YAML list of register tables.
 std::vector<std::pair<std::string, std::string>> Settings(int port, const std::string& map) {
-  return {{"transport", "tcp"},
-          {"host", "127.0.0.1"},
-          {"port", std::to_string(port)},
-          {"slave_id", "7"},
-          {"registers", map},
-          {"poll_interval", "100"},
-          {"response_timeout", "500"},
-          {"reconnect_min", "100"},
-          {"reconnect_max", "400"},
-          {"baud", "9600"},
-          {"parity", "none"},
-          {"stop_bits", "1"}};
+  const testing::CheckedSettings checked = testing::CheckSettingsText(
+      *Modbus(), "transport: tcp\nhost: 127.0.0.1\nport: " + std::to_string(port) +
+                     "\nslave_id: 7\npoll_interval: 100ms\nresponse_timeout: 500ms\n"
+                     "reconnect_min: 100ms\nreconnect_max: 400ms\nregisters: " +
+                     map + "\n");
+  for (const auto& p : checked.problems) UNSCOPED_INFO(p);
+  REQUIRE(checked.problems.empty());
+  return checked.settings;
 }
 
 std::optional<testing::RecordedReading> Last(const FakeHost& h, const std::string& channel) {
@@ -132,7 +136,7 @@ TEST_CASE("Mixed types and byte orders arrive scaled with units") {
   const int port = FreePort();
   Server server(port);
   FakeHost host;
-  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, Settings(port, kMap));
+  RunningInstance driver(Modbus(), host, Settings(port, kMap));
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting: the driver then retries, degraded.
@@ -178,7 +182,7 @@ TEST_CASE("Modbus RTU over a serial line reads the same registers") {
   auto settings = Settings(0, kMap);
   settings[0].second = "rtu";
   settings.push_back({"device", gateway_end});
-  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, settings);
+  RunningInstance driver(Modbus(), host, settings);
   REQUIRE(driver.Create().empty());
   driver.Start();
   REQUIRE(host.WaitFor([](const FakeHost& h) {
@@ -197,7 +201,7 @@ TEST_CASE("Server stopped and restarted: degraded, then online, without fd growt
   const int port = FreePort();
   Server server(port);
   FakeHost host;
-  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, Settings(port, kMap));
+  RunningInstance driver(Modbus(), host, Settings(port, kMap));
   REQUIRE(driver.Create().empty());
   driver.Start();
   REQUIRE(host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
@@ -237,7 +241,7 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
   const int port = FreePort();
   auto server = std::make_unique<Server>(port);
   FakeHost host;
-  auto settings = Settings(port, "channel=noise addr=0 scale=0.1 unit=dB");
+  auto settings = Settings(port, "[{channel: noise, addr: 0, scale: 0.1, unit: dB}]");
   // An hour between rounds and before every reconnect: within the test, only
   // a read can poll or reconnect.
   for (auto& [key, value] : settings) {
@@ -245,7 +249,7 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
       value = "3600000";
     }
   }
-  RunningInstance driver(ce_driver_entry_modbus(1, 0), host, settings);
+  RunningInstance driver(Modbus(), host, settings);
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting.
@@ -282,10 +286,10 @@ TEST_CASE("A Modbus exception is reported by name and costs only its channel") {
   const int port = FreePort();
   Server server(port);
   FakeHost host;
-  RunningInstance driver(ce_driver_entry_modbus(1, 0), host,
+  RunningInstance driver(Modbus(), host,
                          Settings(port,
-                                  "channel=noise addr=0 scale=0.1 unit=dB\n"
-                                  "channel=ghost addr=500 fn=holding"));
+                                  "[{channel: noise, addr: 0, scale: 0.1, unit: dB},"
+                                  " {channel: ghost, addr: 500, fn: holding}]"));
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting; wait for the answer to the ghost.
@@ -303,13 +307,20 @@ TEST_CASE("A Modbus exception is reported by name and costs only its channel") {
 
 TEST_CASE("Bad settings are refused naming the entry and key") {
   FakeHost host;
-  auto settings = Settings(1502, "channel=a addr=1\nchannel=b addr=2 type=f64");
-  RunningInstance bad_map(ce_driver_entry_modbus(1, 0), host, settings);
-  CHECK_THAT(bad_map.Create(), Catch::Contains("registers[1]: type=\"f64\" is not one of"));
+  const testing::CheckedSettings bad_type = testing::CheckSettingsText(
+      *Modbus(), "host: h\nregisters: [{channel: a, addr: 1}, {channel: b, addr: 2, type: f64}]");
+  REQUIRE(bad_type.problems.size() == 1);
+  CHECK_THAT(bad_type.problems[0], Catch::Contains("settings.registers[1].type: expected one of "
+                                                   "u16, i16, u32, i32, f32, bit, got \"f64\""));
+  auto settings = Settings(1502,
+                           "[{channel: a, addr: 1}, {channel: b, addr: 2, fn: coil, "
+                           "type: f32}]");
+  RunningInstance bad_map(Modbus(), host, settings);
+  CHECK_THAT(bad_map.Create(), Catch::Contains("registers[1]: type=f32 does not fit fn=coil"));
 
-  settings = Settings(1502, "channel=a addr=1");
+  settings = Settings(1502, "[{channel: a, addr: 1}]");
   settings[1].second = "";
-  RunningInstance no_host(ce_driver_entry_modbus(1, 0), host, settings);
+  RunningInstance no_host(Modbus(), host, settings);
   CHECK_THAT(no_host.Create(), Catch::Contains("host: required when transport is tcp"));
 }
 

@@ -130,7 +130,7 @@ TEST_CASE("The map reports every bad entry by index, and duplicate channels") {
   REQUIRE_FALSE(map.has_value());
   const std::string& m = map.error().message;
   CHECK_THAT(m, Catch::Contains("registers[1]: addr= is required"));
-  CHECK_THAT(m, Catch::Contains("registers[2]: channel \"a\" is used by an earlier entry"));
+  CHECK_THAT(m, Catch::Contains("registers[2].channel: \"a\" is used by an earlier entry"));
   CHECK_THAT(m, Catch::Contains("registers[3]: type=\"x\""));
   CHECK_THAT(m, !Catch::Contains("registers[0]"));
 
@@ -138,6 +138,46 @@ TEST_CASE("The map reports every bad entry by index, and duplicate channels") {
   const auto good = ParseRegisterMap({"channel=a addr=1", "channel=b addr=2 fn=discrete"});
   REQUIRE(good.has_value());
   CHECK(good->size() == 2);
+}
+
+sdk::Settings Table(std::vector<std::pair<std::string, std::string>> fields) {
+  return sdk::Settings(std::move(fields));
+}
+
+TEST_CASE("The map is read from tables, with problems under their key paths") {
+  const auto map = ParseRegisterTables(std::vector<sdk::Settings>{
+      Table({{"channel", "pm2_5"},
+             {"addr", "3"},
+             {"fn", "input"},
+             {"type", "f32"},
+             {"order", "cdab"},
+             {"scale", "1"},
+             {"offset", "0"},
+             {"unit", "ug/m3"}}),
+      Table({{"channel", "fault"}, {"addr", "0"}, {"fn", "discrete"}, {"order", "abcd"}}),
+  });
+  REQUIRE(map.has_value());
+  REQUIRE(map->size() == 2);
+  CHECK((*map)[0].type == ValueType::kF32);
+  CHECK((*map)[0].order == WordOrder::kCdab);
+  CHECK((*map)[0].unit == "ug/m3");
+  CHECK((*map)[1].type == ValueType::kBit);  // the default for discrete inputs
+
+  const auto bad = ParseRegisterTables(std::vector<sdk::Settings>{
+      Table({{"channel", "a"}, {"addr", "1"}}),
+      Table({{"channel", "b c"}, {"addr", "2"}}),
+      Table({{"channel", "c"}, {"addr", "3"}, {"fn", "coil"}, {"type", "f32"}}),
+      Table({{"channel", "d"}, {"addr", "4"}, {"type", "u16"}, {"order", "cdab"}}),
+      Table({{"channel", "a"}, {"addr", "65535"}, {"type", "u32"}}),
+  });
+  REQUIRE_FALSE(bad.has_value());
+  const std::string& m = bad.error().message;
+  CHECK_THAT(m, Catch::Contains("registers[1].channel: channel=\"b c\" must be"));
+  CHECK_THAT(m, Catch::Contains("registers[2]: type=f32 does not fit fn=coil"));
+  CHECK_THAT(m, Catch::Contains("registers[3]: order=cdab needs a 32-bit type"));
+  CHECK_THAT(m, Catch::Contains("registers[4]: addr=65535 with type=u32 runs past"));
+  CHECK_THAT(m, !Catch::Contains("registers[0]"));
+  CHECK_FALSE(ParseRegisterTables({}).has_value());
 }
 
 }  // namespace

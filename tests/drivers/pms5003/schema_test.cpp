@@ -8,14 +8,9 @@ extern "C" const ce_driver_descriptor* ce_driver_entry_pms5003(uint32_t, uint32_
 namespace cityedge::testing {
 namespace {
 
-TEST_CASE("pms5003 README carries the settings table of the code") {
-  const ce_driver_descriptor* d = ce_driver_entry_pms5003(1, 0);
-  REQUIRE(d != nullptr);
-  CHECK(ReadmeHasTable(*d));
-}
-
 TEST_CASE("pms5003 sample.yaml follows the schema and creates an instance") {
-  const ce_driver_descriptor* d = ce_driver_entry_pms5003(1, 0);
+  const ce_driver_descriptor* d = ce_driver_entry_pms5003(CE_DRIVER_ABI_MAJOR, CE_DRIVER_ABI_MINOR);
+  REQUIRE(d != nullptr);
   const auto instances = LoadSample(*d, SourcePath("drivers/pms5003/sample.yaml"));
   REQUIRE_FALSE(instances.empty());
   for (const auto& instance : instances) {

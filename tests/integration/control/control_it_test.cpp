@@ -333,7 +333,7 @@ TEST_CASE("config apply runs a new config, and rolls back one that fails to star
       host: 127.0.0.1
       port: {}
       poll_interval: 1s
-      registers: ["channel=pm2_5 addr=0 fn=input type=u16 unit=ug/m3"]
+      registers: [{{channel: pm2_5, addr: 0, fn: input, type: u16, unit: ug/m3}}]
 )",
                                                 dead_port));
   WriteFile(b.dir.Join("broken.yaml"), broken);
