@@ -10,18 +10,58 @@ namespace {
 
 using std::chrono::milliseconds;
 
+constexpr const char* kCommands[] = {"M",   "MC",  "C",   "CC",  "M1",   "M2",  "M3",  "M4",  "M5",
+                                     "M6",  "M7",  "M8",  "M9",  "MC1",  "MC2", "MC3", "MC4", "MC5",
+                                     "MC6", "MC7", "MC8", "MC9", "C1",   "C2",  "C3",  "C4",  "C5",
+                                     "C6",  "C7",  "C8",  "C9",  "CC1",  "CC2", "CC3", "CC4", "CC5",
+                                     "CC6", "CC7", "CC8", "CC9", nullptr};
+
+// One sensor on the bus; sensor_map.hpp says how the two lists fit together.
+constexpr std::array<ce_driver_setting_spec, 2> kSensorFields = {
+    sdk::Setting("address", CE_DRIVER_SETTING_STRING,
+                 "SDI-12 address: one character 0-9, A-Z or a-z; unique on the bus")
+        .Required(),
+    sdk::Setting("command", CE_DRIVER_SETTING_ENUM,
+                 "Measurement command: M or MC (service request), C or CC (concurrent); a C "
+                 "in second place asks for CRC-checked data; 1-9 selects an additional "
+                 "measurement")
+        .Default("M")
+        .Allowed(kCommands),
+};
+
+// One value to report: which value of which sensor, as which channel.
+constexpr std::array<ce_driver_setting_spec, 6> kValueFields = {
+    sdk::Setting("address", CE_DRIVER_SETTING_STRING, "Address of a sensor in `sensors`")
+        .Required(),
+    sdk::Setting("index", CE_DRIVER_SETTING_INT,
+                 "Position of the value in the sensor's answer, from 0 (below 9 for M, 99 for C)")
+        .Required()
+        .Min(0)
+        .Max(98),
+    sdk::Setting("channel", CE_DRIVER_SETTING_STRING,
+                 "Reading channel: letters, digits, _, . and -; unique in the instance")
+        .Required(),
+    sdk::Setting("unit", CE_DRIVER_SETTING_STRING, "Unit of the reading, e.g. m, degC, mm"),
+    sdk::Setting("scale", CE_DRIVER_SETTING_DOUBLE, "reading = value * scale + offset")
+        .Default("1"),
+    sdk::Setting("offset", CE_DRIVER_SETTING_DOUBLE, "Added after scaling").Default("0"),
+};
+
 constexpr std::array<ce_driver_setting_spec, 5> kSchema = {
     sdk::Setting("device", CE_DRIVER_SETTING_STRING,
                  "Serial device of the SDI-12 adapter, e.g. /dev/ttyUSB0 (1200 baud 7E1)")
         .Required(),
-    sdk::Setting("sensors", CE_DRIVER_SETTING_LIST,
-                 "Sensors on the bus, one per entry: \"address=A [command=M|MC|C|CC|M1..9|"
-                 "MC1..9|C1..9|CC1..9]\" (default command M)")
-        .Required(),
-    sdk::Setting("values", CE_DRIVER_SETTING_LIST,
-                 "Value map, one per reported value: \"address=A index=N channel=NAME [unit=U] "
-                 "[scale=X] [offset=X]\"; reading = value[N] * scale + offset")
-        .Required(),
+    sdk::Setting("sensors", CE_DRIVER_SETTING_TABLE_LIST,
+                 "Sensors on the bus: one table per sensor (fields below)")
+        .Required()
+        .Min(1)
+        .Max(62)
+        .Fields(kSensorFields),
+    sdk::Setting("values", CE_DRIVER_SETTING_TABLE_LIST,
+                 "Value map: one table per reported value (fields below)")
+        .Required()
+        .Min(1)
+        .Fields(kValueFields),
     sdk::Setting("poll_interval", CE_DRIVER_SETTING_DURATION,
                  "Time from the start of one measuring round to the next")
         .Default("60s")
@@ -61,7 +101,7 @@ std::span<const ce_driver_setting_spec> Sdi12Driver::Schema() { return kSchema; 
 
 sdk::Result<std::unique_ptr<Sdi12Driver>> Sdi12Driver::Create(const sdk::Settings& settings,
                                                               sdk::Host host) {
-  auto sensors = ParseSensorMap(settings.GetList("sensors"), settings.GetList("values"));
+  auto sensors = ParseSensorTables(settings.GetTables("sensors"), settings.GetTables("values"));
   if (!sensors) return std::unexpected(sensors.error());
   Options options{settings.GetString("device"),
                   milliseconds(settings.GetDurationMs("poll_interval")),

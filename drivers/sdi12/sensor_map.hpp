@@ -1,12 +1,15 @@
 // Which sensors sit on the bus and how their values become readings.
 //
-// Settings (two lists until the SDK carries structured settings):
-//   sensors: one entry per sensor,           "address=0 command=MC"
-//   values:  one entry per value to report,  "address=0 index=1 channel=temp unit=degC
-//                                              scale=0.1 offset=-40"
-// `index` is the value's position in the sensor's answer (0 = first value of
-// aD0!); reading = value * scale + offset. Every problem is reported at once,
-// each naming its entry and key (`values[2].channel: ...`).
+// Settings: two lists of tables (the SDK's lists of tables are one level
+// deep, so the value map is its own list, tied to a sensor by address):
+//   sensors: one table per sensor,          {address: "0", command: MC}
+//   values:  one table per reported value,  {address: "0", index: 1, channel: temp,
+//                                            unit: degC, scale: 0.1, offset: -40}
+// The daemon checks each field's type, range and enum with its key path;
+// what spans fields or tables (an address used twice, a value for an unknown
+// sensor, an index beyond what the command returns, duplicate channels) is
+// checked here, every problem at once, each naming its entry and key
+// (`values[2].channel: ...`).
 //
 // THREADING: plain data, immutable once parsed.
 #pragma once
@@ -38,8 +41,10 @@ struct SensorSpec {
 // Values one measurement command can return: up to 9 for aM!, 99 for aC!.
 [[nodiscard]] int MaxValues(const MeasureCommand& command);
 
-[[nodiscard]] sdk::Result<std::vector<SensorSpec>> ParseSensorMap(
-    const std::vector<std::string>& sensors, const std::vector<std::string>& values);
+// `sensors` and `values` as sdk::Settings::GetTables gives them (fields
+// checked and defaults filled by the daemon).
+[[nodiscard]] sdk::Result<std::vector<SensorSpec>> ParseSensorTables(
+    const std::vector<sdk::Settings>& sensors, const std::vector<sdk::Settings>& values);
 
 // Checks a map however it was written: addresses valid and unique, every
 // sensor with at least one value, indexes within what its command can

@@ -108,16 +108,16 @@ std::string Config(const std::string& dir, const std::string& broker_uri, const 
          "      poll_interval: 1s\n"
          "      response_timeout: 50ms\n"
          "      sensors:\n"
-         "        - \"address=0 command=M\"\n"
-         "        - \"address=1 command=CC\"\n"
-         "        - \"address=2 command=C\"\n"
+         "        - {address: \"0\", command: M}\n"
+         "        - {address: \"1\", command: CC}\n"
+         "        - {address: \"2\", command: C}\n"
          "      values:\n"
-         "        - \"address=0 index=0 channel=stage unit=m\"\n"
-         "        - \"address=0 index=1 channel=water_temp unit=degC\"\n"
-         "        - \"address=1 index=0 channel=air_temp unit=degC\"\n"
-         "        - \"address=1 index=2 channel=pressure unit=hPa\"\n"
-         "        - \"address=1 index=11 channel=wind_gust unit=m/s scale=0.1\"\n"
-         "        - \"address=2 index=0 channel=rain unit=mm scale=0.2 offset=0.1\"\n";
+         "        - {address: \"0\", index: 0, channel: stage, unit: m}\n"
+         "        - {address: \"0\", index: 1, channel: water_temp, unit: degC}\n"
+         "        - {address: \"1\", index: 0, channel: air_temp, unit: degC}\n"
+         "        - {address: \"1\", index: 2, channel: pressure, unit: hPa}\n"
+         "        - {address: \"1\", index: 11, channel: wind_gust, unit: m/s, scale: 0.1}\n"
+         "        - {address: \"2\", index: 0, channel: rain, unit: mm, scale: 0.2, offset: 0.1}\n";
 }
 
 struct Expected {
