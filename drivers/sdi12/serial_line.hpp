@@ -5,8 +5,10 @@
 // Break: TIOCSBRK / TIOCCBRK hold the line spacing for as long as the
 // session's clock says (>= 12 ms). A pseudo-terminal accepts both and sends
 // nothing, since a pty has no line to hold: the simulator in the tests
-// therefore treats every command as coming after a break. The timing rules
-// live in Session, not here.
+// therefore treats every command as coming after a break. Linux also keeps a
+// pty at 8 data bits without parity whatever is asked, so on a pty the 7E1
+// setting shows only in what a real UART would do. The timing rules live in
+// Session, not here.
 //
 // OWNERSHIP: owns the file descriptor and a wake-up eventfd.
 // THREADING: one thread uses the line; Wake() may come from any thread and
