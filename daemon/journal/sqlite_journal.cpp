@@ -25,18 +25,20 @@ int NormalizePriority(v1::PriorityClass priority) {
 
 }  // namespace
 
+// Every value as given: the loader fills defaults from config.proto, and a
+// config built in code goes through config::WithDefaults.
 Limits Limits::From(const v1::JournalConfig& config) {
   Limits l;
-  l.path = config.path().empty() ? "/var/lib/cityedge/journal.db" : config.path();
+  l.path = config.path();
   l.full_sync = config.durability() == "full";
-  l.max_bytes = config.max_bytes() > 0 ? config.max_bytes() : 512 * kMiB;
+  l.max_bytes = config.max_bytes();
   l.max_age_ms = config.max_age_ms();
   l.min_free_disk = config.min_free_disk();
   l.history_bytes = config.history_bytes();
   l.history_age_ms = config.history_age_ms();
-  l.commit_max_events = config.commit_max_events() > 0 ? config.commit_max_events() : 512;
+  l.commit_max_events = config.commit_max_events();
   l.commit_interval_ms = config.commit_interval_ms();
-  l.wal_limit = config.wal_limit() > 0 ? config.wal_limit() : 16 * kMiB;
+  l.wal_limit = config.wal_limit();
   l.overflow_bytes = std::clamp<std::uint64_t>(l.max_bytes / 16, kMiB, 16 * kMiB);
   return l;
 }

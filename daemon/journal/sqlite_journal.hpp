@@ -30,7 +30,8 @@
 
 namespace cityedge::journal {
 
-// JournalConfig with zeros replaced by working values.
+// JournalConfig as the journal uses it. Defaults come from config.proto (the
+// loader, or config::WithDefaults for a config built in code), never from here.
 struct Limits {
   std::string path;
   bool full_sync = false;

@@ -11,11 +11,6 @@
 namespace cityedge::uplink {
 namespace {
 
-template <typename T>
-T OrDefault(T value, T fallback) {
-  return value == T{} ? fallback : value;
-}
-
 void CheckReadable(const std::string& key, const std::string& path,
                    std::vector<std::string>* problems) {
   if (path.empty()) return;
@@ -54,20 +49,19 @@ void ReadPassword(const std::string& path, std::string* password,
   std::getline(in, *password);
 }
 
+// Every value as given: the loader fills defaults from config.proto, and a
+// config built in code goes through config::WithDefaults.
 void CopyTuning(const v1::UplinkConfig& u, UplinkSettings* s) {
-  s->topic_prefix = OrDefault<std::string>(u.topic_prefix(), "cityedge");
-  s->keepalive_ms = static_cast<std::int64_t>(OrDefault<std::uint64_t>(u.keepalive_ms(), 30000));
-  s->connect_timeout_ms =
-      static_cast<std::int64_t>(OrDefault<std::uint64_t>(u.connect_timeout_ms(), 10000));
-  s->max_batch_events = OrDefault<std::uint32_t>(u.max_batch_events(), 500);
-  s->max_batch_bytes = OrDefault<std::uint64_t>(u.max_batch_bytes(), 256 * 1024);
+  s->topic_prefix = u.topic_prefix();
+  s->keepalive_ms = static_cast<std::int64_t>(u.keepalive_ms());
+  s->connect_timeout_ms = static_cast<std::int64_t>(u.connect_timeout_ms());
+  s->max_batch_events = u.max_batch_events();
+  s->max_batch_bytes = u.max_batch_bytes();
   s->linger_ms = static_cast<std::int64_t>(u.linger_ms());
-  s->inflight_window = OrDefault<std::uint32_t>(u.inflight_window(), 8);
+  s->inflight_window = u.inflight_window();
   s->drain_rate = u.drain_rate();
-  s->backoff_initial_ms =
-      static_cast<std::int64_t>(OrDefault<std::uint64_t>(u.backoff_initial_ms(), 1000));
-  s->backoff_max_ms =
-      static_cast<std::int64_t>(OrDefault<std::uint64_t>(u.backoff_max_ms(), 60000));
+  s->backoff_initial_ms = static_cast<std::int64_t>(u.backoff_initial_ms());
+  s->backoff_max_ms = static_cast<std::int64_t>(u.backoff_max_ms());
   s->stable_after_ms = static_cast<std::int64_t>(u.stable_after_ms());
   s->first_connect_delay_max_ms = static_cast<std::int64_t>(u.first_connect_delay_max_ms());
   s->reject_retries = static_cast<int>(u.reject_retries());
@@ -86,9 +80,8 @@ Result<UplinkSettings> ValidateUplinkSettings(const v1::Config& config,
   if (settings.gateway_id.empty()) problems.push_back("gateway.id: required");
   CheckBrokers(uplink, &problems);
   settings.brokers.assign(uplink.brokers().begin(), uplink.brokers().end());
-  if (uplink.mqtt_version() == "3.1.1") {
-    settings.mqtt5 = false;
-  } else if (!uplink.mqtt_version().empty() && uplink.mqtt_version() != "5") {
+  settings.mqtt5 = uplink.mqtt_version() == "5";
+  if (!settings.mqtt5 && uplink.mqtt_version() != "3.1.1") {
     problems.push_back(
         fmt::format("uplink.mqtt_version: '{}' is not one of 5, 3.1.1", uplink.mqtt_version()));
   }

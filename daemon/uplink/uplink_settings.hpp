@@ -1,5 +1,6 @@
-// The uplink's settings after validation, with defaults applied where the
-// config leaves a field at zero and zero is not a valid value.
+// The uplink's settings after validation, copied from the config as given:
+// its defaults come from config.proto (the loader, or config::WithDefaults
+// for a config built in code), never from here.
 #pragma once
 
 #include <cstdint>
@@ -15,22 +16,22 @@ struct UplinkSettings {
   std::string gateway_id;
   std::vector<std::string> brokers;
   bool mqtt5 = true;
-  std::string topic_prefix = "cityedge";
-  std::int64_t keepalive_ms = 30000;
-  std::int64_t connect_timeout_ms = 10000;
+  std::string topic_prefix;
+  std::int64_t keepalive_ms = 0;
+  std::int64_t connect_timeout_ms = 0;
   std::string username;
   std::string password;
   v1::TlsConfig tls;
-  std::size_t max_batch_events = 500;
-  std::size_t max_batch_bytes = 256 * 1024;
-  std::int64_t linger_ms = 50;
-  std::size_t inflight_window = 8;
+  std::size_t max_batch_events = 0;
+  std::size_t max_batch_bytes = 0;
+  std::int64_t linger_ms = 0;
+  std::size_t inflight_window = 0;
   double drain_rate = 0;
-  std::int64_t backoff_initial_ms = 1000;
-  std::int64_t backoff_max_ms = 60000;
-  std::int64_t stable_after_ms = 60000;
-  std::int64_t first_connect_delay_max_ms = 10000;
-  int reject_retries = 3;
+  std::int64_t backoff_initial_ms = 0;
+  std::int64_t backoff_max_ms = 0;
+  std::int64_t stable_after_ms = 0;
+  std::int64_t first_connect_delay_max_ms = 0;
+  int reject_retries = 0;
   std::string state_dir;
 };
 

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/background_segm.hpp>
 
+#include "daemon/config/values.hpp"
 #include "pipelines/framework.hpp"
 #include "pipelines/people_count/tracker.hpp"
 #include "pipelines/privacy/face_detector.hpp"
@@ -37,6 +38,13 @@ struct Config {
   int background_history = 3000;
 };
 
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return std::string(text.substr(first, last - first + 1));
+}
+
 Result<std::array<double, 3>> ParseLevels(const std::vector<std::string>& items,
                                           const std::string& key) {
   std::array<double, 3> out{};
@@ -47,14 +55,12 @@ Result<std::array<double, 3>> ParseLevels(const std::vector<std::string>& items,
                      key, items.size());
   }
   for (std::size_t i = 0; i < 3; ++i) {
-    try {
-      std::size_t used = 0;
-      out[i] = std::stod(items[i], &used);
-      if (used != items[i].size()) throw std::invalid_argument(items[i]);
-    } catch (const std::exception&) {
-      return MakeError(Code::kInvalidArgument, "crowd_density: {}: '{}' is not a number", key,
-                       items[i]);
+    const Result<double> value = config::ParseNumber(items[i]);
+    if (!value) {
+      return MakeError(Code::kInvalidArgument, "crowd_density: {}[{}]: {}", key, i,
+                       value.error().message());
     }
+    out[i] = *value;
     if (i > 0 && out[i] <= out[i - 1]) {
       return MakeError(Code::kInvalidArgument, "crowd_density: {} must rise: {}", key,
                        fmt::join(items, ", "));
@@ -82,17 +88,16 @@ Result<Config> ParseConfig(const config::Settings& s) {
     const std::string zone = text.substr(0, colon);
     auto it = std::find_if(c.zones.begin(), c.zones.end(),
                            [&](const ZoneConfig& z) { return z.name == zone; });
-    double area = 0;
-    try {
-      area = colon == std::string::npos ? 0 : std::stod(text.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-    if (it == c.zones.end() || !(area > 0)) {
+    // Strict: "12abc", "nan" and an empty area are refused, not read as a number or 0.
+    const Result<double> area = colon == std::string::npos
+                                    ? Result<double>(0.0)
+                                    : config::ParseNumber(Trim(text.substr(colon + 1)));
+    if (it == c.zones.end() || !area || !(*area > 0)) {
       return MakeError(Code::kInvalidArgument,
                        "crowd_density: zone_areas: '{}' is not 'zone: m2' for a configured zone",
                        text);
     }
-    it->area_m2 = area;
+    it->area_m2 = *area;
   }
   auto occupancy = ParseLevels(s.GetList("occupancy_levels"), "occupancy_levels");
   if (!occupancy) return std::unexpected(occupancy.error());

@@ -186,6 +186,43 @@ TEST_CASE("A bad config is refused with every problem named and exit 78") {
   }
 }
 
+TEST_CASE("A bad field of a list of tables is named by its full key path, and exits 78") {
+  TempDir dir;
+  const std::string config =
+      "gateway: {id: gw1}\n"
+      "uplink: {brokers: [\"tcp://127.0.0.1:1\"]}\n"
+      "drivers:\n"
+      "  - id: meter\n"
+      "    type: modbus\n"
+      "    settings:\n"
+      "      host: 192.168.10.20\n"
+      "      registers:\n"
+      "        - {channel: energy, addr: 0, type: u32}\n"
+      "        - {channel: power, addr: 2, type: f32, order: ORDER}\n"
+      "        - \"channel=volts addr=4 scale=0.1\"\n";
+  std::string bad = config;
+  bad.replace(bad.find("ORDER"), 5, "abdc");
+  WriteFile(dir.Join("bad.yaml"), bad);
+  const auto r = Run({Daemon(), "--check-config", dir.Join("bad.yaml")});
+  INFO(r.output);
+  CHECK(r.status == 78);
+  CHECK(r.output.find("bad.yaml:10:55: drivers[0].settings.registers[1].order: expected one of "
+                      "abcd, cdab, badc, dcba, got \"abdc\"") != std::string::npos);
+  CHECK(r.output.find("1 problem") != std::string::npos);
+
+  // The deprecated one-line entry alone is a warning, not a problem.
+  std::string good = config;
+  good.replace(good.find("ORDER"), 5, "cdab");
+  WriteFile(dir.Join("good.yaml"), good);
+  const auto ok = Run({Daemon(), "--check-config", dir.Join("good.yaml")});
+  INFO(ok.output);
+  CHECK(ok.status == 0);
+  CHECK(ok.output.find("warning: " + dir.Join("good.yaml") +
+                       ":11:11: drivers[0].settings.registers[2]: the one-line form is "
+                       "deprecated and will be removed; write the entry as a mapping: "
+                       "{channel: volts, addr: 4, scale: 0.1}") != std::string::npos);
+}
+
 TEST_CASE("A missing config file is a config error, not a crash") {
   const auto r = Run({Daemon(), "--config", "/nonexistent/cityedged.yaml"});
   INFO(r.output);

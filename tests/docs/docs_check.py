@@ -13,9 +13,11 @@
   docs_check.py extract DOC OUTDIR NAME...
       Writes the fenced block preceded by <!-- extract: NAME --> to OUTDIR/NAME.
 
-  docs_check.py table DOC MARKER -- COMMAND...
+  docs_check.py table [--table-only] DOC MARKER -- COMMAND...
       The text between <!-- MARKER:begin --> and <!-- MARKER:end --> must equal
       the output of COMMAND, byte for byte (apart from surrounding blank lines).
+      With --table-only, the output counts from its first line starting with
+      "|" (`cityedged --describe TYPE` puts a heading above its table).
 """
 import argparse
 import os
@@ -170,7 +172,12 @@ def cmd_table(args):
     if r.returncode != 0:
         print(f"{' '.join(command)} exited {r.returncode}: {r.stderr}", file=sys.stderr)
         return 1
-    actual = r.stdout.strip("\n") + "\n"
+    output = r.stdout
+    if args.table_only:
+        lines = output.splitlines(True)
+        first = next((i for i, line in enumerate(lines) if line.startswith("|")), len(lines))
+        output = "".join(lines[first:])
+    actual = output.strip("\n") + "\n"
     if documented == actual:
         print(f"{args.doc}: {args.marker} matches `{' '.join(pathlib.Path(command[0]).name.split() + command[1:])}`")
         return 0
@@ -198,6 +205,7 @@ def main():
     e.add_argument("outdir")
     e.add_argument("names", nargs="+")
     t = sub.add_parser("table")
+    t.add_argument("--table-only", action="store_true")
     t.add_argument("doc")
     t.add_argument("marker")
     t.add_argument("command", nargs=argparse.REMAINDER)

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/journal.hpp"
 #include "journal_test_util.hpp"
 
@@ -52,7 +53,7 @@ void IngestPastFull(std::uint64_t min_free_disk) {
          << "); this test needs root or CAP_SYS_ADMIN "
             "and cannot check disk-full handling without it");
   }
-  v1::JournalConfig config;
+  v1::JournalConfig config = config::WithDefaults(v1::JournalConfig());
   config.set_path(fs.File("journal.db"));
   config.set_min_free_disk(min_free_disk);
   config.set_wal_limit(512 * 1024);

@@ -40,6 +40,20 @@ std::vector<double> Values(const Lease& lease) {
   return values;
 }
 
+TEST_CASE("A journal config built in code gets the defaults of config.proto, none of its own") {
+  const Limits limits = Limits::From(config::WithDefaults(v1::JournalConfig()));
+  CHECK(limits.path == "/var/lib/cityedge/journal.db");
+  CHECK_FALSE(limits.full_sync);
+  CHECK(limits.max_bytes == 512ull << 20);
+  CHECK(limits.max_age_ms == 30ull * 24 * 3600 * 1000);
+  CHECK(limits.min_free_disk == 64ull << 20);
+  CHECK(limits.history_bytes == 32ull << 20);
+  CHECK(limits.history_age_ms == 24ull * 3600 * 1000);
+  CHECK(limits.commit_max_events == 512);
+  CHECK(limits.commit_interval_ms == 20);
+  CHECK(limits.wal_limit == 16ull << 20);
+}
+
 TEST_CASE("Appended events get increasing seqs, are durable after Flush and keep their content") {
   TempDir dir;
   auto journal = OpenOrFail(MakeConfig(dir));

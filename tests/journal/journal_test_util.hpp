@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cityedge/v1/event.pb.h"
+#include "daemon/config/defaults.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/journal/journal.hpp"
 
@@ -50,9 +51,15 @@ class ShiftedClock final : public clock::Clock {
   std::atomic<std::int64_t> offset_ns_{0};
 };
 
+// The schema's defaults (config::WithDefaults), with what these tests rely
+// on: fast group commit, no history of delivered rows (an acked row leaves),
+// and no free-disk floor (results must not depend on the machine's disk).
 inline v1::JournalConfig MakeConfig(const TempDir& dir) {
-  v1::JournalConfig config;
+  v1::JournalConfig config = config::WithDefaults(v1::JournalConfig());
   config.set_path(dir.File("journal.db"));
+  config.set_history_bytes(0);
+  config.set_history_age_ms(0);
+  config.set_min_free_disk(0);
   config.set_durability("normal");
   config.set_commit_max_events(64);
   config.set_commit_interval_ms(2);

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/journal.hpp"
 
 namespace {
@@ -43,7 +44,8 @@ cityedge::v1::Event MakeEvent(std::uint64_t id, std::mt19937& rng) {
 
 int main(int argc, char** argv) {
   if (argc != 3) return 2;
-  cityedge::v1::JournalConfig config;
+  cityedge::v1::JournalConfig config =
+      cityedge::config::WithDefaults(cityedge::v1::JournalConfig());
   config.set_path(argv[1]);
   config.set_durability("full");
   config.set_commit_max_events(32);

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/file_check.hpp"
 #include "daemon/journal/journal.hpp"
 #include "journal_test_util.hpp"
@@ -95,7 +96,7 @@ void Absorb(const std::vector<std::string>& lines, Ledger& ledger, std::uint64_t
 }
 
 void VerifyContents(const std::string& db, const Ledger& ledger) {
-  v1::JournalConfig config;
+  v1::JournalConfig config = config::WithDefaults(v1::JournalConfig());
   config.set_path(db);
   auto journal = Open(config, clock::Default());
   REQUIRE(journal.has_value());

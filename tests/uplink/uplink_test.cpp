@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/uplink/uplink.hpp"
+#include "daemon/uplink/uplink_settings.hpp"
 #include "tests/uplink/fake_journal.hpp"
 #include "tests/uplink/fake_transport.hpp"
 
@@ -30,7 +32,7 @@ class TempDir {
 };
 
 v1::Config TestConfig() {
-  v1::Config config;
+  v1::Config config = config::WithDefaults(v1::Config());
   config.mutable_gateway()->set_id("gw1");
   v1::UplinkConfig* uplink = config.mutable_uplink();
   uplink->add_brokers("tcp://a:1883");
@@ -42,6 +44,7 @@ v1::Config TestConfig() {
   uplink->set_backoff_max_ms(50);
   uplink->set_first_connect_delay_max_ms(0);
   uplink->set_reject_retries(2);
+  uplink->set_stable_after_ms(0);
   return config;
 }
 
@@ -304,6 +307,28 @@ TEST_CASE("Bad uplink settings are reported together") {
   CHECK(message.find("ca_file") != std::string::npos);
   CHECK(message.find("bogus") != std::string::npos);
   CHECK(message.find("mqtt_version") != std::string::npos);
+}
+
+TEST_CASE("A config built in code gets the uplink defaults of config.proto, none of its own") {
+  v1::Config config;
+  config.mutable_gateway()->set_id("gw1");
+  config.mutable_uplink()->add_brokers("tcp://a:1883");
+  TempDir dir;
+  const auto settings = ValidateUplinkSettings(config::WithDefaults(config), dir.path());
+  REQUIRE(settings.has_value());
+  CHECK(settings->mqtt5);
+  CHECK(settings->topic_prefix == "cityedge");
+  CHECK(settings->keepalive_ms == 30000);
+  CHECK(settings->connect_timeout_ms == 10000);
+  CHECK(settings->max_batch_events == 500);
+  CHECK(settings->max_batch_bytes == 256 * 1024);
+  CHECK(settings->linger_ms == 50);
+  CHECK(settings->inflight_window == 8);
+  CHECK(settings->backoff_initial_ms == 1000);
+  CHECK(settings->backoff_max_ms == 60000);
+  CHECK(settings->stable_after_ms == 60000);
+  CHECK(settings->first_connect_delay_max_ms == 10000);
+  CHECK(settings->reject_retries == 3);
 }
 
 }  // namespace

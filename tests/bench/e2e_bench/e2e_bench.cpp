@@ -29,6 +29,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "tests/bench/e2e_bench/bench_peers.hpp"
@@ -189,7 +190,7 @@ class Gateway {
   static Result<std::unique_ptr<Gateway>> Open(const std::string& dir, const std::string& uri,
                                                const Options& options, bool timed = false) {
     std::filesystem::create_directories(dir);
-    v1::JournalConfig jc;
+    v1::JournalConfig jc = config::WithDefaults(v1::JournalConfig());
     jc.set_path(dir + "/journal.db");
     jc.set_durability("normal");
     // The drain phase keeps the default bound, as a new installation would,

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/vision/protocol.hpp"
@@ -60,8 +61,10 @@ cityedge::v1::Event PeopleCountEvent(std::uint64_t i) {
 }
 
 cityedge::v1::JournalConfig Config(const std::string& path) {
-  cityedge::v1::JournalConfig c;
+  cityedge::v1::JournalConfig c = cityedge::config::WithDefaults(cityedge::v1::JournalConfig());
   c.set_path(path);
+  c.set_history_bytes(0);
+  c.set_history_age_ms(0);
   c.set_durability("normal");
   c.set_max_bytes(1ULL << 30);
   c.set_commit_max_events(512);

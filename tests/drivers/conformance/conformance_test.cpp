@@ -43,7 +43,13 @@ v1::SettingValue Synthesize(const config::SettingSpec& spec) {
       v.mutable_list_value();
       break;
     case SettingType::kTableList:
-      v.mutable_table_list_value();
+      // As many tables as the setting needs, each with its required fields.
+      for (int i = 0; i < static_cast<int>(number); ++i) {
+        auto* table = v.mutable_table_list_value()->add_tables()->mutable_values();
+        for (const config::SettingSpec& field : spec.fields) {
+          if (field.required) (*table)[field.key] = Synthesize(field);
+        }
+      }
       break;
     case SettingType::kString:
       v.set_string_value("/nonexistent/cityedge-conformance");

@@ -179,7 +179,7 @@ TEST_CASE("Modbus RTU over a serial line reads the same registers") {
   REQUIRE(std::filesystem::exists(gateway_end));
   Child server(ServerArgv("rtu", server_end));
   FakeHost host;
-  auto settings = Settings(0, kMap);
+  auto settings = Settings(502, kMap);  // the port is unused over RTU
   settings[0].second = "rtu";
   settings.push_back({"device", gateway_end});
   RunningInstance driver(Modbus(), host, settings);

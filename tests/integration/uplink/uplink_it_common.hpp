@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "tests/integration/support/mosquitto.hpp"
@@ -16,7 +17,7 @@
 namespace cityedge::uplink::it {
 
 inline v1::Config UplinkConfig(const std::vector<std::string>& brokers) {
-  v1::Config config;
+  v1::Config config = config::WithDefaults(v1::Config());
   config.mutable_gateway()->set_id("gw1");
   v1::UplinkConfig* u = config.mutable_uplink();
   for (const std::string& b : brokers) u->add_brokers(b);

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/config/defaults.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "tests/integration/uplink/uplink_it_common.hpp"
@@ -28,7 +29,7 @@ std::string Arg(int argc, char** argv, const std::string& name, const std::strin
 int main(int argc, char** argv) {
   using namespace cityedge;
   std::signal(SIGTERM, [](int) { g_stop = 1; });
-  v1::JournalConfig journal_config;
+  v1::JournalConfig journal_config = config::WithDefaults(v1::JournalConfig());
   journal_config.set_path(Arg(argc, argv, "--journal", "journal.db"));
   journal_config.set_durability("normal");
   auto journal = journal::Open(journal_config, clock::Default());

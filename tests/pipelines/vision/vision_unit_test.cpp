@@ -243,6 +243,16 @@ TEST_CASE("Vision pipelines refuse malformed zones and lines") {
   CHECK_FALSE(
       testing::Harness::Create("crowd_density", {{"occupancy_levels", "[0.5, 0.2, 0.9]"}}, {"cam1"})
           .has_value());
+  // Numbers parse strictly: trailing text is an error, not a number read up to it.
+  const auto area = testing::Harness::Create(
+      "crowd_density", {{"zones", "[\"left: 0,0 1,0 1,1\"]"}, {"zone_areas", "[\"left: 25m\"]"}},
+      {"cam1"});
+  REQUIRE_FALSE(area.has_value());
+  CHECK_THAT(area.error().ToString(), Catch::Contains("zone_areas: 'left: 25m'"));
+  const auto level = testing::Harness::Create("crowd_density",
+                                              {{"occupancy_levels", "[0.1, 0.2x, 0.9]"}}, {"cam1"});
+  REQUIRE_FALSE(level.has_value());
+  CHECK_THAT(level.error().ToString(), Catch::Contains("occupancy_levels[1]"));
 }
 
 }  // namespace
