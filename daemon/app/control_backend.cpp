@@ -1,13 +1,7 @@
 #include "daemon/app/control_backend.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -15,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/app/exit_codes.hpp"
+#include "daemon/core/atomic_file.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "daemon/health/prometheus.hpp"
 
@@ -43,34 +38,6 @@ std::vector<std::string> RestartOnlyChanges(const v1::Config& from, const v1::Co
   if (!MessageDifferencer::Equals(from.control(), to.control())) changed.push_back("control");
   if (from.driver_dir() != to.driver_dir()) changed.push_back("driver_dir");
   return changed;
-}
-
-Status WriteFileDurably(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".new";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return MakeError(Code::kUnavailable, "{}: {}", tmp, std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool ok = done == text.size() && ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(Code::kUnavailable, "writing {}: {}", path, std::strerror(ok ? errno : err));
-  }
-  // The rename is durable only once the folder is.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return OkStatus();
 }
 
 }  // namespace
@@ -290,7 +257,7 @@ void ControlBackend::StopComponents() {
 
 Status ControlBackend::Persist(const std::string& yaml) {
   if (config_path_.empty()) return OkStatus();
-  return WriteFileDurably(config_path_, yaml);
+  return WriteFileAtomically(config_path_, yaml, 0640);
 }
 
 Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
@@ -314,11 +281,23 @@ Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
   }
   StopComponents();
   Status started = StartComponents(next->config);
+  const bool wrote = started.has_value();
   if (started) started = Persist(yaml);
   if (!started) {
     StopComponents();
     spdlog::warn("config apply failed, restoring config {}: {}", previous.hash.substr(0, 12),
                  started.error());
+    // A write that failed only at the folder fsync has already replaced the
+    // file; it must hold the config that runs again.
+    if (wrote && !config_path_.empty()) {
+      auto on_disk = ReadSmallFile(config_path_, yaml.size());
+      if (on_disk && *on_disk == yaml) {
+        if (auto back = Persist(CurrentConfig().first); !back) {
+          spdlog::warn("config file {} may not hold the running config: {}", config_path_,
+                       back.error());
+        }
+      }
+    }
     if (auto restored = StartComponents(previous.config); !restored) {
       spdlog::error("restoring the previous config failed too: {}", restored.error());
       return MakeError(Code::kInternal,

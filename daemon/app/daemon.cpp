@@ -23,6 +23,7 @@
 #include "daemon/control/signature.hpp"
 #include "daemon/control/socket_server.hpp"
 #include "daemon/core/clock.hpp"
+#include "daemon/core/steady_clock.hpp"
 #include "daemon/health/clock_keeper.hpp"
 #include "daemon/health/collector.hpp"
 #include "daemon/health/health_reporter.hpp"
@@ -102,7 +103,7 @@ constexpr std::int64_t kJournalProgressMs = 10'000;
 
 // Empty when every part shows progress; else what is stuck.
 std::string Stuck(const Progress& p) {
-  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const std::int64_t now = clock::SteadyNs();
   if (auto tick = p.tap.LastTickSteadyNs();
       tick && now - *tick > std::chrono::nanoseconds(kPipelineTickLate).count()) {
     return fmt::format("pipelines have not ticked for {} s", (now - *tick) / 1'000'000'000);

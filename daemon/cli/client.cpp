@@ -17,13 +17,12 @@ Result<Client> Client::Connect(const std::string& path, int timeout_s) {
   if (path.size() >= sizeof addr.sun_path) {
     return MakeError(Code::kInvalidArgument, "socket path {} is too long", path);
   }
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
-    ::close(fd);
     if (err == EACCES || err == EPERM) {
       return MakeError(Code::kPermissionDenied,
                        "permission denied on {}: the control socket is for group cityedge "
@@ -41,22 +40,18 @@ Result<Client> Client::Connect(const std::string& path, int timeout_s) {
   }
   if (timeout_s > 0) {
     timeval tv{timeout_s, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
-  return Client(fd);
-}
-
-Client::~Client() {
-  if (fd_ >= 0) ::close(fd_);
+  return Client(std::move(fd));
 }
 
 Status Client::Send(const v1::Command& command) {
-  return WriteFrame(fd_, command.SerializeAsString());
+  return WriteFrame(fd_.get(), command.SerializeAsString());
 }
 
 Result<v1::CommandReply> Client::Receive() {
   std::string frame;
-  if (auto s = ReadFrame(fd_, kMaxReplyBytes, &frame); !s) {
+  if (auto s = ReadFrame(fd_.get(), kMaxReplyBytes, &frame); !s) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return MakeError(Code::kDeadlineExceeded, "cityedged did not answer in time");
     }

@@ -8,6 +8,7 @@
 
 #include "cityedge/v1/command.pb.h"
 #include "daemon/core/status.hpp"
+#include "daemon/core/unique_fd.hpp"
 
 namespace cityedge::cli {
 
@@ -19,19 +20,18 @@ class Client {
   // kUnavailable: no daemon listening at `path`; kPermissionDenied: the socket
   // refuses this user.
   [[nodiscard]] static Result<Client> Connect(const std::string& path, int timeout_s);
-  Client(Client&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Client(Client&& other) noexcept = default;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
   Client& operator=(Client&&) = delete;
-  ~Client();
 
   [[nodiscard]] Status Send(const v1::Command& command);
   // Reads one reply. timeout_s 0 waits for ever (tail).
   [[nodiscard]] Result<v1::CommandReply> Receive();
 
  private:
-  explicit Client(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit Client(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
 };
 
 // One command, one reply, on a fresh connection. The reply may still carry a

@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <openssl/evp.h>
 
 #include "daemon/config/proto_fields.hpp"
 #include "daemon/config/values.hpp"
 #include "daemon/config/yaml_support.hpp"
+#include "daemon/crypto/crypto.hpp"
 
 namespace cityedge::config {
 namespace {
@@ -361,12 +361,6 @@ std::optional<YAML::Node> ParseDocument(std::string_view text, ProblemList& prob
   return std::nullopt;
 }
 
-std::string ToHex(const unsigned char* bytes, unsigned int size) {
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", bytes[i]);
-  return out;
-}
-
 }  // namespace
 
 Loaded LoadConfigText(std::string_view text, std::string_view file_name,
@@ -409,10 +403,7 @@ std::string ConfigHash(const v1::Config& config) {
     coded.SetSerializationDeterministic(true);
     config.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  return ToHex(digest, size);
+  return crypto::Sha256Hex(bytes);
 }
 
 int ReportProblems(const Loaded& loaded, std::ostream& out) {

@@ -1,14 +1,14 @@
-// Ed25519 verification of platform commands. The only code that includes
-// OpenSSL lives in this file's .cpp.
+// The platform's keys that sign commands (Ed25519, verified through
+// daemon/crypto).
 #pragma once
 
 #include <map>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "cityedge/v1/config.pb.h"
 #include "daemon/core/status.hpp"
+#include "daemon/crypto/crypto.hpp"
 
 namespace cityedge::control {
 
@@ -30,27 +30,7 @@ class PlatformKeys {
                             std::string_view signature) const;
 
  private:
-  struct Key;
-  std::map<std::string, std::shared_ptr<const Key>, std::less<>> keys_;
-};
-
-// Signs as the platform does. For tools and tests that play the platform; the
-// gateway itself only verifies.
-class Ed25519Signer {
- public:
-  // A fresh key pair; public_pem() gives the key to configure on the box.
-  [[nodiscard]] static Result<Ed25519Signer> Generate();
-  // From a PEM private key (PKCS#8).
-  [[nodiscard]] static Result<Ed25519Signer> FromPem(const std::string& private_pem);
-
-  [[nodiscard]] const std::string& public_pem() const { return public_pem_; }
-  [[nodiscard]] const std::string& private_pem() const { return private_pem_; }
-  // The 64-byte signature of `message`.
-  [[nodiscard]] std::string Sign(std::string_view message) const;
-
- private:
-  std::string private_pem_;
-  std::string public_pem_;
+  std::map<std::string, crypto::Ed25519PublicKey, std::less<>> keys_;
 };
 
 }  // namespace cityedge::control

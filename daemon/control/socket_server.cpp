@@ -145,17 +145,16 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(SocketOptions option
         "\"{}\" may use {}",
         options.group, options.admin_group, options.path);
   }
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return MakeError(Code::kInternal, "socket: {}", std::strerror(errno));
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, options.path.c_str(), options.path.size());
   // Bound with a umask that leaves nobody else a moment of access.
   const mode_t old_umask = ::umask(0177);
-  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const int bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::umask(old_umask);
-  if (bound != 0 || ::listen(fd, 16) != 0) {
+  if (bound != 0 || ::listen(fd.get(), 16) != 0) {
     const int err = errno;
-    ::close(fd);
     return MakeError(Code::kUnavailable, "control socket {}: {}", options.path, std::strerror(err));
   }
   const gid_t owner_gid = reader_gid != kNoGroup ? reader_gid : admin_gid;
@@ -168,25 +167,26 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Start(SocketOptions option
   if ((regroup && ::chown(options.path.c_str(), static_cast<uid_t>(-1), owner_gid) != 0) ||
       ::chmod(options.path.c_str(), 0660) != 0) {
     const int err = errno;
-    ::close(fd);
     ::unlink(options.path.c_str());
     return MakeError(Code::kPermissionDenied, "control socket {}: setting group/mode: {}",
                      options.path, std::strerror(err));
   }
-  const int wake = ::eventfd(0, EFD_CLOEXEC);
-  std::unique_ptr<ControlServer> server(
-      new ControlServer(std::move(options), dispatcher, backend, fd, wake, reader_gid, admin_gid));
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC));
+  std::unique_ptr<ControlServer> server(new ControlServer(std::move(options), dispatcher, backend,
+                                                          std::move(fd), std::move(wake),
+                                                          reader_gid, admin_gid));
   server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
   return server;
 }
 
 ControlServer::ControlServer(SocketOptions options, Dispatcher& dispatcher, Backend& backend,
-                             int listen_fd, int wake_fd, gid_t reader_gid, gid_t admin_gid)
+                             UniqueFd listen_fd, UniqueFd wake_fd, gid_t reader_gid,
+                             gid_t admin_gid)
     : options_(std::move(options)),
       dispatcher_(dispatcher),
       backend_(backend),
-      listen_fd_(listen_fd),
-      wake_fd_(wake_fd),
+      listen_fd_(std::move(listen_fd)),
+      wake_fd_(std::move(wake_fd)),
       reader_gid_(reader_gid),
       admin_gid_(admin_gid) {}
 
@@ -194,27 +194,26 @@ ControlServer::~ControlServer() { Stop(); }
 
 void ControlServer::AcceptLoop() {
   while (!stopping_.load()) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{listen_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("control: poll: {}", std::strerror(errno));
       return;
     }
     if (stopping_.load() || (fds[1].revents & POLLIN)) return;
-    const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (client < 0) continue;
+    UniqueFd client(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client.valid()) continue;
     ReapFinished();
     std::lock_guard lock(mu_);
     if (connections_.size() >= options_.max_clients) {
-      (void)Send(client, MakeReply("", v1::REPLY_CODE_FAILED,
-                                   fmt::format("{} control clients are connected already; "
-                                               "close one (e.g. a running tail) and retry",
-                                               connections_.size())));
-      ::close(client);
+      (void)Send(client.get(), MakeReply("", v1::REPLY_CODE_FAILED,
+                                         fmt::format("{} control clients are connected already; "
+                                                     "close one (e.g. a running tail) and retry",
+                                                     connections_.size())));
       continue;
     }
     Connection& c = connections_.emplace_back();
-    c.fd = client;
+    c.fd = std::move(client);
     c.thread = std::thread([this, &c] {
       Serve(c);
       c.done.store(true);
@@ -230,13 +229,12 @@ void ControlServer::ReapFinished() {
       continue;
     }
     it->thread.join();
-    ::close(it->fd);
     it = connections_.erase(it);
   }
 }
 
 void ControlServer::Serve(Connection& connection) {
-  const int fd = connection.fd;
+  const int fd = connection.fd.get();
   auto peer = PeerOf(fd);
   if (!peer) {
     spdlog::warn("control: refused a peer whose credentials are unknown: {}", peer.error());
@@ -307,21 +305,20 @@ void ControlServer::ServeTail(int fd, const v1::Command& command) {
 void ControlServer::Stop() {
   if (stopping_.exchange(true)) return;
   const std::uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
+  (void)!::write(wake_fd_.get(), &one, sizeof one);
   if (acceptor_.joinable()) acceptor_.join();
   {
     std::lock_guard lock(mu_);
     // Unblocks connection threads waiting in read.
-    for (auto& c : connections_) ::shutdown(c.fd, SHUT_RDWR);
+    for (auto& c : connections_) ::shutdown(c.fd.get(), SHUT_RDWR);
   }
   std::lock_guard lock(mu_);
   for (auto& c : connections_) {
     if (c.thread.joinable()) c.thread.join();
-    ::close(c.fd);
   }
   connections_.clear();
-  ::close(listen_fd_);
-  ::close(wake_fd_);
+  listen_fd_.Reset();
+  wake_fd_.Reset();
   ::unlink(options_.path.c_str());
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/control/backend.hpp"
 #include "daemon/control/dispatcher.hpp"
 #include "daemon/core/status.hpp"
+#include "daemon/core/unique_fd.hpp"
 
 namespace cityedge::control {
 
@@ -60,13 +61,13 @@ class ControlServer {
 
  private:
   struct Connection {
-    int fd = -1;
+    UniqueFd fd;
     std::thread thread;
     std::atomic<bool> done{false};
   };
 
-  ControlServer(SocketOptions options, Dispatcher& dispatcher, Backend& backend, int listen_fd,
-                int wake_fd, gid_t reader_gid, gid_t admin_gid);
+  ControlServer(SocketOptions options, Dispatcher& dispatcher, Backend& backend, UniqueFd listen_fd,
+                UniqueFd wake_fd, gid_t reader_gid, gid_t admin_gid);
   void AcceptLoop();
   void Serve(Connection& connection);
   void ServeTail(int fd, const v1::Command& command);
@@ -75,8 +76,8 @@ class ControlServer {
   const SocketOptions options_;
   Dispatcher& dispatcher_;
   Backend& backend_;
-  int listen_fd_;
-  int wake_fd_;  // eventfd that wakes the accept loop at Stop
+  UniqueFd listen_fd_;
+  UniqueFd wake_fd_;  // eventfd that wakes the accept loop at Stop
   const gid_t reader_gid_;
   const gid_t admin_gid_;
   std::atomic<bool> stopping_{false};

@@ -1,17 +1,12 @@
 #include "daemon/health/clock_keeper.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "daemon/core/atomic_file.hpp"
 
 namespace cityedge::health {
 namespace {
@@ -28,10 +23,14 @@ std::string Utc(std::int64_t wall_ns) {
 }  // namespace
 
 Result<std::int64_t> ReadClockFloor(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return MakeError(Code::kNotFound, "no clock floor at {}", path);
-  std::string line;
-  std::getline(in, line);
+  auto text = ReadSmallFile(path);
+  if (!text) {
+    if (text.error().code() == Code::kNotFound) {
+      return MakeError(Code::kNotFound, "no clock floor at {}", path);
+    }
+    return std::unexpected(text.error());
+  }
+  const std::string line = text->substr(0, text->find('\n'));
   std::int64_t value = 0;
   auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
   if (ec != std::errc() || ptr != line.data() + line.size() || value <= 0) {
@@ -44,19 +43,7 @@ Result<std::int64_t> ReadClockFloor(const std::string& path) {
 }
 
 Status WriteClockFloor(const std::string& path, std::int64_t wall_unix_ns) {
-  const std::string tmp = path + ".new";
-  const std::string text = fmt::format("{}\n", wall_unix_ns);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return MakeError(Code::kUnavailable, "{}: {}", tmp, std::strerror(errno));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(Code::kUnavailable, "writing {}: {}", path, std::strerror(ok ? errno : err));
-  }
-  return OkStatus();
+  return WriteFileAtomically(path, fmt::format("{}\n", wall_unix_ns), 0640);
 }
 
 ClockKeeper::ClockKeeper(ClockKeeperOptions options, EventSink& sink, const clock::Clock& clock)

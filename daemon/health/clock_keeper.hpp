@@ -24,7 +24,7 @@ namespace cityedge::health {
 
 // The floor file: one line, the wall time in ns since the Unix epoch.
 [[nodiscard]] Result<std::int64_t> ReadClockFloor(const std::string& path);
-// Writes it atomically (temporary file, fsync, rename).
+// Writes it atomically and durably (WriteFileAtomically).
 [[nodiscard]] Status WriteClockFloor(const std::string& path, std::int64_t wall_unix_ns);
 
 struct ClockKeeperOptions {

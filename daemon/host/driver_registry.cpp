@@ -61,23 +61,21 @@ Status CheckOwnership(const struct stat& st, std::string_view what, std::string_
 }
 
 Result<int> OpenDriverDir(const std::string& dir, const LoadPolicy& policy) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
     const int err = errno;
     return MakeError(err == ENOENT ? Code::kNotFound : Code::kPermissionDenied,
                      "driver folder {}: {}{}", dir, std::strerror(err),
                      err == ELOOP || err == ENOTDIR ? " (a symlink or not a folder)" : "");
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    close(fd);
+  if (fstat(fd.get(), &st) != 0) {
     return MakeError(Code::kInternal, "driver folder {}: fstat: {}", dir, std::strerror(errno));
   }
   if (Status s = CheckOwnership(st, "driver folder", dir, policy); !s) {
-    close(fd);
     return std::unexpected(s.error());
   }
-  return fd;
+  return fd.Release();
 }
 
 std::string FileStem(const std::string& file) {

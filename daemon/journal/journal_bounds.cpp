@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "daemon/core/log.hpp"
+#include "daemon/core/unique_fd.hpp"
 #include "daemon/journal/gap.hpp"
 #include "daemon/journal/sqlite_journal.hpp"
 
@@ -171,11 +172,10 @@ void SqliteJournal::EnsureReserve() {
   if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) >= kReserveBytes) {
     return;
   }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(kReserveBytes));
-  ::close(fd);
-  if (rc != 0) ::unlink(path.c_str());
+  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) return;
+  if (::posix_fallocate(fd.get(), 0, static_cast<off_t>(kReserveBytes)) != 0)
+    ::unlink(path.c_str());
 }
 
 void SqliteJournal::ReleaseReserve() {

@@ -4,24 +4,20 @@
 #include <span>
 
 #include "daemon/core/log.hpp"
+#include "daemon/core/steady_clock.hpp"
 #include "daemon/journal/gap.hpp"
 #include "daemon/journal/sqlite_journal.hpp"
 
 namespace cityedge::journal {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using clock::SteadyNs;
 
 constexpr std::int64_t kPeriodicNs = 1'000'000'000;
 constexpr int kCloseRetries = 3;
 // Acked rows whose class has not drained are deleted row by row only once
 // they hold this much, or max_bytes / 8 if larger, or to make room for quota.
 constexpr std::uint64_t kDeferredAckBytes = 4 << 20;
-
-std::int64_t SteadyNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 

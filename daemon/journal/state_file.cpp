@@ -1,60 +1,21 @@
 #include "daemon/journal/state_file.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "daemon/core/atomic_file.hpp"
+
 namespace cityedge::journal {
-namespace {
-
-Status SyncFolderOf(const std::string& path) {
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return MakeError(Code::kUnavailable, "open folder {}: {}", dir, std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return MakeError(Code::kUnavailable, "fsync {}: {}", dir, std::strerror(errno));
-  return OkStatus();
-}
-
-Status WriteAllAndSync(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return MakeError(Code::kUnavailable, "create {}: {}", path, std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      const Code code = err == ENOSPC ? Code::kResourceExhausted : Code::kUnavailable;
-      return MakeError(code, "write {}: {}", path, std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return MakeError(Code::kUnavailable, "fsync {}: {}", path, std::strerror(err));
-  return OkStatus();
-}
-
-}  // namespace
 
 std::string StatePathFor(const std::string& journal_path) { return journal_path + ".state"; }
 
 Result<JournalState> ReadState(const std::string& path) {
   JournalState state;
-  std::ifstream in(path);
-  if (!in) {
-    if (!std::filesystem::exists(path)) return state;
-    return MakeError(Code::kUnavailable, "cannot read {}", path);
+  auto text = ReadSmallFile(path);
+  if (!text) {
+    if (text.error().code() == Code::kNotFound) return state;
+    return std::unexpected(text.error());
   }
+  std::istringstream in(*text);
   std::string key;
   std::uint64_t value = 0;
   int seen = 0;
@@ -78,12 +39,7 @@ Status WriteState(const std::string& path, const JournalState& state) {
        << (state.clean ? 1 : 0) << "\n";
   if (state.boot_known)
     text << "boot_hi " << state.boot_hi << "\nboot_lo " << state.boot_lo << "\n";
-  const std::string tmp = path + ".tmp";
-  if (auto s = WriteAllAndSync(tmp, text.str()); !s) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return MakeError(Code::kUnavailable, "rename {}: {}", tmp, std::strerror(errno));
-  }
-  return SyncFolderOf(path);
+  return WriteFileAtomically(path, text.str(), 0640);
 }
 
 }  // namespace cityedge::journal

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "daemon/core/wire.hpp"
+
 namespace cityedge::journal {
 namespace {
 
@@ -124,13 +126,8 @@ void Touched::Merge(std::uint64_t seq, std::uint64_t size, std::int64_t capture_
 
 std::string WithSeq(std::uint64_t seq, std::string_view stored) {
   std::string out;
-  out.reserve(stored.size() + 11);
-  out.push_back(0x08);
-  while (seq >= 0x80) {
-    out.push_back(static_cast<char>((seq & 0x7f) | 0x80));
-    seq >>= 7;
-  }
-  out.push_back(static_cast<char>(seq));
+  out.reserve(wire::VarintFieldSize(v1::Event::kSeqFieldNumber, seq) + stored.size());
+  wire::AppendVarintField(out, v1::Event::kSeqFieldNumber, seq);
   out.append(stored);
   return out;
 }

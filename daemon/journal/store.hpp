@@ -31,8 +31,8 @@
 namespace cityedge::journal {
 
 // Stored payloads are serialized events without their seq, which is the row's
-// key; this puts the seq field (field 1, varint) in front, which parses the
-// same as a fully serialized event.
+// key; this puts the seq field (Event.seq, a varint) in front, which parses
+// the same as a fully serialized event.
 [[nodiscard]] std::string WithSeq(std::uint64_t seq, std::string_view stored);
 
 // Counter slots.

@@ -22,7 +22,8 @@ struct Topics {
 [[nodiscard]] Topics MakeTopics(const std::string& prefix, const std::string& gateway_id);
 
 // Serializes the lease as an EventBatch. The leased payloads already are
-// serialized Events, so they are spliced in as field 3 without a parse.
+// serialized Events, so they are spliced in as EventBatch.events without a
+// parse.
 [[nodiscard]] std::string PackBatch(const journal::Lease& lease, const std::string& gateway_id,
                                     std::uint64_t session_seq, bool historical);
 

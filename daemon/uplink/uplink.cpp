@@ -12,6 +12,7 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/core/steady_clock.hpp"
 #include "daemon/uplink/batch.hpp"
 #include "daemon/uplink/certificate_time.hpp"
 #include "daemon/uplink/connect_diagnosis.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 using TimePoint = SteadyClock::time_point;
+using clock::SteadyNs;
 using std::chrono::milliseconds;
 
 constexpr int kFirstRefusalReason = 0x80;
@@ -142,10 +144,6 @@ class UplinkImpl final : public Uplink, public TransportListener {
   Backoff backoff_;
   TokenBucket bucket_;
 };
-
-std::int64_t SteadyNs(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
 
 UplinkImpl::UplinkImpl(UplinkSettings settings, journal::Journal& journal,
                        const clock::Clock& clock, BirthProvider birth,
@@ -311,8 +309,7 @@ UplinkStats UplinkImpl::GetStats() const {
 void UplinkImpl::ExpectProgressWithin(milliseconds bound) {
   const auto deadline = SteadyClock::now() + bound + kProgressSlack;
   std::lock_guard lock(mutex_);
-  stats_.progress_deadline_steady_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+  stats_.progress_deadline_steady_ns = SteadyNs(deadline);
 }
 
 bool UplinkImpl::SleepUnlessStopping(milliseconds delay) {

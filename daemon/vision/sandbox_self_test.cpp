@@ -15,13 +15,15 @@
 
 #include <fmt/format.h>
 
+#include "daemon/core/unique_fd.hpp"
+
 namespace cityedge::vision {
 namespace {
 
-void PrintOutcome(std::FILE* out, const char* what, const std::string& path, int fd) {
-  if (fd >= 0) {
+// Takes the result of the call straight away, so errno is still the call's.
+void PrintOutcome(std::FILE* out, const char* what, const std::string& path, UniqueFd fd) {
+  if (fd.valid()) {
     fmt::print(out, "{} {}: ok\n", what, path);
-    ::close(fd);
   } else {
     const int error = errno;
     fmt::print(out, "{} {}: {} (errno {})\n", what, path, std::strerror(error), error);
@@ -76,16 +78,17 @@ int RunSandboxSelfTest(const SandboxPolicy& policy, const SelfTestRequest& reque
   for (const std::string& note : report->notes) fmt::print(out, "note: {}\n", note);
   std::fflush(out);
   for (const std::string& path : request.open_paths) {
-    PrintOutcome(out, "open", path, ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    PrintOutcome(out, "open", path, UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)));
   }
   for (const std::string& path : request.create_paths) {
     PrintOutcome(out, "create", path,
-                 ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+                 UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)));
   }
   if (request.list_fds) ListFds(out);
   if (request.try_thread) TryThread(out);
   if (request.try_socket) {
-    PrintOutcome(out, "socket", "AF_INET", ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    PrintOutcome(out, "socket", "AF_INET",
+                 UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)));
   }
   if (request.try_forbidden_syscall) {
     fmt::print(out, "forbidden: ptrace(PTRACE_TRACEME)\n");

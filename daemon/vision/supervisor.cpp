@@ -25,6 +25,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/core/unique_fd.hpp"
 #include "daemon/vision/admission.hpp"
 #include "daemon/vision/protocol.hpp"
 #include "daemon/vision/stderr_relay.hpp"
@@ -59,7 +60,7 @@ std::string ExitReason(int wait_status) {
 struct Child {
   pid_t pid = -1;
   int fd = -1;      // the core's end of the channel
-  int err_fd = -1;  // the read end of the worker's stderr (non-blocking)
+  UniqueFd err_fd;  // the read end of the worker's stderr (non-blocking)
 };
 
 // fork + exec with the channel on kWorkerFd. Between fork and exec only
@@ -73,23 +74,22 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return MakeError(Code::kUnavailable, "socketpair: {}", std::strerror(errno));
   }
+  UniqueFd core_end(sv[0]);
+  UniqueFd worker_end(sv[1]);
   // The worker's stderr comes back to the core, which logs it at a bounded
   // rate (stderr_relay.hpp).
   int err[2];
   if (::pipe2(err, O_CLOEXEC) != 0) {
-    const int e = errno;
-    ::close(sv[0]);
-    ::close(sv[1]);
-    return MakeError(Code::kUnavailable, "pipe: {}", std::strerror(e));
+    return MakeError(Code::kUnavailable, "pipe: {}", std::strerror(errno));
   }
+  UniqueFd err_read(err[0]);
+  UniqueFd err_write(err[1]);
   const std::string name = std::string(kWorkerName) + ":" + group;
   char* const argv[] = {const_cast<char*>(name.c_str()), nullptr};
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    const int e = errno;
-    for (const int fd : {sv[0], sv[1], err[0], err[1]}) ::close(fd);
-    return MakeError(Code::kUnavailable, "fork: {}", std::strerror(e));
+    return MakeError(Code::kUnavailable, "fork: {}", std::strerror(errno));
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -109,10 +109,10 @@ Result<Child> Spawn(const std::string& path, const std::string& group) {
     ::execv(path.c_str(), argv);
     ::_exit(127);
   }
-  ::close(sv[1]);
-  ::close(err[1]);
-  ::fcntl(err[0], F_SETFL, O_NONBLOCK);
-  return Child{pid, sv[0], err[0]};
+  worker_end.Reset();
+  err_write.Reset();
+  ::fcntl(err_read.get(), F_SETFL, O_NONBLOCK);
+  return Child{pid, core_end.Release(), std::move(err_read)};
 }
 
 }  // namespace
@@ -163,7 +163,6 @@ class Worker {
   ~Worker() {
     Stop();
     if (thread_.joinable()) thread_.join();
-    if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
   void Stop() {
@@ -172,7 +171,7 @@ class Worker {
       stopping_ = true;
     }
     const std::uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof one);
+    (void)!::write(wake_fd_.get(), &one, sizeof one);
     backoff_cv_.notify_all();
   }
 
@@ -276,15 +275,15 @@ class Worker {
       status_.pid = child->pid;
     }
     StderrRelay relay(plan_.name, StderrRelay::Limits{});
-    std::string reason = Talk(*channel, child->err_fd, relay);
+    std::string reason = Talk(*channel, child->err_fd.get(), relay);
     const bool stopped = Stopping();
     ::shutdown(child->fd, SHUT_RDWR);
     const int status =
         Reap(child->pid, stopped ? options_.stop_timeout : milliseconds(0), !reason.empty());
     // What it wrote before it ended (a crash's last words) is still logged.
-    RelayStderr(child->err_fd, relay);
+    RelayStderr(child->err_fd.get(), relay);
     relay.Finish(steady_clock::now());
-    ::close(child->err_fd);
+    child->err_fd.Reset();
     {
       std::lock_guard lock(mu_);
       channel_.reset();
@@ -361,7 +360,8 @@ class Worker {
       const int ms = static_cast<int>(std::max<long>(
           0, std::chrono::duration_cast<milliseconds>(until - steady_clock::now()).count()));
       const auto wake_events = static_cast<short>(stop_deadline ? 0 : POLLIN);
-      pollfd fds[3] = {{channel.fd(), POLLIN, 0}, {wake_fd_, wake_events, 0}, {err_fd, POLLIN, 0}};
+      pollfd fds[3] = {
+          {channel.fd(), POLLIN, 0}, {wake_fd_.get(), wake_events, 0}, {err_fd, POLLIN, 0}};
       const int n = ::poll(fds, 3, ms);
       if (n < 0 && errno == EINTR) continue;
       relay.Tick(steady_clock::now());
@@ -531,7 +531,7 @@ class Worker {
   EventSink& sink_;
   const clock::Clock& clock_;
   const SupervisorOptions& options_;
-  const int wake_fd_;
+  const UniqueFd wake_fd_;
 
   mutable std::mutex mu_;
   std::condition_variable backoff_cv_;

@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/control/signature.hpp"
+#include "daemon/crypto/crypto.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::control {
 namespace {
+
+using crypto::Ed25519Signer;
 
 constexpr std::int64_t kNowMs = 1'790'000'000'000;  // 2026-09
 

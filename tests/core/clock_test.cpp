@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/core/clock.hpp"
+#include "daemon/core/steady_clock.hpp"
 
 namespace cityedge::clock {
 namespace {
@@ -36,6 +37,17 @@ TEST_CASE("Monotonic time never goes backwards between stamps") {
     REQUIRE(now >= last);
     last = now;
   }
+}
+
+TEST_CASE("SteadyNs counts nanoseconds of the steady clock") {
+  using std::chrono::steady_clock;
+  const steady_clock::time_point t{std::chrono::seconds(5) + std::chrono::nanoseconds(7)};
+  CHECK(SteadyNs(t) == 5'000'000'007);
+  const steady_clock::time_point before = steady_clock::now();
+  const std::int64_t now = SteadyNs();
+  const steady_clock::time_point after = steady_clock::now();
+  CHECK(now >= SteadyNs(before));
+  CHECK(now <= SteadyNs(after));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "daemon/control/authorizer.hpp"
 #include "daemon/control/dispatcher.hpp"
 #include "daemon/control/signature.hpp"
+#include "daemon/crypto/crypto.hpp"
 
 namespace {
 
@@ -67,7 +68,7 @@ class NullBackend final : public control::Backend {
 };
 
 struct World {
-  control::Ed25519Signer platform = *control::Ed25519Signer::Generate();
+  crypto::Ed25519Signer platform = *crypto::Ed25519Signer::Generate();
   FixedClock clock;
   std::string db = "/tmp/cityedge-fuzz-commands-" + std::to_string(::getpid()) + ".db";
   std::unique_ptr<journal::SeenIds> seen;

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "daemon/health/clock_keeper.hpp"
 #include "tests/health/fakes.hpp"
@@ -135,6 +136,23 @@ TEST_CASE("A damaged floor file is reported and ignored") {
   keeper.Poll();
   CHECK(sink.Take().size() == 1);
   CHECK(ReadFile(dir.Join("clock_floor")) == std::to_string(kLastGood) + "\n");
+}
+
+TEST_CASE("The floor is written as one line and a failed write leaves nothing behind") {
+  TempDir dir;
+  const std::string path = dir.Join("clock_floor");
+  REQUIRE(WriteClockFloor(path, kLastGood));
+  CHECK(ReadFile(path) == std::to_string(kLastGood) + "\n");
+  CHECK(ReadClockFloor(path) == kLastGood);
+
+  // A folder in the floor's place: the rename over it fails.
+  const std::string blocked = dir.Join("blocked");
+  std::filesystem::create_directory(blocked);
+  WriteFile(blocked + "/keep", "x");
+  const Status s = WriteClockFloor(blocked, kLastGood);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().message().starts_with("rename " + blocked + ".tmp to " + blocked));
+  CHECK_FALSE(std::filesystem::exists(blocked + ".tmp"));
 }
 
 }  // namespace

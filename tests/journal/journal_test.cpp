@@ -602,5 +602,16 @@ INSERT INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
   CHECK(journal->DurableSeq() == 401);
 }
 
+TEST_CASE("A stored payload with its seq put back is the serialized event") {
+  v1::Event event;
+  event.set_source("aq1");
+  event.mutable_reading()->set_value(21.5);
+  const std::string stored = event.SerializeAsString();  // a row's payload: no seq
+  for (const std::uint64_t seq : {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{1} << 50}) {
+    event.set_seq(seq);
+    CHECK(WithSeq(seq, stored) == event.SerializeAsString());
+  }
+}
+
 }  // namespace
 }  // namespace cityedge::journal

@@ -19,6 +19,7 @@
 
 #include "cityedge/v1/command.pb.h"
 #include "daemon/control/signature.hpp"
+#include "daemon/crypto/crypto.hpp"
 #include "tests/integration/pipelines_e2e/e2e_support.hpp"
 #include "tests/integration/support/mosquitto.hpp"
 #include "tests/integration/support/platform.hpp"
@@ -90,8 +91,8 @@ bool WaitForFile(const std::string& path, std::chrono::milliseconds timeout) {
 struct Bench {
   TempDir dir;
   std::unique_ptr<Mosquitto> broker;
-  control::Ed25519Signer platform = *control::Ed25519Signer::Generate();
-  control::Ed25519Signer stranger = *control::Ed25519Signer::Generate();
+  crypto::Ed25519Signer platform = *crypto::Ed25519Signer::Generate();
+  crypto::Ed25519Signer stranger = *crypto::Ed25519Signer::Generate();
   std::optional<Gateway> gateway;
   Cli cli{dir.Join("control.sock")};
   std::string dump = dir.Join("platform.jsonl");
@@ -130,7 +131,7 @@ struct Bench {
     REQUIRE(ready);
   }
 
-  std::string Signed(const v1::Command& command, const control::Ed25519Signer& key,
+  std::string Signed(const v1::Command& command, const crypto::Ed25519Signer& key,
                      const std::string& key_id = "ops") const {
     v1::SignedCommand s;
     s.set_command(command.SerializeAsString());
@@ -498,7 +499,7 @@ TEST_CASE("snapshot returns a pixelated JPEG of a camera's newest frame") {
   TempDir dir;
   auto broker = Mosquitto::Start(dir.path(), {});
   REQUIRE(broker);
-  WriteFile(dir.Join("platform.pem"), control::Ed25519Signer::Generate()->public_pem());
+  WriteFile(dir.Join("platform.pem"), crypto::Ed25519Signer::Generate()->public_pem());
   WriteFile(dir.Join("t.csv"), e2e::TemperatureRampCsv());
   const std::string camera = fmt::format(
       "  - id: cam1\n    type: camera\n    settings: {{source: {}, loop: true}}\n", video);
