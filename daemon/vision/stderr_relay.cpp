@@ -62,9 +62,9 @@ void StderrRelay::Line(std::string_view line, Clock::time_point now) {
 
 void StderrRelay::CloseWindow() {
   if (suppressed_in_window_ > 0) {
-    log_(fmt::format("vision worker {}: {} more lines on its stderr not logged (at most {} per {} s)",
-                     worker_, suppressed_in_window_, limits_.lines_per_window,
-                     limits_.window.count()));
+    log_(fmt::format(
+        "vision worker {}: {} more lines on its stderr not logged (at most {} per {} s)", worker_,
+        suppressed_in_window_, limits_.lines_per_window, limits_.window.count()));
   }
   window_open_ = false;
   logged_in_window_ = 0;

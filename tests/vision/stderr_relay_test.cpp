@@ -48,8 +48,9 @@ TEST_CASE("a flood of worker stderr is cut to the limit and counted per window")
   relay.Finish(t0 + 63s);
   REQUIRE(out.lines.size() == 8);
   CHECK(out.lines[4] == "vision worker vision-cam1: a");
-  CHECK(out.lines[7] == "vision worker vision-cam1: 1 more lines on its stderr not logged (at most 3 "
-                        "per 60 s)");
+  CHECK(out.lines[7] ==
+        "vision worker vision-cam1: 1 more lines on its stderr not logged (at most 3 "
+        "per 60 s)");
   CHECK(relay.suppressed_total() == 998);
 }
 

@@ -11,7 +11,8 @@ namespace {
 using testing::kT0;
 
 TEST_CASE("The built-in table lists every reading pipeline once, found by name") {
-  for (const char* name : {"threshold", "deadband", "aggregate", "noise_leq", "aqi", "flood", "rainfall"}) {
+  for (const char* name :
+       {"threshold", "deadband", "aggregate", "noise_leq", "aqi", "flood", "rainfall"}) {
     INFO(name);
     const PipelineType* type = FindPipelineType(name);
     REQUIRE(type != nullptr);
