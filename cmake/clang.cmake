@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Building with clang (the sanitizer test build, scripts/test.sh, and the
 # fuzzing build, tests/fuzz/run.sh): Debian 12's clang 16 against libstdc++ 12.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DPROGRAM=<binary> -DOUTPUT=<dir>/<name>.<section> [-DEMULATOR="qemu ..."]
 #       -P man_page.cmake
 # Writes the manual page the program prints with --man-page (its own CLI11

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install layout and the Debian packages. Included at the end of the top-level
 # CMakeLists.txt, after every subdirectory, so optional targets (the CLI, the
 # external drivers, the vision worker) are known.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # 64-bit ARM (Raspberry Pi 4/5, RK3588, Jetson): cross/setup-multiarch.sh arm64
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cross/aarch64-linux-gnu.cmake
 set(CMAKE_SYSTEM_PROCESSOR aarch64)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # 32-bit ARM, hard float (older Raspberry Pi OS images): cross/setup-multiarch.sh armhf
 #   cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=cross/arm-linux-gnueabihf.cmake
 set(CMAKE_SYSTEM_PROCESSOR armv7l)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cross-builds CityEdge for ARM into build-<arch>/ (cross/setup-multiarch.sh
 # prepares the machine) against a staged sysroot of Debian 12 packages in
 # .cache/cross/<arch> (no foreign architecture is added to dpkg; qemu-user

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared part of the ARM toolchain files. The including file sets
 # CITYEDGE_TRIPLET, CITYEDGE_DEB_ARCH, CMAKE_SYSTEM_PROCESSOR and CITYEDGE_QEMU
 # before including it. Programs (protoc) come from the build host.

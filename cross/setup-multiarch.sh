@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prepares this Debian 12 machine to cross-build CityEdge for ARM. The cross
 # compiler comes from Debian and qemu-user runs the target's test binaries
 # (both host packages, from the system's apt). The target's libraries are a

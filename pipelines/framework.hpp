@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parts every reading pipeline shares: time taken from capture times,
 // input keys, and building and emitting an Event with the source, priority and
 // capture time the wire contract expects.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pipelines: in-process judgements computed on the box (DESIGN.md §3.5).
 //
 // factory (PipelineType) -> validated immutable settings -> per-instance

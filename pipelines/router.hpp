@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wires configured pipeline instances to their inputs: every sample a driver
 // produces is handed to the pipelines that named "instance/channel" (or the
 // whole instance) as an input, every frame to the frame-consuming pipelines

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SampleTap: what the driver host hands samples and frames to, in the core
 // and in each vision worker.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tumbling windows in capture time, one per input: what the windowed
 // pipelines (aggregate, noise_leq) share. A pipeline supplies what a window
 // accumulates and how a finished one is reported; this keeps the bookkeeping.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CityEdge demo: one day of a coastal city with a typhoon in the afternoon,
 # replayed through the daemon, its pipelines, its journal and a real MQTT
 # broker, and shown as a city platform sees it.

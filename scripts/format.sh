@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # clang-format (.clang-format: Google style, 100 columns) over every C and C++
 # file git tracks.
 #   scripts/format.sh          rewrite the files in place

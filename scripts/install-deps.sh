@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package that building, testing and running the demo need,
 # and unpacks the test media (vtest.avi, face images) into a cache the build knows about.
 # Idempotent: run it as often as you like. Needs root (or sudo).

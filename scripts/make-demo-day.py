@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes one day of a coastal city's environmental readings as replay CSV.
 
 The day: clean air before dawn, haze building through the morning rush under

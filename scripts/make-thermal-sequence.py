@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a synthetic radiometric thermal sequence as 16-bit binary PGM files.
 
 A 160x120 scene at a station gate, as a FLIR Lepton with TLinear would see it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Puts an SPDX license identifier at the top of every tracked source file:
 # "// SPDX-License-Identifier: Apache-2.0" in C, C++ and protobuf files, the
 # "#" form in Python, shell and CMake files (after a shebang line, and after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds CityEdge and runs its whole test suite with CTest.
 #   scripts/test.sh [ctest args]          clang 16 with ASan+UBSan (build-asan/): every
 #                                         test, the daemons they start included, runs

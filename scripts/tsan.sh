@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ThreadSanitizer run of the unit tests of the threaded parts: the journal
 # (writer thread, group commit, readers), the uplink (publisher, acks,
 # reconnect), the driver host (one thread per instance, supervision and

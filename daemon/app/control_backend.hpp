@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's side of the control plane: answers the dispatcher's questions
 // from the journal, uplink, driver host and pipelines, and carries out its
 // orders (config apply with roll back, replay, rebirth, restart-driver).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The running daemon: opens the journal, starts the uplink, the pipelines and
 // the drivers, tells systemd it is ready, and stops them in reverse order on
 // SIGTERM/SIGINT.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exit codes of cityedged (sysexits.h values where one fits). systemd's unit
 // sets RestartPreventExitStatus=78 so a bad config does not crash-loop.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cityedged: the CityEdge gateway daemon.
 #include <csignal>
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // systemd service notification (sd_notify(3)): READY=1, STATUS=, STOPPING=1,
 // WATCHDOG=1. Does nothing when the daemon is not run by systemd
 // (NOTIFY_SOCKET unset).

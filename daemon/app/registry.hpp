@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything this daemon can run: built-in drivers, external drivers from
 // driver_dir, built-in pipelines, and the settings schemas the config loader
 // validates against.

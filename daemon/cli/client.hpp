@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CLI's side of the control socket: connect, send a Command, read
 // CommandReply frames. Errors say whether the daemon is down or the user
 // lacks permission, which are what a technician on a ladder needs to know.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shell completion answered from a program's CLI11 definition, so the bash
 // script (packaging/bash-completion/cityedge) knows nothing of the commands
 // and stays right as they change: it calls `cityedge __complete WORDS...`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge doctor`: the checks a field engineer runs on a box, each with a
 // verdict and the next step in plain words. The judging is pure (snapshots
 // and facts in, checks out) so tests can feed it any fault; main.cpp gathers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the CLI shows replies: aligned tables for people, JSON (protobuf's
 // canonical JSON mapping of CommandReply and Event) for scripts.
 #pragma once

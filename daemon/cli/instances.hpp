@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Driver instance ids of the running daemon, for shell completion.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cityedge: the technician's command line for a running cityedged. Talks to
 // the daemon over its control socket; every subcommand prints a readable
 // table, or JSON with --json.

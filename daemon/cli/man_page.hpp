@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Manual pages printed from a program's CLI11 definition, so they say what
 // --help says and cannot drift from it: the build runs each program with
 // --man-page (cmake/man_page.cmake) and the .deb ships the result.

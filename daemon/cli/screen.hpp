@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The full-screen terminal for `cityedge top`, drawn with ncurses. Only the
 // cityedge executable links this (and ncurses); the daemon never does.
 #pragma once

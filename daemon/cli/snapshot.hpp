@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One look at the running daemon through the control socket: status, backlog,
 // driver and pipeline rows, the Prometheus metrics and (optionally) the recent
 // reading values. `cityedge top` takes one a second and `cityedge doctor`

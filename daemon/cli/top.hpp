@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge top`: what the live view shows, independent of how it is drawn.
 // TopView turns successive snapshots into rates (events out per second,
 // readings per second, the backlog's drain rate and ETA) and renders one

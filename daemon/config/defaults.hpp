@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's defaults, from one place: the default_text of each field's
 // (cityedge.v1.spec) option in config.proto. The loader fills missing keys
 // from it; a config built in code (a test, a tool) goes through WithDefaults.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The strict config loader: /etc/cityedge/cityedged.yaml -> v1::Config.
 //
 // The YAML is walked against cityedge.v1.Config's descriptor, and each field's

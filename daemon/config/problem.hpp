@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One problem found in a config file or a settings block, with its position.
 #pragma once
 

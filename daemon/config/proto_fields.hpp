@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to cityedge_config: how a config.proto field is read, through its
 // (cityedge.v1.spec) option and protobuf reflection.
 #pragma once

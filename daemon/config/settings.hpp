@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Settings tables: how a driver or pipeline declares its settings once, so the
 // same table validates YAML, prints `cityedged --describe TYPE` and fills the
 // plugin's README.

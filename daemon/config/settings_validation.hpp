@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validation of a driver's or pipeline's `settings:` block against the
 // SettingsSchema the plugin declares, and the documentation table made from
 // the same schema.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Strict parsers for the scalar values of the config file and of plugin
 // settings. Each accepts exactly one spelling of a value and returns an error
 // (kInvalidArgument) otherwise; nothing is silently truncated, rounded or read

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to cityedge_config: helpers shared by the config loader and the
 // settings validator. Not for use outside daemon/config/.
 #pragma once

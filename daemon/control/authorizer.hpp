@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gate in front of MQTT downlink commands. A command reaches the
 // dispatcher only after, in this order: size, SignedCommand parse, key id,
 // Ed25519 signature over the command bytes exactly as sent, Command parse,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the control plane may ask of the running daemon. The dispatcher turns
 // commands into calls on this interface and results into replies; the daemon
 // implements it over its journal, uplink, driver host and pipelines, and

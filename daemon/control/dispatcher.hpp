@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One command set, one dispatcher, two transports (DESIGN.md §3.7): the
 // control socket and MQTT downlink both hand authenticated commands here and
 // send back the reply it builds. Every reply carries a code and a message a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // MQTT downlink: commands the uplink receives on {prefix}/{gw}/cmd are
 // queued here (the MQTT callback thread must not block), checked by the
 // Authorizer on a worker thread, run by the Dispatcher, and answered through

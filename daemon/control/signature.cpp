@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/control/signature.hpp"
 
 #include "daemon/core/atomic_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform's keys that sign commands (Ed25519, verified through
 // daemon/crypto).
 #pragma once

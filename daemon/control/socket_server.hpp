@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket of the cityedge CLI (DESIGN.md §3.7): a unix stream
 // socket, mode 0660 and owned by the control group, carrying length-prefixed
 // Command / CommandReply frames (frame_io.hpp). Every connection's peer is

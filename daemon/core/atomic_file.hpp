@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small files that must survive a crash or a power cut whole: state kept
 // beside the journal, the uplink's session seq, the clock floor, the config
 // file written by `config apply`. The one place that writes such a file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time with provenance. Every event carries the wall time, the monotonic time,
 // the boot id and whether the kernel considers the wall clock synchronised, so
 // the platform can tell a trustworthy timestamp from one taken at "1970" on a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where events go. The journal implements it; pipelines and the driver host
 // emit into it; tests use an in-memory sink.
 #pragma once

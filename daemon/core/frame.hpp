@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A video or radiometric frame as it travels inside the daemon, from a camera
 // or thermal driver to the pipelines that consume frames. Like Sample, it
 // carries views, not copies, of the driver's pixels.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Framing on the control socket: each message is a 4-byte big-endian length
 // followed by that many bytes of protobuf (Command from the client,
 // CommandReply from the daemon). A length above the limit is refused before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the daemon knows of each driver and pipeline instance, as the driver
 // host and the pipeline router keep it, and of each vision worker. The `cityedge drivers` and
 // `cityedge pipelines` tables, the health event and the Prometheus metrics

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Logging: spdlog to stderr. Under systemd (JOURNAL_STREAM set) lines carry a
 // syslog priority prefix ("<6>") and no timestamp, because journald adds its own;
 // on a terminal they carry a local timestamp and a coloured level.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A reading as it travels inside the daemon, from a driver to pipelines and to
 // the journal. Views only: valid for the duration of the call that passes it.
 #pragma once

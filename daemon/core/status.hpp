@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Status and Result<T>: how recoverable failures travel in CityEdge.
 //
 // A function that can fail because of input, the environment or the network

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The steady clock as a plain count of nanoseconds: for deadlines and ages
 // kept in atomics or compared across components (the pipelines' last tick,
 // the uplink's progress deadline, the journal's writer loop). Not for event

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Protobuf wire bytes written without building a message: where serialized
 // events are spliced into a batch, or a field is put in front of stored
 // bytes, without a parse and a re-serialize. Field numbers are always the

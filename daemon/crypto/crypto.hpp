@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's cryptography: SHA-256 (config hashes) and Ed25519 (platform
 // command signatures). The only code outside the uplink's TLS that includes
 // OpenSSL lives in this file's .cpp.

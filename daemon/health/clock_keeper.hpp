@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clock provenance across restarts. A box without a battery-backed RTC boots
 // at 1970 and stamps events with that until NTP answers. The keeper:
 //  - persists the last known good wall time (the "floor") beside the journal

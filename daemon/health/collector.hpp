@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gateway's health at one moment: process, storage, journal, uplink,
 // drivers, pipelines and clock, gathered from the parts that own them. The
 // same snapshot feeds the periodic GatewayHealth event (health_reporter.hpp),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The periodic GatewayHealth event: every health.interval a snapshot is
 // turned into an Event (class health, source the gateway id) and emitted into
 // the journal, which publishes it like any other event. The same thread polls

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Serves the Prometheus text on GET /metrics, bound to health.metrics_listen
 // (e.g. 127.0.0.1:9464). The HTTP server is civetweb (libcivetweb from
 // Debian), included only by metrics_server.cpp; it runs two worker threads of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Built when libcivetweb-dev was not found (e.g. a cross sysroot without it):
 // the metrics stay available through `cityedge metrics`.
 #include "daemon/health/metrics_server.hpp"

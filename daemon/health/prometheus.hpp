@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Prometheus text exposition format 0.0.4 for a health snapshot: every series
 // with # HELP and # TYPE lines, base units (seconds, bytes), the cityedge_
 // prefix, and class/reason/driver/pipeline/device labels. The same text is

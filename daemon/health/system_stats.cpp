@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/health/system_stats.hpp"
 
 #include <sys/statvfs.h>

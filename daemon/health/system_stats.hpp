@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the kernel says about this process and its storage: CPU time and RSS
 // from procfs, free space from statvfs(3), and eMMC/SD wear from sysfs. Every
 // reader takes its root folder so tests can point it at a fixture tree.

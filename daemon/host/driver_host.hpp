@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs driver instances: one thread each, restart with exponential backoff,
 // status changes as DriverStatus events, silence detection, bounded stop.
 #pragma once

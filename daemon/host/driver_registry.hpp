@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Driver types: built-in drivers from the generated table and external .so
 // drivers from driver_dir, each checked against the ABI before use.
 #pragma once

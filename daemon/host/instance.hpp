@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One supervised driver instance (internal to daemon/host). The instance's
 // thread runs Run(); the host controls it with RequestStop/WaitDone/Abandon.
 #pragma once

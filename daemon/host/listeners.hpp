@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the driver host delivers besides events: readings to pipelines, frames
 // to camera pipelines. Both are small interfaces so tests and the pipeline
 // runner can sit behind them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Translation between the daemon's settings tables (config::SettingsSchema,
 // v1::SettingValue) and the driver ABI's C schema and canonical text values.
 #pragma once

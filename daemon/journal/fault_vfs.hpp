@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only fault injection under the journal: an SQLite VFS that wraps the
 // default one and makes writes or syncs fail, or reads return damaged pages,
 // on demand; and a way to open a journal whose files go through it. Built into

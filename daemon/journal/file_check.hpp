@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks on journal files that need no open database: the SQLite header, the
 // quarantine name, and a read-only integrity check for tools and tests.
 //

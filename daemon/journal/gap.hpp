@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gap records: the events that say what the journal lost and why.
 //
 // THREADING: plain values; the journal builds them on its writer thread.

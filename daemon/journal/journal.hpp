@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal: a durable SQLite outbox between event producers and the uplink
 // (DESIGN.md §3.3). The only code that includes sqlite3.h lives in this folder.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Retention: history, byte quota, age and the free-disk floor. Every eviction
 // of a queued row is counted in the transaction's gap record for its reason.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Opening, sequence continuity and quarantine of the journal's files.
 #include <algorithm>
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The writer thread: group commit, seq assignment, acks, overflow.
 #include <algorithm>
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which queued rows are out on lease (or pinned by the writer), per priority
 // class, as seq ranges. Rows never enter the middle of an existing range: a
 // new row always has a higher seq than every row present when the range was

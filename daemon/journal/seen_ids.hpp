@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ids of MQTT commands already accepted, kept in a small SQLite file beside
 // the journal until they expire, so a recorded command cannot be replayed to
 // the gateway, not even after a restart.

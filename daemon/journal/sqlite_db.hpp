@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small RAII adapter over the SQLite C API for the journal. Nothing outside
 // daemon/journal/ sees these types.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SQLite implementation of Journal (see journal.hpp for the contract).
 //
 // Threads and locks:

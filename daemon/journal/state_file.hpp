@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal's side file ("<journal>.state"): the seq high-water mark that
 // must outlive the database file, and whether the last run closed cleanly.
 //

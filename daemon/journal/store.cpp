@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/journal/store.hpp"
 
 #include "cityedge/v1/event.pb.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal's tables and the statements on them. One Store is the writer
 // connection (every mutation goes through it, inside Begin/Commit); a second
 // Store opened with Role::kReader serves leases, replays and stats from WAL

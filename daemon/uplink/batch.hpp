@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Topic names and payloads of the uplink (DESIGN.md §3.2).
 #pragma once
 

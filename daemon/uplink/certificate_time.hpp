@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The time at which the broker's certificate is checked. A box without a
 // battery-backed RTC boots at 1970; every certificate is then "not yet
 // valid" and the uplink could not connect until NTP answered, which it may

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/uplink/connect_diagnosis.hpp"
 #include "daemon/core/unique_fd.hpp"
 

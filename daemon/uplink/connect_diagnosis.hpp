@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names the cause of a failed connect. MQTT libraries report most network
 // failures as one generic code, so after a failure the uplink probes the path
 // itself, step by step: DNS, TCP, TLS (with the same CA, client certificate

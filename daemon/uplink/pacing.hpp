@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Timing policies of the uplink, kept free of I/O so tests can drive them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Paho MQTT C++ adapter: the only file that includes Paho. Paho reports
 // failures by throwing mqtt::exception; every call is wrapped so that no
 // exception leaves this file.

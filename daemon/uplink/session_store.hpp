@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The persisted session seq: one decimal number in a small file, replaced
 // atomically (write, fsync, rename, fsync the folder) so a crash leaves either
 // the old or the new value, never a torn one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MQTT session as the uplink needs it, behind a small interface so the
 // scheduling logic can be tested without a broker. PahoTransport is the real
 // implementation (the only code that includes Paho); tests use a fake.

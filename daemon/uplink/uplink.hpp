@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The uplink carries the journal to the city platform over MQTT (DESIGN.md
 // §3.2, §3.3): birth and death on {prefix}/{gw}/state, EventBatches on
 // {prefix}/{gw}/events/{class}, commands from {prefix}/{gw}/cmd.

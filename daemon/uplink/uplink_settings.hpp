@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The uplink's settings after validation, copied from the config as given:
 // its defaults come from config.proto (the loader, or config::WithDefaults
 // for a config built in code), never from here.

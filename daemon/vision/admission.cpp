@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/vision/admission.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the core accepts from a vision worker. A worker decodes untrusted video,
 // so the core treats every message it sends as untrusted too: it journals only
 // the kinds of event frame code makes, from the worker's own instances, in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which part of a config runs where: the core keeps the reading drivers and
 // the pipelines that read them; every group of frame drivers (cameras,
 // thermal scanners) joined by the pipelines that read them becomes one vision

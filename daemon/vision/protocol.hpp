@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The core <-> vision worker channel (proto/cityedge/internal/vision_worker.proto):
 // length-prefixed protobuf messages over one end of a socket pair.
 #pragma once

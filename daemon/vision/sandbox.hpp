@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sandbox a vision worker applies to itself before it opens any source.
 //
 // A vision worker decodes untrusted video (camera streams, files, thermal

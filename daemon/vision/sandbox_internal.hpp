@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two confinement steps of ApplySandbox (sandbox.hpp), apart so each can
 // be read on its own. Same contract and threading as ApplySandbox; callers
 // outside daemon/vision use ApplySandbox.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "daemon/vision/sandbox_self_test.hpp"
 
 #include <dirent.h>

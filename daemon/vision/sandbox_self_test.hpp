@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge-vision --sandbox-self-test`: applies the sandbox exactly as a
 // worker does, then tries what the request names and prints one line per try,
 // so a technician or a test can see what the worker can and cannot reach.

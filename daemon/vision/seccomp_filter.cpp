@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>

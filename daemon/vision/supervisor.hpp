@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The core's side of the vision workers: spawns one cityedge-vision process
 // per WorkerPlan over a fresh socket pair, journals the events it sends,
 // answers snapshot/read/restart-driver through it, and restarts it with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vision worker: one process per group of frame drivers (vision/plan.hpp),
 // spawned, confined and supervised by the core (vision/supervisor.hpp).
 //

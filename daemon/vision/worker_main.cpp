@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cityedge-vision: a vision worker. The core (cityedged) starts one per group
 // of frame drivers with its channel on descriptor 3; it is not meant to be
 // run by hand, except for --version and the sandbox self-test.

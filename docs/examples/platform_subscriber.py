@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A minimal city-platform consumer of CityEdge gateways.
 
 Subscribes to every gateway under a topic prefix, decodes the protobuf

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reconnect delays of the camera supervisor: exponential, capped, jittered.
 // Pure functions, so the policy is tested without a camera.
 #pragma once

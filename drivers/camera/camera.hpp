@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // camera: frames from a V4L2 device, an RTSP/HTTP stream or a video file,
 // through OpenCV VideoCapture, under a supervisor that heals the stream.
 //

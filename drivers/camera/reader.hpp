@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One connection to a video source: a cv::VideoCapture opened and read on a
 // thread of its own, handing decoded frames to the supervisor through a
 // one-frame mailbox (the newest frame wins; replaced frames are counted).

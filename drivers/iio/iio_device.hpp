@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading Linux Industrial I/O devices through sysfs
 // (Documentation/ABI/testing/sysfs-bus-iio).
 //

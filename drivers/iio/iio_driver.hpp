@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `iio` driver: polls a Linux Industrial I/O sensor (BME280/BME680 class)
 // through sysfs and emits temperature (degC), humidity (%RH), pressure (hPa)
 // and gas_resistance (ohm).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Modbus link as the poller sees it. libmodbus sits behind this interface
 // (libmodbus_client.cpp is the only file that includes it), so the poller's
 // reconnect and error handling can be tested without a device.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `modbus` driver: polls a register map over Modbus TCP or RTU and emits
 // one reading per entry, scaled and with its unit.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One polling round over the register map, and the reconnect backoff.
 // Pure logic over a ModbusClient: no sleeping, no host calls, so tests drive
 // it with a fake client.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Modbus register map: which registers to read and how to turn their bits
 // into a scaled, unit-carrying reading.
 //

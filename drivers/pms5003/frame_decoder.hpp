@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Streaming decoder for the Plantower PMS5003 UART frame.
 //
 // Frame (datasheet, "active mode"): 0x42 0x4D, a big-endian length that is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `pms5003` driver: reads a Plantower PMS5003 particulate sensor on a
 // serial port (active mode, 9600 8N1) and emits pm1_0, pm2_5 and pm10 in
 // ug/m3 and, optionally, the six particle counts per 0.1 L.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A raw 8N1 serial port opened with termios, read with a timeout.
 //
 // OWNERSHIP: owns its file descriptor; closes it on destruction.

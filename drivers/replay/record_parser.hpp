@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parsing of replay files: one reading per line, CSV or JSONL. Pure functions,
 // so malformed input is tested without a driver around it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // replay: plays readings recorded in a CSV or JSONL file, paced by the file's
 // timestamps (scaled by `rate`) or as fast as possible, optionally looping.
 // The demo and test driver. File format: README.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One measuring round over every sensor on the bus, and what the driver
 // knows of each sensor between rounds.
 //

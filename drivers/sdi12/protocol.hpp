@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SDI-12 version 1.4 framing, without I/O: commands as the data recorder
 // sends them, and strict parsers for what sensors answer.
 //

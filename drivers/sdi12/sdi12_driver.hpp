@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `sdi12` driver: the data recorder of an SDI-12 v1.4 bus (water level,
 // rain and soil sensors, weather stations) behind a serial SDI-12 adapter.
 // Several sensors share the bus, each at its own address; every

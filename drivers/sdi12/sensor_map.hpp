@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which sensors sit on the bus and how their values become readings.
 //
 // Settings: two lists of tables (the SDK's lists of tables are one level

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SDI-12 bus through a serial port: a UART wired to the bus through an
 // SDI-12 level shifter / half-duplex transceiver (or a USB serial adapter of
 // that kind), run at 1200 baud, 7 data bits, even parity, 1 stop bit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SDI-12 data recorder's side of a transaction, over two small
 // interfaces: the Line (the adapter boundary: break, write, read a line) and
 // the Clock (time and interruptible waits). No timing lives in the Line, so

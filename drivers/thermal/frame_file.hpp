@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Readers for radiometric 16-bit frame files: binary PGM ("P5", maxval above
 // 255, big endian per the Netpbm spec) and headerless raw little-endian
 // frames of a size given in settings. Pure functions, no device, so the unit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counts to degrees Celsius: the two conversions radiometric thermal cores
 // use. TLinear (FLIR Lepton radiometry with TLinear on): a count is a
 // temperature in centi-kelvin, 0.01 K per count. Linear: °C = gain * count +

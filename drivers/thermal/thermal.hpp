@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // thermal: radiometric 16-bit frames from a UVC Y16 device (V4L2) or from a
 // sequence of frame files (16-bit PGM, or raw little-endian with the size in
 // settings), paced at a frame rate, looped or not. Frames travel as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // thermal: the driver's name, version, description and settings table.
 // Only the SDK: the core links this to validate and describe the driver (as
 // a schema-only descriptor); the driver's code runs in vision workers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "v4l2_capture.hpp"
 
 #include <fcntl.h>

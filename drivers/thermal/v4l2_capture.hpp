@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Y16 capture from a UVC thermal device through V4L2 ioctls (the way boards
 // of the PureThermal kind present a Lepton core: a UVC camera with a "Y16 "
 // format of 16-bit radiometric counts).

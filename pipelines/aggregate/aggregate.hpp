@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // aggregate: tumbling-window statistics (min, max, mean, count, last) of each
 // input; decibel channels are energy-averaged. Settings: README.md.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // aqi: air quality index from pollutant readings: China's HJ 633-2012
 // (hourly "real-time" and daily reports) or, optionally, the US EPA AQI.
 // Settings: README.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Air quality sub-indices from concentrations: the breakpoint tables of China's
 // HJ 633-2012 and of the US EPA, the category of an index, and unit
 // conversion. Pure functions; the aqi pipeline decides which averages to feed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipelines/crowd_density/crowd_density.hpp"
 
 #include <map>

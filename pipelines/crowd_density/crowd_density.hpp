@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // crowd_density: foreground occupancy per zone (MOG2 background subtraction),
 // people per m² when the zone's ground area is configured, and crowd levels
 // normal / busy / crowded / critical with hysteresis; an alert on every level

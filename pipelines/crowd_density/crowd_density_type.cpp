@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The crowd_density type as the core sees it: name, description and settings, no
 // code. Needs no OpenCV.
 #include <string>

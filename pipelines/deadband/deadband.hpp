@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // deadband: report by exception. A reading passes only when it moved out of
 // the band around the last reading passed, its quality changed, or
 // max_interval went by. Settings: README.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The blackbody reference: a region of the thermal frame that holds a
 // blackbody at a known temperature. Its measured offset (measured minus set)
 // corrects every frame, which removes the sensor's offset and drift. A

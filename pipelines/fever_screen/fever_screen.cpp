@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipelines/fever_screen/fever_screen.hpp"
 
 #include <algorithm>

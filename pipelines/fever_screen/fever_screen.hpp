@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fever_screen: contact-free screening for elevated skin temperature in
 // radiometric thermal frames, referenced to a blackbody in the scene, with
 // faces found by skin-temperature segmentation and optionally confirmed by a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding faces in a thermal frame: pixels in the skin-temperature band
 // (after blackbody correction), cleaned by a morphological opening, grouped
 // into connected components, kept when their size, aspect and fill look like

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Short-lived tracks of faces across thermal frames, so a person is alerted
 // once, not once per frame. Detections are matched to tracks by overlap
 // (IoU), then by centroid distance for small or fast faces; a track not seen

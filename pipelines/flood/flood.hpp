@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // flood: water level against blue/yellow/orange/red warning levels with
 // hysteresis, rate of rise as an early warning, and sensor-fault detection
 // (stuck values, physically impossible jumps). Settings: README.md.

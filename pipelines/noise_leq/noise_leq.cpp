@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipelines/noise_leq/noise_leq.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // noise_leq: Leq, Lmax, L10 and L90 of A-weighted sound levels per tumbling
 // window. Settings: README.md.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // People detection for people_count: OpenCV's HOG people detector, made fast
 // by motion gating. MOG2 background subtraction on a downscaled gray copy
 // finds moving regions; HOG runs only on padded regions of interest (those

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // people_count: people in view, per zone, and directional line crossings,
 // from a camera's frames (HOG people detector, motion-gated; see
 // detector.hpp) with a light tracker (tracker.hpp). Events carry counts only;

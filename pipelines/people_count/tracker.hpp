@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps identities of people between detections (IoU first, then centroid
 // distance), and counts what the tracks do: directional crossings of lines
 // and presence in polygon zones. Track ids are internal to the gateway: they

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // threshold: high and/or low limits with hysteresis and debounce, and a
 // stale-input alert when an input goes silent. Settings: README.md.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipelines/vision/frame_view.hpp"
 
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OpenCV views of frames, for the vision pipelines and the privacy filter.
 // THREADING: pure functions; any thread.
 #pragma once

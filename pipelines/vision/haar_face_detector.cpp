@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "pipelines/vision/haar_face_detector.hpp"
 
 #include <opencv2/imgproc.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Face detection in visible-camera frames, behind a small interface so a
 // pipeline's logic (fever_screen's fusion) can be tested with a fake and the
 // detector swapped later. One cascade file named in the pipeline's settings,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zones and counting lines as vision pipelines take them in settings: a name
 // and points in normalised frame coordinates (0..1 from the top-left corner),
 // so a config survives a change of camera resolution.

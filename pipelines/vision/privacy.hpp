@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Privacy-safe images (DESIGN.md §3.5): the only pixels that may leave a
 // pipeline are a snapshot asked for explicitly (control plane `snapshot`) or
 // an evidence thumbnail enabled explicitly in config. Both go through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The privacy filter's face detector, OpenCV-typed, behind privacy.hpp's
 // DetectFaces: every face cascade of Debian's opencv-data, loaded once per
 // process and shared, tuned to err toward finding too many faces. Not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cityedged as a process: systemd readiness, clean stop, config exit codes.
 #include <poll.h>
 #include <signal.h>

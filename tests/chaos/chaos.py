@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared harness of the chaos scenarios: a real mosquitto, real cityedged
 processes on replay drivers, and the independent platform subscriber
 (docs/examples/platform_subscriber.py) as the oracle.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Chaos scenarios against the real cityedged; see chaos.py for the figures.
 
     scenarios.py kill9|broker_down|fleet|tmpfs_full|corrupt_journal|partition|clock_jump|camera_loss|vision_crash

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks of the man pages and the bash completion.
 
   doc_check.py man --man-dir DIR --cli CITYEDGE --daemon CITYEDGED

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge doctor`'s judging: every fault it names, with a next step, and
 // the exit verdict. The same faults, made real, run in tests/integration/cli.
 #include <string>

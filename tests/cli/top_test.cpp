@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge top`'s view: rates and the drain from successive snapshots, and
 // lines that fit 80x24 and 132x43 with a sparkline per reading channel.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every file under tests/config/bad/ is a malformed config. Its leading
 // "# expect: LINE:COLUMN: FRAGMENT" lines list exactly the problems the loader
 // must report, each as "NAME.yaml:LINE:COLUMN: FRAGMENT..." in one run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One source of defaults: a config built in code and passed through
 // WithDefaults holds, field for field, the default_text of config.proto, and
 // equals what the loader makes of a file that leaves everything out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A SchemaRegistry for the config tests. Its driver and pipeline schemas use
 // the keys the example config uses (replay, threshold, aqi, flood), so the
 // example can be checked here without linking the real plugins.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks that keep README.md and docs/*.md true to the code.
 
   docs_check.py blocks --source DIR --path DIR [--pythonpath DIR]

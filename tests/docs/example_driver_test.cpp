@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The example drivers of docs/driver-guide.md, extracted from the guide and
 // built as external .so files: they pass the host's loader checks, run under
 // the driver host, stop within the 1 s the host allows, and the settings

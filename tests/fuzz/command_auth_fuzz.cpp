@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the MQTT downlink gate and the dispatcher behind it. The first byte
 // chooses how the rest is used:
 //   even: the raw MQTT payload, as a stranger could publish it;

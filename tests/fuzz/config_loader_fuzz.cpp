@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the strict config loader: arbitrary bytes as cityedged.yaml, checked
 // against the real driver and pipeline schemas. Besides sanitizer findings it
 // checks the loader's contract: ok() exactly when no problem was reported, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what the cityedge CLI does with bytes from the daemon: decoding an
 // EventBatch or CommandReply and printing every event and field as a line, a
 // table and JSON. The printers must accept whatever decodes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compiler flags of a fuzzing build (-DCITYEDGE_FUZZ=ON; tests/fuzz/run.sh
 # configures it). Included from the top-level CMakeLists.txt so that every
 # library the fuzz targets link carries coverage and sanitizer instrumentation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes Modbus register decoding. Input: a register spec line (as written in
 // the `registers` setting), a newline, then raw register bytes as a device
 // would return them. The spec goes through ParseRegisterSpec; a good spec then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the PMS5003 UART frame decoder with arbitrary serial bytes. The first
 // byte sets a chunk size, so the same stream is fed whole and in chunks: both
 // must decode the same frames (resynchronisation must not depend on how the

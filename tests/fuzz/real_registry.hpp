@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The schemas the daemon validates against: every built-in driver of this
 // build (through the same ABI bridge the daemon uses) and, when the target
 // links cityedge_pipelines, the built-in pipelines. Built once per process.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets (clang 16, ASan+UBSan) and runs each for a while.
 #   tests/fuzz/run.sh [--seconds N] [--jobs J] [--build-dir DIR] [--build-only] [target ...]
 # Targets are the folders of tests/fuzz/corpus/ (all by default). Each runs for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what SDI-12 sensors send: the response parsers (address and CRC
 // check, identification, measurement answers, sign-delimited values) and a
 // whole measurement transaction fed the input as the sensor's answers.

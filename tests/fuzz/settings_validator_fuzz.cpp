@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the plugin settings validator with the schemas of the real built-in
 // drivers. The first line names the driver type (or, when it names none, its
 // first byte picks one); the rest is the YAML under `settings:`. A validated Settings must hold a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what the core reads from a vision worker, the process that decodes
 // untrusted video: the channel's framing (length prefixes that lie, frames
 // cut short, lengths past the limit) and the messages inside, each event then

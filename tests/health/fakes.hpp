@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A settable clock and an in-memory sink for the health unit tests.
 #pragma once
 

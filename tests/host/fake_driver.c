@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* An external driver written in plain C, compiled several times with
  * different FAKE_* definitions into deliberately good and bad .so files. */
 #include <stddef.h>

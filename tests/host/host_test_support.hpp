@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test doubles for the driver host: a recording EventSink and listeners, and a
 // wait helper. Waits are bounded so a broken host fails a test instead of
 // hanging it; they assert outcomes, never durations.

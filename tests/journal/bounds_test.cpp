@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Retention and eviction: quota, age, history, leased rows, gap records.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Corruption corpus: each damaged journal is quarantined, a fresh journal
 // starts above the old high-water mark and a gap record says what happened;
 // benign states (an empty WAL, a lost -shm) open without losing anything.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Disk full on a real 16 MiB tmpfs: the journal keeps accepting events, evicts
 // the oldest low-priority rows, and the gap records account for every event
 // that is no longer there.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Storage faults while the journal runs, injected through a fault VFS under
 // SQLite: failing writes and fsyncs degrade the journal, which reports them,
 // reopens its files and then stores every accepted event; pages found damaged

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Append, lease, ack, release, dead letter and seq continuity against real
 // SQLite files.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the journal tests: a temporary folder that cleans up, a
 // clock whose wall time tests can move, and event builders.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Torture program for the kill -9 test. Appends and acks against a journal
 // with durability "full" forever, reporting on stdout, one line per fact:
 //   START <durable_seq>        the journal opened

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kill -9 under load: a torture program appends and acks with durability
 // "full" and is killed with SIGKILL at random moments. After every kill the
 // file passes integrity_check; every seq reported durable is present unless it

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks of the install layout and the .debs built from a build tree.
 
   deb_check.py deb BUILD_DIR --arch ARCH --version V [--cli] [--vision]

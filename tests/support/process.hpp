@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Child processes for tests: spawn with an argv, read stdout lines with a
 // timeout, signal, wait. The destructor SIGKILLs and reaps a
 // child that is still running, so a failing test leaves nothing behind.

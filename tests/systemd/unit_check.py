@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks of systemd/cityedged.service with the machine's own systemd tools.
 
   unit_check.py verify UNIT BINARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/uplink/fake_journal.hpp"
 
 namespace cityedge::uplink::testing {

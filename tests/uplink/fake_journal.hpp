@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An in-memory Journal for uplink tests: same contract as the SQLite journal
 // (leases of one priority class, highest class first, oldest first), no disk.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A scripted broker behind the uplink's Transport interface. The test keeps a
 // shared_ptr to the FakeBroker and hands the uplink a FakeTransport over it.
 #pragma once

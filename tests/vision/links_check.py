@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks which shared libraries a binary maps: the core (cityedged) must link
 no OpenCV, FFmpeg, GStreamer or GDAL library, directly or through another
 library; the vision worker must link OpenCV (so the check is seen to match).

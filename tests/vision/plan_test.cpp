@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which part of a config runs in the core and which in which vision worker.
 #include <algorithm>
 #include <catch2/catch.hpp>

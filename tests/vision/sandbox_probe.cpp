@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only stand-in for `cityedge-vision --sandbox-self-test` until the
 // worker executable exists: parses the options below into a policy and a
 // request and runs the self-test.

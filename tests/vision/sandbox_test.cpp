@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vision worker's sandbox, proved from outside: a probe process applies it
 // through the worker's self-test entry and reports what it can reach. Journal,
 // key and /etc files are out of reach (EACCES) while the video and evidence

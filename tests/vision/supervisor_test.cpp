@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The core's supervision of a real vision worker (cityedge-vision) running a
 // real camera driver on vtest.avi: events journaled with the worker's sources
 // only, snapshots through the privacy filter, a crash and a hang each reported

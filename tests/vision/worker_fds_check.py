@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Starts the core (cityedged) as a normal user with one camera on a video
 file, finds the vision worker it spawns, and reads /proc/<worker>/fd: beyond
 its standard streams the worker may hold exactly one socket (its channel to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Header-only C++ helper over the driver ABI (driver_abi.h): a driver is a
 // small class, and CITYEDGE_DRIVER(name, Class) produces the descriptor and the
 // entry function. Exceptions thrown by driver code are caught here, at the ABI

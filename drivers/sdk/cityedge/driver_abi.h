@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * CityEdge driver ABI, version 1.2 (DESIGN.md §3.4).
  *

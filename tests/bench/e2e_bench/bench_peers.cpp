@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/bench/e2e_bench/bench_peers.hpp"
 
 #include <time.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two MQTT peers of e2e_bench that are not the gateway: a counting
 // subscriber on its own connection, and a raw Paho publisher that sends one
 // event per QoS 1 message. Both are bench code and include Paho directly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end benchmark of the uplink, all phases against one mosquitto on a
 // loopback port chosen at run time (see README.md):
 //  1. throughput: a synthetic source at full speed -> journal (durability

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Footprint of the core (cityedged) on a box with sensors only: idle RSS and
 the number of shared libraries mapped, with a replay-only config and an uplink
 connected to a real mosquitto on a free loopback port; and the time of

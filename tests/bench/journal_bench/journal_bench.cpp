@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // journal_bench [--dir D] [--events N] [--runs R] [--big]
 //
 // Figures, each against a baseline measured in the same run:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vision_bench [--video PATH] [--frames N] [--threads T]
 //
 // One run, one set of decoded frames, one OpenCV thread count for both:

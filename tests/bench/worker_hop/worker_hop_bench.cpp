@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // worker_hop_bench [--dir D] [--events N] [--rate R] [--runs K]
 //
 // The cost of running a pipeline in a vision worker instead of the core, for

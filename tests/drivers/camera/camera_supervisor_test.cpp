@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The camera supervisor against a real network stream: a Python MJPEG-over-
 // HTTP server (mjpeg_server.py) that the test kills and restarts. The driver
 // runs in process under DriverHost, so the test can count this process's

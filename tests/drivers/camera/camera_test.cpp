@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The camera driver on files it writes itself (no peers): backoff policy,
 // source classification, playback without copies, looping, end of file, a
 // missing source, and the README/sample.yaml against the settings table.

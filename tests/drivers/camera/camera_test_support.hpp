@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the camera driver's tests: the driver type, an instance config
 // and a frame listener that checks frames stay intact while they are held.
 #pragma once

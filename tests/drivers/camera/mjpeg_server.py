@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A small MJPEG-over-HTTP camera for the camera driver's tests.
 
 Serves the JPEG files of a folder (sorted by name, looped) as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every built-in driver, whatever its device: a sound descriptor and schema,
 // create/start/stop/destroy, refusal of bad settings, rapid restarts, and a
 // stop that returns within the 1 s the host allows (the one duration this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libmodbus client decides when a failed read leaves the link unusable:
 // over TCP a late answer could arrive in place of the next one, so a timeout
 // closes the connection; on a serial line the next request starts clean after

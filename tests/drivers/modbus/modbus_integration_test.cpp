@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The modbus driver against a real Modbus TCP server (python3-pymodbus),
 // started by the test on a loopback port chosen at run time. The register
 // values are those of modbus_server.py.

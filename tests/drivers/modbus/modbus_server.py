@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Modbus server for the modbus driver's integration test (python3-pymodbus 3.0).
 
 Serves one fixed register map, over TCP on 127.0.0.1:PORT or as an RTU slave

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A host for driver tests: implements ce_host_api in memory, records every
 // reading, health report and log line, and runs one instance through the real
 // descriptor hooks (create, start on its own thread, stop, destroy).

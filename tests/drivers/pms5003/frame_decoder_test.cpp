@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "drivers/pms5003/frame_decoder.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The serial path end to end over a pseudo-terminal pair: the test writes to
 // the master side exactly what a PMS5003 would put on the wire, the driver
 // reads the slave side as it would read /dev/ttyAMA0.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps a driver's sample.yaml honest against its settings table, and turns
 // YAML settings into what on_create receives, by the daemon's own path: the C
 // schema is converted (host::ConvertSchema), the YAML validated

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The serial side over pseudo-terminals: SerialLine against bytes the test
 // writes on the master side, and the whole driver, through its descriptor
 // and a fake host, against the bus simulator (sdi12_sim.py).

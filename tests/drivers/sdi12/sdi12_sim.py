@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """An SDI-12 v1.4 bus of sensors on a pseudo-terminal, for the sdi12 driver's tests.
 
 Opens a pty pair, prints "PTY <slave path>" and answers, on the master side,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sensor list and value map: from YAML through the daemon's own
 // validation (schema_check.hpp) to the driver's cross-table checks.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The transaction rules and the measuring round against sensors simulated in
 // memory (sim_bus.hpp), with a clock that moves only when the session waits.
 #include <catch2/catch.hpp>

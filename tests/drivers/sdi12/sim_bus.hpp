@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An SDI-12 bus in memory for the session and poller tests: sensors that
 // answer commands the way the spec says (or, on purpose, do not), and a
 // clock that only moves when the session waits or reads, so rules about

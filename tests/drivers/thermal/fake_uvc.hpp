@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A UVC thermal camera as V4L2 presents it, simulated in memory behind
 // V4l2Io: one format of one size (Y16 unless told otherwise), mmap buffers,
 // and the queue semantics of VIDIOC_QBUF / VIDIOC_DQBUF. The test plays the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The thermal driver: its PGM and raw readers, the radiometric conversion, and
 // the driver under the real host playing a folder of frame files (bad ones
 // among them) as Y16 frames with the conversion announced as readings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The V4L2 path of the thermal driver against a simulated UVC Y16 camera
 // (fake_uvc.hpp): format negotiation, padded rows, the buffer ring, short and
 // errored buffers, refusals, a hang-up, and the driver's stall watchdog.

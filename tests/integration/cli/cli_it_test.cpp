@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `cityedge top` and `cityedge doctor` against the real cityedged, a real
 // mosquitto and a real terminal: top runs inside tmux at 80x24 and 132x43 and
 // is read back with capture-pane while the broker goes down and the backlog

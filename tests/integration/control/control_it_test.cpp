@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control plane end to end: the real cityedged with a replay driver, the
 // real cityedge CLI over the control socket, a real mosquitto carrying signed
 // downlink commands from a Python stand-in for the platform, and the platform

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Plays the city platform sending commands: publishes each given file (a
 serialized SignedCommand, or any bytes) to {prefix}/{gateway}/cmd, waits for
 the reply, and prints one JSON line per file: {"name", "code", "message",

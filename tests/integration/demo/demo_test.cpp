@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The README's first command, run as a newcomer would (against this build):
 // the demo must show every configured class of event at the platform, flood
 // alarms, rainstorm signals and AQI among them, with and without a broker at the start.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Health end to end: the real cityedged with metrics on a loopback port, a
 // replay driver feeding a threshold pipeline, a real mosquitto and the
 // platform subscriber. Scrapes GET /metrics over a plain socket, asks the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A Modbus TCP air-quality monitor for the end-to-end tests (python3-pymodbus 3.0).
 
 Unit id 1 serves two input registers pairs, float32 big-endian (word order

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cameras end to end: the real cityedged plays OpenCV's vtest.avi through the
 // camera driver into people_count and crowd_density, and the independent
 // platform subscriber receives counts, crowd levels, camera status and

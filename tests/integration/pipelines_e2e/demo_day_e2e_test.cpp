@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo day end to end (issue 6): config/demo.yaml's replayed day of a
 // coastal city runs once through the real cityedged (replay drivers ->
 // pipelines -> SQLite journal -> uplink) to a real mosquitto, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tests/integration/pipelines_e2e/e2e_support.hpp"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the daemon-level end-to-end tests: the real cityedged
 // started on a config in its own working folder, and a reader that follows
 // what the platform subscriber (platform_subscriber.py --dump) decoded.

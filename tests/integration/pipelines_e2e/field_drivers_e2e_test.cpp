@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Field drivers end to end (issues 5 and 6): the real cityedged reads a Modbus
 // TCP air-quality monitor (python3-pymodbus) and a PMS5003 particulate sensor
 // on a pseudo-terminal; their readings and a threshold pipeline's alarms go

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sdi12 driver end to end: the real cityedged reads three sensors on a
 // simulated SDI-12 bus (sdi12_sim.py on a pseudo-terminal: identification,
 // measurement delays, a service request, concurrent measurements, CRC with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A mosquitto broker for integration tests, on a loopback port chosen at run
 // time, with a generated config. Kill (SIGKILL) and Restart keep the port, so
 // clients reconnect to the same URI.

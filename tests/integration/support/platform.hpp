@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs platform_subscriber.py (the stand-in city platform) as a child process
 // and reads its report.
 #pragma once

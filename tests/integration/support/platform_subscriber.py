@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Plays the city platform for integration tests and benchmarks.
 
 Subscribes to {prefix}/{gateway}/# , decodes every EventBatch and GatewayState

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test PKI made with the openssl command line: a CA, a server certificate for
 // localhost/127.0.0.1, a client certificate, plus the bad cases (a second CA,
 // a server certificate for another host name, an expired one).

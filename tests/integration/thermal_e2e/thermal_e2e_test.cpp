@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A thermal scanner end to end: scripts/make-thermal-sequence.py writes a
 // drifting radiometric sequence (five people, one febrile, a blackbody), the
 // real cityedged plays it through the thermal driver into fever_screen, and

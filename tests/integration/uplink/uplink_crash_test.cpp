@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gateway process is SIGKILLed mid-stream: the platform sees the retained
 // offline state (the will), then a birth with the next session seq after the
 // restart, and every event the journal committed arrives.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared set-up of the uplink integration tests: config, event source, and
 // the fixtures that tie a broker, the platform subscriber and an uplink.
 #pragma once

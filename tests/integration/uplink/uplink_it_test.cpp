@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The uplink against a real mosquitto on a run-time loopback port, checked by
 // an independent subscriber (platform_subscriber.py). The journal here is the
 // in-memory fake: these tests are about the MQTT side.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A minimal journal + uplink process for crash tests: opens the SQLite
 // journal, starts the uplink, emits --count events, waits until the journal
 // has nothing queued, and runs until SIGTERM (clean stop) or SIGKILL.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fever_screen fed directly with synthetic radiometric frames made here: a
 // 24 °C scene, a blackbody at 35.0 °C, people walking through with skin at
 // 34.5-36.5 °C and one at 38.2 °C, and a sensor that drifts +0.8 °C over the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sample tap's memory of recent values, which `cityedge top` draws as
 // sparklines (control op recent_values).
 #include <cmath>

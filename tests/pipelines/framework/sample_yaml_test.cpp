@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each pipeline folder's sample.yaml must stay valid against the pipeline's
 // settings table. (Its README's table is compared with `cityedged --describe`
 // by the docs tests.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test support for pipelines: an in-memory EventSink, a settable clock,
 // settings built from a schema's defaults plus YAML-text overrides, and a
 // harness that feeds samples with chosen capture times.

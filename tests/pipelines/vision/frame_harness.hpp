@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Feeds cv::Mat frames to a vision pipeline the way the router does, with
 // capture times chosen by the test, and checks that no event carries pixels.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Vision on real media: people_count against plain full-frame HOG on OpenCV's
 // vtest.avi, the privacy filter on messi5.jpg, and evidence thumbnails.
 #include <catch2/catch.hpp>

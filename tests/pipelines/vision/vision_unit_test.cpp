@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Vision pipelines on synthetic frames the test draws itself: the tracker's
 // line and zone counting, line crossings of figures crossing a line a known
 // number of times each way (exact in/out), crowd levels with hysteresis on a
