@@ -188,6 +188,13 @@ class RainfallPipeline final : public Pipeline {
   void OnSample(const Sample& sample) override {
     if (sample.quality == v1::QUALITY_BAD) return;
     const std::int64_t t = CaptureNs(sample);
+    // A sample captured no later than the newest one is a duplicate or came
+    // out of order: counted, its rain would count twice, or an older counter
+    // value would look like a reset.
+    if (newest_ns_ && t <= *newest_ns_) {
+      ++out_of_order_;
+      return;
+    }
     NoteArrival(sample);
     if (auto rain = Measure(sample)) ring_.Add(rain->from_ns, t, rain->mm);
     newest_ns_ = std::max(newest_ns_.value_or(t), t);
@@ -452,6 +459,7 @@ class RainfallPipeline final : public Pipeline {
     s->set_interval_ms(static_cast<std::uint32_t>(config_.summary_interval_ns / kNsPerMs));
     s->set_counter_resets(resets_);
     s->set_counter_rollovers(rollovers_);
+    s->set_samples_out_of_order(out_of_order_);
     s->set_sensor_fault(implausible_ || silent_);
     Emit(context_, std::move(event));
   }
@@ -470,6 +478,7 @@ class RainfallPipeline final : public Pipeline {
   std::optional<CounterReading> pending_;  // the last implausible counter reading
   std::uint64_t resets_ = 0;
   std::uint64_t rollovers_ = 0;
+  std::uint64_t out_of_order_ = 0;
   bool implausible_ = false;
   std::int64_t implausible_since_ns_ = 0;
   std::optional<std::int64_t> last_capture_ns_;

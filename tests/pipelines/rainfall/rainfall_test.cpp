@@ -262,6 +262,43 @@ TEST_CASE("rainfall: resets and rollovers of a counter are counted as rain") {
   }
 }
 
+TEST_CASE("rainfall: duplicate and out-of-order samples are not counted") {
+  SECTION("a cumulative counter: an older value is no reset") {
+    Harness h("rainfall", {{"input", "cumulative"}, {"rollover", "1000"}}, {"rain1/rain"});
+    h.Feed("rain1/rain", 100, kT0);
+    h.Feed("rain1/rain", 104, kT0 + 2 * kMin);
+    h.Feed("rain1/rain", 102, kT0 + kMin);      // late
+    h.Feed("rain1/rain", 104, kT0 + 2 * kMin);  // again
+    h.Feed("rain1/rain", 106, kT0 + 3 * kMin);
+    (void)h.Take();
+    h.Feed("rain1/rain", 106, kT0 + 10 * kMin);
+    const auto events = h.Take();
+    REQUIRE_FALSE(events.empty());
+    REQUIRE(events.back().has_rainfall_summary());
+    const v1::RainfallSummary& s = events.back().rainfall_summary();
+    CHECK(s.totals().last_1h_mm() == Approx(6));
+    CHECK(s.counter_resets() == 0);
+    CHECK(s.counter_rollovers() == 0);
+    CHECK(s.samples_out_of_order() == 2);
+  }
+  SECTION("amounts per interval: a repeated sample adds nothing") {
+    Harness h("rainfall", {{"input", "increment"}, {"mm_per_tip", "0.2"}}, {"rain1/rain"});
+    for (int i = 0; i < 5; ++i) {
+      h.Feed("rain1/rain", 10, kT0 + i * kMin);
+      h.Feed("rain1/rain", 10, kT0 + i * kMin);  // the same sample twice
+    }
+    h.Feed("rain1/rain", 10, kT0 + 2 * kMin + kSec);  // older than the newest
+    (void)h.Take();
+    h.Feed("rain1/rain", 0, kT0 + 10 * kMin);
+    const auto events = h.Take();
+    REQUIRE_FALSE(events.empty());
+    REQUIRE(events.back().has_rainfall_summary());
+    const v1::RainfallSummary& s = events.back().rainfall_summary();
+    CHECK(s.totals().last_1h_mm() == Approx(5 * 10 * 0.2));
+    CHECK(s.samples_out_of_order() == 6);
+  }
+}
+
 TEST_CASE("rainfall: a silent gauge is a fault, raised by the timer or seen in capture time") {
   SECTION("the timer raises it while the gauge is quiet; the next sample clears it") {
     Harness h("rainfall", With({{"silent_after", "30m"}}), {"rain1/rain"});
