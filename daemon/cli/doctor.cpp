@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "daemon/cli/top.hpp"
+#include "daemon/core/quote.hpp"
 
 namespace cityedge::cli {
 namespace {
@@ -93,33 +94,6 @@ std::string PubackReason(int code) {
     default:
       return "refused";
   }
-}
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 const char* VerdictName(Verdict v) {
@@ -378,11 +352,11 @@ std::string DoctorJson(const std::vector<Check>& checks) {
   std::string out = fmt::format("{{\"healthy\":{},\"checks\":[", !NeedsPerson(checks));
   for (std::size_t i = 0; i < checks.size(); ++i) {
     const Check& c = checks[i];
-    out += fmt::format(
-        "{}{{\"name\":\"{}\",\"verdict\":\"{}\",\"finding\":\"{}\",\"next_step\":\"{}\"}}",
-        i == 0 ? "" : ",", Escape(c.name),
-        c.verdict == Verdict::kFail ? "fail" : VerdictName(c.verdict), Escape(c.finding),
-        Escape(c.next_step));
+    out +=
+        fmt::format("{}{{\"name\":{},\"verdict\":\"{}\",\"finding\":{},\"next_step\":{}}}",
+                    i == 0 ? "" : ",", Quoted(c.name, QuoteStyle::kJson),
+                    c.verdict == Verdict::kFail ? "fail" : VerdictName(c.verdict),
+                    Quoted(c.finding, QuoteStyle::kJson), Quoted(c.next_step, QuoteStyle::kJson));
   }
   return out + "]}";
 }

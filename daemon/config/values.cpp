@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "daemon/core/quote.hpp"
+
 namespace cityedge::config {
 namespace {
 
@@ -167,36 +169,7 @@ std::string FormatScaled(std::uint64_t value, std::span<const Unit> units,
 
 }  // namespace
 
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\0':
-        out += "\\0";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string Quote(std::string_view text) { return Quoted(text, QuoteStyle::kC); }
 
 Result<std::int64_t> ParseInteger(std::string_view text) {
   const std::size_t sign = !text.empty() && text.front() == '-' ? 1 : 0;

@@ -57,7 +57,7 @@ inline constexpr std::string_view kUriPhrase = "a broker URI like \"tcp://host:1
 [[nodiscard]] std::string FormatSize(std::uint64_t bytes);
 // Largest exact unit: 30000 -> "30s", 90000 -> "90s", 250 -> "250ms".
 [[nodiscard]] std::string FormatDuration(std::uint64_t ms);
-// Text in double quotes with control characters escaped (a NUL shows as \0).
+// Text in double quotes, escaped for a message as C does (Quoted, QuoteStyle::kC).
 [[nodiscard]] std::string Quote(std::string_view text);
 
 }  // namespace cityedge::config
