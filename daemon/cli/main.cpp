@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <expected>
 #include <fstream>
 #include <functional>
 #include <iomanip>
@@ -367,23 +368,30 @@ double AgeSeconds(const std::string& text) {
   return value;
 }
 
+// One look at the backlog for the progress displays: its fields, or the exit
+// code to leave with once the failure is printed.
+std::expected<v1::CommandReply, int> AskBacklog(const Options& options) {
+  v1::Command command;
+  command.set_id(NewId());
+  command.mutable_backlog();
+  auto reply = Ask(options.socket, options.timeout_s, command);
+  if (!reply) return std::unexpected(Fail(reply.error()));
+  if (!CheckReply(*reply, options)) return std::unexpected(ExitCodeOf(reply->code()));
+  return std::move(*reply);
+}
+
 // Follows the backlog until only live traffic is left (or Ctrl-C): rows,
 // drain rate, ETA.
 int WatchBacklog(const Options& options, double interval_s) {
   const bool unicode = Unicode();
   const auto start = std::chrono::steady_clock::now();
-  double first_rows = -1, peak = 0, last_rows = -1, rate = 0;
+  double peak = 0, last_rows = -1, rate = 0;
   auto last_at = start;
   while (true) {
-    v1::Command command;
-    command.set_id(NewId());
-    command.mutable_backlog();
-    auto reply = Ask(options.socket, options.timeout_s, command);
-    if (!reply) return Fail(reply.error());
-    if (!CheckReply(*reply, options)) return ExitCodeOf(reply->code());
+    auto reply = AskBacklog(options);
+    if (!reply) return reply.error();
     const double rows = NumberField(*reply, "queued_rows");
     const auto now = std::chrono::steady_clock::now();
-    if (first_rows < 0) first_rows = rows;
     peak = std::max(peak, rows);
     if (last_rows >= 0) {
       const double dt = std::chrono::duration<double>(now - last_at).count();
@@ -421,12 +429,8 @@ int FollowReplay(const Options& options, const v1::CommandReply& accepted) {
   std::cout << accepted.message() << "\n" << std::flush;
   double sent = 0;
   while (true) {
-    v1::Command command;
-    command.set_id(NewId());
-    command.mutable_backlog();
-    auto reply = Ask(options.socket, options.timeout_s, command);
-    if (!reply) return Fail(reply.error());
-    if (!CheckReply(*reply, options)) return ExitCodeOf(reply->code());
+    auto reply = AskBacklog(options);
+    if (!reply) return reply.error();
     sent = NumberField(*reply, "replay_sent");
     const double elapsed = SecondsSince(start);
     const double rate = elapsed > 0 ? sent / elapsed : 0;
