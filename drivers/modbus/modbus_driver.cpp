@@ -177,7 +177,7 @@ std::chrono::milliseconds ModbusDriver::Cycle() {
     if (auto connected = client_->Connect(); !connected) {
       SetLinkError(connected.error().message);
       const auto wait = backoff_.Next();
-      Report(CE_DRIVER_HEALTH_DEGRADED,
+      Report(CE_DRIVER_HEALTH_OFFLINE,
              fmt::format("{}; retrying in {} ms", connected.error().message, wait.count()));
       return wait;
     }
@@ -189,8 +189,8 @@ std::chrono::milliseconds ModbusDriver::Cycle() {
   if (result.link_error) {
     SetLinkError("link lost: " + result.link_error->message);
     const auto wait = backoff_.Next();
-    Report(CE_DRIVER_HEALTH_DEGRADED, fmt::format("link lost: {}; reconnecting in {} ms",
-                                                  result.link_error->message, wait.count()));
+    Report(CE_DRIVER_HEALTH_OFFLINE, fmt::format("link lost: {}; reconnecting in {} ms",
+                                                 result.link_error->message, wait.count()));
     return wait;
   }
   backoff_.Reset();

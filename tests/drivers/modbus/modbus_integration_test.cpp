@@ -140,7 +140,7 @@ TEST_CASE("Mixed types and byte orders arrive scaled with units") {
   RunningInstance driver(Modbus(), host, Settings(port, kMap));
   REQUIRE(driver.Create().empty());
   driver.Start();
-  // The server may still be starting: the driver then retries, degraded.
+  // The server may still be starting: the driver then retries, offline.
   REQUIRE(host.WaitFor([](const FakeHost& h) {
     return SawEveryChannel(h) && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
   }));
@@ -198,7 +198,7 @@ TEST_CASE("Modbus RTU over a serial line reads the same registers") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Server stopped and restarted: degraded, then online, without fd growth") {
+TEST_CASE("Server stopped and restarted: offline, then online, without fd growth") {
   const int port = FreePort();
   Server server(port);
   FakeHost host;
@@ -213,7 +213,7 @@ TEST_CASE("Server stopped and restarted: degraded, then online, without fd growt
     server.Stop();
     // Wait until the backoff reached its cap: several failed connects happened.
     REQUIRE(host.WaitFor([](const FakeHost& h) {
-      return h.LastState() == CE_DRIVER_HEALTH_DEGRADED &&
+      return h.LastState() == CE_DRIVER_HEALTH_OFFLINE &&
              h.health().back().reason.find("retrying in 400 ms") != std::string::npos;
     }));
     CHECK_THAT(host.health().back().reason, Catch::Contains("127.0.0.1:" + std::to_string(port)));
@@ -268,7 +268,7 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
   // The first read finds the link gone; the next ones are told so.
   CHECK(driver.ReadNow().empty());
   REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
   const std::string refused = driver.ReadNow();
   CHECK_THAT(refused, Catch::Contains("not connected") &&
                           Catch::Contains("127.0.0.1:" + std::to_string(port)) &&
