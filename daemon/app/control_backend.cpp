@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <sstream>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +24,11 @@ constexpr std::int64_t kReadTimeoutMs = 3000;
 constexpr std::uint64_t kMaxReplayEvents = 100'000;
 constexpr std::size_t kReplayBatchEvents = 200;
 constexpr std::uint32_t kDefaultReplayRate = 500;
+
+std::string Utc(std::int64_t wall_ns) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(static_cast<std::time_t>(wall_ns / 1'000'000'000)));
+}
 
 std::string Age(std::int64_t ms) {
   if (ms < 120'000) return fmt::format("{} s", ms / 1000);
@@ -86,6 +94,8 @@ control::Fields ControlBackend::StatusFields() {
     return s.state == v1::COMPONENT_STATE_ONLINE;
   });
   const clock::SyncInfo sync = clock_.Sync();
+  const std::int64_t wall_ns = clock_.WallNs();
+  const std::optional<std::int64_t> floor = time_floor_ ? time_floor_() : std::nullopt;
   control::Fields f = {
       {"gateway", current.config.gateway().id()},
       {"site", current.config.gateway().site()},
@@ -96,6 +106,11 @@ control::Fields ControlBackend::StatusFields() {
       // A lab box may run without NTP on purpose; `cityedge doctor` says so
       // instead of calling for a person.
       {"clock_unsynced_trusted", current.config.control().trust_unsynced_clock() ? "yes" : "no"},
+      // A wall clock below the last known good time is wrong whatever the
+      // kernel says about synchronisation; `cityedge doctor` names it.
+      {"clock_wall", Utc(wall_ns)},
+      {"clock_floor", floor ? Utc(*floor) : "-"},
+      {"clock_below_floor", floor && wall_ns < *floor ? "yes" : "no"},
       {"uplink", up.connected ? fmt::format("connected to {}", up.broker)
                               : fmt::format("disconnected{}",
                                             up.last_error.empty() ? "" : ": " + up.last_error)},
@@ -163,6 +178,12 @@ control::Fields ControlBackend::Backlog() {
   for (auto n : s.evicted) evicted += n;
   f.emplace_back("evicted_total", std::to_string(evicted));
   f.emplace_back("wal_bytes", std::to_string(s.wal_bytes));
+  // Where the journal's disk headroom ends: `cityedge doctor` measures to it.
+  const v1::JournalConfig journal = Current().config.journal();
+  std::error_code ec;
+  const auto path = std::filesystem::absolute(journal.path(), ec);
+  f.emplace_back("journal_path", ec ? journal.path() : path.string());
+  f.emplace_back("min_free_disk", std::to_string(journal.min_free_disk()));
   f.emplace_back("durable_seq", std::to_string(s.durable_seq));
   f.emplace_back("events_acked", std::to_string(up.events_acked));
   f.emplace_back("publish_p99_ms", fmt::format("{:.1f}", up.publish_latency_p99_ms));

@@ -71,6 +71,10 @@ class ControlBackend final : public control::Backend {
 
   // The config running now (for the birth message).
   [[nodiscard]] config::Loaded Current() const;
+  // The clock keeper's floor, so status says when the wall clock reads
+  // earlier than a time known to have passed. Set before the control plane
+  // starts; without it status shows no floor.
+  void SetTimeFloor(uplink::TimeFloor floor) { time_floor_ = std::move(floor); }
 
  private:
   Result<config::Loaded> Validate(const std::string& yaml);
@@ -91,6 +95,7 @@ class ControlBackend final : public control::Backend {
   const clock::Clock& clock_;
   const health::Collector& health_;
   const std::int64_t started_mono_ns_;
+  uplink::TimeFloor time_floor_;
 
   mutable std::mutex config_mu_;
   std::string yaml_;

@@ -295,6 +295,7 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
                                     clock);
   ControlBackend backend(config_path, std::move(*yaml), loaded, registry, **journal, **uplink,
                          drivers, tap, vision, clock, collector);
+  backend.SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
   backend_ptr = &backend;
   auto control = StartControl(config, state_dir, backend, **uplink, clock);
   if (!control) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -136,7 +137,20 @@ Check ConfigCheck(const ConfigFacts& c) {
   return check;
 }
 
-Check ClockCheck(const std::string& state, bool unsynced_trusted) {
+Check ClockCheck(const Snapshot& s) {
+  // Below the floor the clock is wrong whatever the kernel says about
+  // synchronisation, and whether or not this box trusts an unsynced clock.
+  if (s.Status("clock_below_floor") == "yes") {
+    return {"clock", Verdict::kFail,
+            fmt::format("the wall clock reads {}, below its floor {} (a time this box has already "
+                        "seen): capture times are wrong, and TLS certificates are checked at the "
+                        "floor until the clock is set",
+                        s.Status("clock_wall"), s.Status("clock_floor")),
+            "set the clock: get NTP working (timedatectl timesync-status; UDP 123 to the time "
+            "servers) or set it by hand (timedatectl set-time); if the box boots in the past "
+            "again, check its RTC and the RTC's battery"};
+  }
+  const std::string state = s.Status("clock");
   if (state == "CLOCK_STATE_NTP") return {"clock", Verdict::kOk, "synchronised (NTP)", ""};
   if (state == "CLOCK_STATE_CORRECTED") {
     return {"clock", Verdict::kOk, "synchronised after a correction", ""};
@@ -145,7 +159,7 @@ Check ClockCheck(const std::string& state, bool unsynced_trusted) {
     return {"clock", Verdict::kWarn, "set from the battery-backed RTC, not yet synchronised",
             "check that NTP can reach its servers (timedatectl timesync-status)"};
   }
-  if (unsynced_trusted) {
+  if (s.Status("clock_unsynced_trusted") == "yes") {
     return {"clock", Verdict::kWarn,
             "not synchronised, accepted by control.trust_unsynced_clock (lab boxes only)",
             "on a field box get NTP working and remove control.trust_unsynced_clock"};
@@ -156,15 +170,42 @@ Check ClockCheck(const std::string& state, bool unsynced_trusted) {
           "(timedatectl set-time)"};
 }
 
+std::string Hours(double hours) {
+  return hours < 10 ? fmt::format("{:.1f} h", hours) : fmt::format("{:.0f} h", hours);
+}
+
+// Headroom is measured to the journal's floor (journal.min_free_disk): there
+// the journal stops growing and evicts, so that is where data starts to go.
 Check DiskCheck(const Snapshot& first, const Snapshot& second) {
   Check check{"disk", Verdict::kOk, "", ""};
   const auto free = second.Metric("cityedge_disk_free_bytes");
+  const std::string journal = second.Backlog("journal_path");
+  const std::string dir = journal.empty() ? "the journal's folder"
+                                          : std::filesystem::path(journal).parent_path().string();
   if (!free) {
     check.verdict = Verdict::kWarn;
     check.finding = "the daemon reports no free disk space (metrics unavailable)";
-    check.next_step = "df -h on the journal's folder";
+    check.next_step = "df -h " + dir;
     return check;
   }
+  const std::string make_room = fmt::format(
+      "make room on the filesystem of {0} (df -h {0}; remove what is not the journal, such as old "
+      "logs or core files) or move journal.path to larger storage",
+      dir);
+  const double floor = second.BacklogNumber("min_free_disk");
+  if (floor > 0 && *free <= floor) {
+    check.verdict = Verdict::kFail;
+    check.finding = fmt::format(
+        "{} free, below the journal's floor of {} (journal.min_free_disk): the journal no longer "
+        "grows and evicts events, telemetry first and oldest first, each eviction in a gap record",
+        Bytes(*free), Bytes(floor));
+    check.next_step = make_room;
+    return check;
+  }
+  const std::string space =
+      floor > 0 ? fmt::format("{} free, of which the journal keeps {} (journal.min_free_disk)",
+                              Bytes(*free), Bytes(floor))
+                : fmt::format("{} free", Bytes(*free));
   const double dt = static_cast<double>(second.steady_ns - first.steady_ns) / 1e9;
   const double events_per_s =
       dt > 0 ? (second.BacklogNumber("durable_seq") - first.BacklogNumber("durable_seq")) / dt : 0;
@@ -173,21 +214,20 @@ Check DiskCheck(const Snapshot& first, const Snapshot& second) {
       rows > 0 ? second.BacklogNumber("queued_bytes") / rows : kTypicalEventBytes;
   const double bytes_per_s = events_per_s * bytes_per_event;
   if (bytes_per_s <= 0) {
-    check.finding =
-        fmt::format("{} free; no events were written while doctor watched", Bytes(*free));
+    check.finding = space + "; no events were written while doctor watched";
     return check;
   }
-  const double hours = *free / bytes_per_s / 3600;
-  check.finding = fmt::format("{} free: {:.0f} h of headroom at {:.1f} events/s ({}/s)",
-                              Bytes(*free), hours, events_per_s, Bytes(bytes_per_s));
+  const double hours = (*free - floor) / bytes_per_s / 3600;
+  check.finding = fmt::format("{}: {} of headroom at {:.1f} events/s ({}/s)", space, Hours(hours),
+                              events_per_s, Bytes(bytes_per_s));
   if (hours < kHeadroomFailHours) {
     check.verdict = Verdict::kFail;
-    check.next_step =
-        "free space on the journal's filesystem, or lower journal.max_bytes so eviction (with gap "
-        "records) starts before the disk fills";
+    check.next_step = make_room +
+                      "; once the floor is reached the journal evicts events, telemetry first, "
+                      "each eviction in a gap record";
   } else if (hours < kHeadroomWarnHours) {
     check.verdict = Verdict::kWarn;
-    check.next_step = "plan to free space before the next visit";
+    check.next_step = "before the next visit, " + make_room;
   }
   return check;
 }
@@ -206,6 +246,55 @@ Check BacklogCheck(const Snapshot& s, bool connected) {
     check.next_step = connected ? "it is draining; `cityedge backlog --watch` follows it"
                                 : "it drains once the uplink is back (see the uplink check)";
   }
+  return check;
+}
+
+// What to look at on the device of each driver type, in the words of its
+// settings; a type not listed gets the general advice.
+struct DeviceHint {
+  const char* type;
+  const char* check;
+};
+constexpr std::array<DeviceHint, 7> kDeviceHints{{
+    {"modbus",
+     "check that the Modbus device has power and answers: its network link (TCP) or RS-485 "
+     "wiring (RTU), and that settings host and port (TCP) or device, baud and parity (RTU), and "
+     "slave_id match it"},
+    {"sdi12",
+     "check the SDI-12 sensors' power and data line, the adapter at settings.device, and each "
+     "sensors[].address"},
+    {"pms5003", "check the particulate sensor's power and its serial cable at settings.device"},
+    {"iio",
+     "check that the sensor shows in /sys/bus/iio/devices (I2C wiring, kernel driver loaded) "
+     "under the name in settings.device"},
+    {"camera", "check the camera's power and network (ping it) and settings.source"},
+    {"thermal",
+     "check the thermal scanner's USB cable and settings.device (or settings.path for files)"},
+    {"replay", "check that settings.path exists and the daemon may read it"},
+}};
+
+Check DriverCheck(const Row& d) {
+  const std::string type = d.Cell("type");
+  const std::string state = d.Cell("state");
+  Check check{"driver " + d.id, Verdict::kOk, "", ""};
+  if (state == "COMPONENT_STATE_ONLINE") {
+    check.finding = fmt::format("{} online, {} readings, {} restarts", type, d.Cell("readings"),
+                                d.Cell("restarts"));
+    return check;
+  }
+  check.verdict = Verdict::kFail;
+  const std::string reason = d.Cell("reason");
+  const std::string prefix = "COMPONENT_STATE_";
+  check.finding = fmt::format("{} {}{}", type,
+                              state.rfind(prefix, 0) == 0 ? state.substr(prefix.size()) : state,
+                              reason.empty() ? "" : ": " + reason);
+  std::string device = "check the device's power, wiring or address against the settings";
+  for (const DeviceHint& hint : kDeviceHints) {
+    if (type == hint.type) device = hint.check;
+  }
+  check.next_step = fmt::format(
+      "{0}; `cityedge read {1}` tries it now, `cityedge restart-driver {1}` restarts it", device,
+      d.id);
   return check;
 }
 
@@ -263,7 +352,7 @@ std::vector<Check> Diagnose(const DoctorFacts& facts) {
     if (facts.config) checks.push_back(ConfigCheck(*facts.config));
     const std::string uplink = s.Status("uplink");
     checks.push_back(UplinkCheck(uplink, s.Status("uplink_last_error"), s.Status("clock")));
-    checks.push_back(ClockCheck(s.Status("clock"), s.Status("clock_unsynced_trusted") == "yes"));
+    checks.push_back(ClockCheck(s));
     checks.push_back(DiskCheck(*facts.first, s));
     checks.push_back(BacklogCheck(s, uplink.rfind("connected", 0) == 0));
     const std::string journal = s.Status("journal");
@@ -272,25 +361,7 @@ std::vector<Check> Diagnose(const DoctorFacts& facts) {
                         "events are held in memory only; check the disk (dmesg, df -h) and "
                         "restart the daemon once it is fixed"});
     }
-    for (const Row& d : s.drivers) {
-      const std::string state = d.Cell("state");
-      Check check{"driver " + d.id, Verdict::kOk, "", ""};
-      if (state == "COMPONENT_STATE_ONLINE") {
-        check.finding = fmt::format("{} online, {} readings, {} restarts", d.Cell("type"),
-                                    d.Cell("readings"), d.Cell("restarts"));
-      } else {
-        check.verdict = Verdict::kFail;
-        const std::string reason = d.Cell("reason");
-        check.finding = fmt::format("{} {}{}", d.Cell("type"),
-                                    state.substr(std::string("COMPONENT_STATE_").size()),
-                                    reason.empty() ? "" : ": " + reason);
-        check.next_step = fmt::format(
-            "check the device's power, wiring or address against the settings; `cityedge read "
-            "{0}` tries it now, `cityedge restart-driver {0}` restarts it",
-            d.id);
-      }
-      checks.push_back(check);
-    }
+    for (const Row& d : s.drivers) checks.push_back(DriverCheck(d));
     for (const auto& [key, value] : s.status) {
       if (key.rfind("vision.", 0) != 0) continue;
       const bool alive = value.rfind("pid ", 0) == 0;

@@ -598,8 +598,10 @@ int Main(int argc, char** argv) {
   doctor->footer(
       "Checks: the daemon answers; the config file is valid and is what runs; the uplink is "
       "connected, or why not (DNS, refused, TLS certificate expired / not yet valid / unknown "
-      "CA, credentials, ACL refusals with their reason codes); the clock is synchronised; disk "
-      "free and journal headroom in hours at the current rate; backlog age; each driver online; "
+      "CA, credentials, ACL refusals with their reason codes); the clock is synchronised and not "
+      "below its floor (the last known good time); disk free and journal headroom in hours at "
+      "the current rate, down to journal.min_free_disk; backlog age; each driver online, or its "
+      "last reason and what to check; "
       "the vision workers alive; the control socket's permissions.\n"
       "Exit status: 0 nothing needs a person, 1 something does (a FAIL line).");
   doctor->callback(

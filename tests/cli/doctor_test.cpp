@@ -107,7 +107,27 @@ TEST_CASE("faults on the box each need a person") {
     const auto checks = Diagnose(facts);
     CHECK(NeedsPerson(checks));
     CHECK_THAT(Named(checks, "driver t1").finding, Catch::Contains("OFFLINE: connect to"));
-    CHECK_THAT(Named(checks, "driver t1").next_step, Catch::Contains("cityedge read t1"));
+    CHECK_THAT(Named(checks, "driver t1").next_step, Catch::Contains("Modbus device has power") &&
+                                                         Catch::Contains("slave_id") &&
+                                                         Catch::Contains("cityedge read t1"));
+    // A type without its own advice gets the general one.
+    facts.second->drivers[0].cells["type"] = "acme";
+    CHECK_THAT(Named(Diagnose(facts), "driver t1").next_step,
+               Catch::Contains("check the device's power"));
+  }
+  SECTION("the clock below its floor, even where an unsynced clock is trusted") {
+    DoctorFacts facts = Facts();
+    facts.second->status.emplace_back("clock_unsynced_trusted", "yes");
+    facts.second->status.emplace_back("clock_wall", "1970-01-01T00:00:40Z");
+    facts.second->status.emplace_back("clock_floor", "2026-11-28T10:00:00Z");
+    facts.second->status.emplace_back("clock_below_floor", "yes");
+    const auto checks = Diagnose(facts);
+    const Check& c = Named(checks, "clock");
+    CHECK(c.verdict == Verdict::kFail);
+    CHECK_THAT(c.finding, Catch::Contains("reads 1970-01-01T00:00:40Z, below its floor "
+                                          "2026-11-28T10:00:00Z"));
+    CHECK_THAT(c.next_step, Catch::Contains("set the clock") && Catch::Contains("timedatectl"));
+    CHECK(NeedsPerson(checks));
   }
   SECTION("the clock unsynchronised") {
     DoctorFacts facts = Facts();
@@ -136,6 +156,27 @@ TEST_CASE("faults on the box each need a person") {
     DoctorFacts facts = Facts();
     facts.second->metrics["cityedge_disk_free_bytes"] = 1e6;
     CHECK(Named(Diagnose(facts), "disk").verdict == Verdict::kFail);
+  }
+  SECTION("headroom ends at the journal's floor, and below it events are evicted") {
+    DoctorFacts facts = Facts();
+    facts.second->backlog["journal_path"] = "/var/lib/cityedge/journal.db";
+    facts.second->backlog["min_free_disk"] = "64000000";
+    // 10 events/s of 200 bytes: 7.2 MB an hour, so 50 MB above the floor
+    // last 6.9 h.
+    facts.second->metrics["cityedge_disk_free_bytes"] = 114e6;
+    const Check near = Named(Diagnose(facts), "disk");
+    CHECK(near.verdict == Verdict::kFail);
+    CHECK_THAT(near.finding, Catch::Contains("of which the journal keeps 61.0 MiB "
+                                             "(journal.min_free_disk): 6.9 h of headroom at "
+                                             "10.0 events/s"));
+    CHECK_THAT(near.next_step, Catch::Contains("make room on the filesystem of "
+                                               "/var/lib/cityedge (df -h /var/lib/cityedge"));
+    facts.second->metrics["cityedge_disk_free_bytes"] = 50e6;
+    const Check below = Named(Diagnose(facts), "disk");
+    CHECK(below.verdict == Verdict::kFail);
+    CHECK_THAT(below.finding,
+               Catch::Contains("below the journal's floor of") && Catch::Contains("gap record"));
+    CHECK_THAT(below.next_step, Catch::Contains("make room"));
   }
   SECTION("the daemon is down") {
     DoctorFacts facts;
