@@ -137,7 +137,8 @@ std::string TopicClass(v1::PriorityClass priority) {
   }
 }
 
-Result<Gateway> Gateway::Start(const std::string& work_dir, const std::string& config_yaml) {
+Result<Gateway> Gateway::Start(const std::string& work_dir, const std::string& config_yaml,
+                               const std::map<std::string, std::string>& env) {
   const std::string config_path = work_dir + "/config.yaml";
   std::ofstream(config_path) << config_yaml;
   const std::string daemon =
@@ -145,10 +146,13 @@ Result<Gateway> Gateway::Start(const std::string& work_dir, const std::string& c
   const std::string log_path = work_dir + "/cityedged.log";
   // exec keeps the pid, so signals reach cityedged itself (or qemu-user
   // running it, in cross builds: CITYEDGE_EMULATOR).
+  SpawnOptions options;
+  options.stderr_path = log_path;
+  options.env = env;
   auto process = Process::Spawn(
       {"/bin/sh", "-c", "cd \"$0\" && exec ${CITYEDGE_EMULATOR:-} \"$1\" --config \"$2\"", work_dir,
        daemon, config_path},
-      false, log_path);
+      options);
   if (!process) return std::unexpected(process.error());
   return Gateway(std::move(*process), log_path);
 }

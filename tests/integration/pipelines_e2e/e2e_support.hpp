@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,12 +63,13 @@ class DumpReader {
 
 // cityedged on `config.yaml` written into `work_dir`, which is also its
 // working directory (relative paths in the config resolve there). Its log
-// goes to work_dir/cityedged.log. The destructor SIGKILLs a daemon that is
-// still running.
+// goes to work_dir/cityedged.log. `env` is added to its environment (e.g.
+// libfaketime's). The destructor SIGKILLs a daemon that is still running.
 class Gateway {
  public:
   [[nodiscard]] static Result<Gateway> Start(const std::string& work_dir,
-                                             const std::string& config_yaml);
+                                             const std::string& config_yaml,
+                                             const std::map<std::string, std::string>& env = {});
   // SIGTERM and a bounded wait: the exit status, or nullopt on timeout.
   std::optional<int> Stop(std::chrono::milliseconds timeout);
   [[nodiscard]] std::string LogTail(std::size_t bytes = 4000) const;
