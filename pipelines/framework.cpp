@@ -54,6 +54,23 @@ double EnergyMeanDb(double energy_sum, std::size_t count) {
   return 10.0 * std::log10(energy_sum / static_cast<double>(count));
 }
 
+config::SettingSpec NumberItem(std::optional<double> min, std::optional<double> max) {
+  config::SettingSpec item;
+  item.type = config::SettingType::kDouble;
+  item.min = min;
+  item.max = max;
+  return item;
+}
+
+config::SettingSpec ListItem(config::SettingSpec item, std::size_t count) {
+  config::SettingSpec list;
+  list.type = config::SettingType::kList;
+  list.min = static_cast<double>(count);
+  list.max = static_cast<double>(count);
+  list.item = {std::move(item)};
+  return list;
+}
+
 std::string FormatUtc(std::int64_t unix_ns) {
   std::int64_t seconds = unix_ns / kNsPerSecond;
   std::int64_t rest_ns = unix_ns % kNsPerSecond;

@@ -107,11 +107,52 @@ class Setting {
     spec_.allowed = std::move(values);
     return *this;
   }
+  // kTableList: the keys of each table.
+  Setting& Fields(std::vector<config::SettingSpec> fields) {
+    spec_.fields = std::move(fields);
+    return *this;
+  }
+  // kTableList: a table may also be written in an earlier one-line form,
+  // which `reader` turns into its fields; accepted with a deprecation warning.
+  Setting& AcceptsLines(config::LineReader reader) {
+    spec_.accepts_lines = true;
+    spec_.read_line = std::move(reader);
+    return *this;
+  }
+  // A field of a list of tables whose value no two tables share (a name).
+  Setting& Unique() {
+    spec_.unique = true;
+    return *this;
+  }
+  // kList: every item is `item` (NumberItem(), ListItem(...)).
+  Setting& Item(config::SettingSpec item) {
+    spec_.item = {std::move(item)};
+    return *this;
+  }
+  // kList of fixed-size lists: the earlier flat form (all numbers in one list)
+  // is still read as rows, with a deprecation warning.
+  Setting& AcceptsFlat() {
+    spec_.accepts_flat = true;
+    return *this;
+  }
+  // The key is deprecated: `instead` says what to write; giving it together
+  // with `replaced_by` (a key of the same table) is an error.
+  Setting& Deprecated(std::string instead, std::string replaced_by = "") {
+    spec_.deprecated = std::move(instead);
+    spec_.replaced_by = std::move(replaced_by);
+    return *this;
+  }
   operator config::SettingSpec() const { return spec_; }  // NOLINT: a builder converts
 
  private:
   config::SettingSpec spec_;
 };
+
+// Item types of typed lists (Setting::Item): a number within optional
+// bounds, and a list of exactly `count` items ([x, y] is ListItem(NumberItem(), 2)).
+[[nodiscard]] config::SettingSpec NumberItem(std::optional<double> min = std::nullopt,
+                                             std::optional<double> max = std::nullopt);
+[[nodiscard]] config::SettingSpec ListItem(config::SettingSpec item, std::size_t count);
 
 // "2024-06-01T12:00:05.250Z", for the detail texts of alerts.
 [[nodiscard]] std::string FormatUtc(std::int64_t unix_ns);

@@ -6,7 +6,9 @@
 # restart), the control plane (socket threads, tail, authorizer) and the field
 # drivers (calibration reads from a control thread). gcc's -fsanitize=thread
 # at -O1 with line tables only (-g1: reports keep file:line, the build is much
-# faster), in its own build dir (build-tsan/).
+# faster), in its own build dir (build-tsan/). The tests are those declared
+# with the ctest label "tsan" (cityedge_add_test(... LABELS ... tsan)); the
+# target cityedge_tsan_tests builds exactly them.
 #   scripts/tsan.sh [ctest args]
 #   scripts/tsan.sh --build-only     build the tests, run nothing
 # halt_on_error makes the first race fail its test; the report is in the
@@ -14,16 +16,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/build-tsan"
-tests=(journal_test journal_io_fault_test uplink_test host_test control_socket_test authorizer_test
-  modbus_integration_test pms5003_test iio_test)
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCITYEDGE_SANITIZE=thread -DCITYEDGE_WITH_OPENCV=OFF -DCITYEDGE_BUILD_BENCH=OFF >/dev/null
 build_only=0
 if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
-cmake --build "$build" -j"$(nproc)" --target "${tests[@]}"
+cmake --build "$build" -j"$(nproc)" --target cityedge_tsan_tests
 [ "$build_only" = 1 ] && exit 0
 cd "$build"
-regex="^($(IFS='|'; echo "${tests[*]}"))\$"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-  ctest --output-on-failure -j"$(nproc)" -R "$regex" "$@"
+  ctest --output-on-failure --no-tests=error -j"$(nproc)" -L '^tsan$' "$@"

@@ -89,6 +89,46 @@ std::vector<std::string> Settings::GetList(std::string_view key) const {
   return {v.list_value().items().begin(), v.list_value().items().end()};
 }
 
+namespace {
+
+double NumberOf(std::string_view key, const v1::SettingValue& v) {
+  if (v.has_double_value()) return v.double_value();
+  if (v.has_int_value()) return static_cast<double>(v.int_value());
+  spdlog::critical("setting \"{}\" read as a list of numbers but holds another type", key);
+  std::abort();
+}
+
+const v1::SettingValue::List& TypedList(std::string_view key, const v1::SettingValue& v) {
+  if (!v.has_list_value() || v.list_value().items_size() != 0) {
+    spdlog::critical("setting \"{}\" read as a typed list but holds another type", key);
+    std::abort();
+  }
+  return v.list_value();
+}
+
+}  // namespace
+
+std::vector<double> Settings::GetNumbers(std::string_view key) const {
+  std::vector<double> numbers;
+  if (!Has(key)) return numbers;
+  for (const v1::SettingValue& item : TypedList(key, Get(key)).values()) {
+    numbers.push_back(NumberOf(key, item));
+  }
+  return numbers;
+}
+
+std::vector<std::vector<double>> Settings::GetNumberLists(std::string_view key) const {
+  std::vector<std::vector<double>> lists;
+  if (!Has(key)) return lists;
+  for (const v1::SettingValue& item : TypedList(key, Get(key)).values()) {
+    std::vector<double>& numbers = lists.emplace_back();
+    for (const v1::SettingValue& n : TypedList(key, item).values()) {
+      numbers.push_back(NumberOf(key, n));
+    }
+  }
+  return lists;
+}
+
 std::vector<Settings> Settings::GetTables(std::string_view key) const {
   std::vector<Settings> tables;
   if (!Has(key)) return tables;

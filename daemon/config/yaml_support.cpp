@@ -413,6 +413,9 @@ std::string RangeProblem(SettingType type, double value, std::optional<double> m
   if (!low && !high) return {};
   const std::string what = type == SettingType::kList ? "must have" : "must be";
   const std::string items = type == SettingType::kList ? " items" : "";
+  if (min && max && *min == *max && type == SettingType::kList) {
+    return fmt::format("{} exactly {}{}", what, FormatBound(type, *min), items);
+  }
   if (min && max) {
     return fmt::format("{} between {} and {}{}", what, FormatBound(type, *min),
                        FormatBound(type, *max), items);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "pipelines/crowd_density/crowd_density.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,8 +14,8 @@
 
 #include "daemon/config/values.hpp"
 #include "pipelines/framework.hpp"
+#include "pipelines/vision/frame_points.hpp"
 #include "pipelines/vision/frame_view.hpp"
-#include "pipelines/vision/named_points.hpp"
 
 namespace cityedge::pipelines::crowd_density {
 namespace {
@@ -46,66 +47,85 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
-Result<std::array<double, 3>> ParseLevels(const std::vector<std::string>& items,
-                                          const std::string& key) {
-  std::array<double, 3> out{};
-  if (items.size() != 3) {
-    return MakeError(Code::kInvalidArgument,
-                     "crowd_density: {} needs 3 values (busy, crowded, "
-                     "critical), got {}",
-                     key, items.size());
-  }
-  for (std::size_t i = 0; i < 3; ++i) {
-    const Result<double> value = config::ParseNumber(items[i]);
-    if (!value) {
-      return MakeError(Code::kInvalidArgument, "crowd_density: {}[{}]: {}", key, i,
-                       value.error().message());
-    }
-    out[i] = *value;
-    if (i > 0 && out[i] <= out[i - 1]) {
-      return MakeError(Code::kInvalidArgument, "crowd_density: {} must rise: {}", key,
-                       fmt::join(items, ", "));
-    }
-  }
-  return out;
+constexpr std::array<std::string_view, 3> kLevelNames = {"busy", "crowded", "critical"};
+
+// Thresholds must rise from busy to critical, or a level could never be reached.
+Status CheckRising(const std::array<double, 3>& thresholds, std::string_view what) {
+  if (thresholds[0] < thresholds[1] && thresholds[1] < thresholds[2]) return OkStatus();
+  return MakeError(Code::kInvalidArgument,
+                   "crowd_density: {} must rise from busy to crowded to critical, got {}", what,
+                   fmt::join(thresholds, ", "));
 }
 
-Result<Config> ParseConfig(const config::Settings& s) {
-  Config c;
-  std::string name;
-  std::vector<cv::Point2f> points;
-  std::string error;
-  for (const std::string& text : s.Has("zones") ? s.GetList("zones") : std::vector<std::string>{}) {
-    if (!vision::ParseNamedPoints(text, &name, &points, &error) || points.size() < 3) {
-      return MakeError(Code::kInvalidArgument, "crowd_density: zones: {}",
-                       error.empty() ? "'" + name + "' needs at least 3 points" : error);
-    }
-    c.zones.push_back(ZoneConfig{name, points, 0});
+// The levels tables (validated: each level once), then the deprecated
+// occupancy_levels and density_levels over them.
+Status ReadLevels(const config::Settings& s, Config& c) {
+  for (const config::Settings& table : s.GetTables("levels")) {
+    const std::string& level = table.GetString("level");
+    const auto at = static_cast<std::size_t>(
+        std::find(kLevelNames.begin(), kLevelNames.end(), level) - kLevelNames.begin());
+    c.occupancy_levels.at(at) = table.GetDouble("occupancy");
+    c.density_levels.at(at) = table.GetDouble("density");
   }
-  if (c.zones.empty()) c.zones.push_back(ZoneConfig{"frame", {{0, 0}, {1, 0}, {1, 1}, {0, 1}}, 0});
-  for (const std::string& text :
-       s.Has("zone_areas") ? s.GetList("zone_areas") : std::vector<std::string>{}) {
+  bool old_occupancy = false;
+  bool old_density = false;
+  if (s.Has("occupancy_levels")) {
+    const std::vector<double> numbers = s.GetNumbers("occupancy_levels");
+    std::copy_n(numbers.begin(), 3, c.occupancy_levels.begin());
+    old_occupancy = true;
+  }
+  if (s.Has("density_levels")) {
+    const std::vector<double> numbers = s.GetNumbers("density_levels");
+    std::copy_n(numbers.begin(), 3, c.density_levels.begin());
+    old_density = true;
+  }
+  if (auto ok = CheckRising(c.occupancy_levels,
+                            old_occupancy ? "occupancy_levels" : "levels[].occupancy");
+      !ok) {
+    return ok;
+  }
+  return CheckRising(c.density_levels, old_density ? "density_levels" : "levels[].density");
+}
+
+ZoneConfig ReadZone(const config::Settings& table) {
+  return {table.GetString("name"), vision::FramePoints(table.GetNumberLists("polygon")),
+          table.Has("area") ? table.GetDouble("area") : 0};
+}
+
+// zone_areas, the deprecated "name: m2" list for zones without an area field.
+Status ReadZoneAreas(const config::Settings& s, std::vector<ZoneConfig>& zones) {
+  if (!s.Has("zone_areas")) return OkStatus();
+  for (const std::string& text : s.GetList("zone_areas")) {
     const auto colon = text.find(':');
-    const std::string zone = text.substr(0, colon);
-    auto it = std::find_if(c.zones.begin(), c.zones.end(),
+    const std::string zone = Trim(text.substr(0, colon));
+    auto it = std::find_if(zones.begin(), zones.end(),
                            [&](const ZoneConfig& z) { return z.name == zone; });
     // Strict: "12abc", "nan" and an empty area are refused, not read as a number or 0.
     const Result<double> area = colon == std::string::npos
                                     ? Result<double>(0.0)
                                     : config::ParseNumber(Trim(text.substr(colon + 1)));
-    if (it == c.zones.end() || !area || !(*area > 0)) {
+    if (it == zones.end() || !area || !(*area > 0)) {
       return MakeError(Code::kInvalidArgument,
                        "crowd_density: zone_areas: '{}' is not 'zone: m2' for a configured zone",
                        text);
     }
+    if (it->area_m2 > 0) {
+      return MakeError(Code::kInvalidArgument,
+                       "crowd_density: zone_areas: '{}' names a zone whose table has an area "
+                       "already; keep zones[].area only",
+                       text);
+    }
     it->area_m2 = *area;
   }
-  auto occupancy = ParseLevels(s.GetList("occupancy_levels"), "occupancy_levels");
-  if (!occupancy) return std::unexpected(occupancy.error());
-  auto density = ParseLevels(s.GetList("density_levels"), "density_levels");
-  if (!density) return std::unexpected(density.error());
-  c.occupancy_levels = *occupancy;
-  c.density_levels = *density;
+  return OkStatus();
+}
+
+Result<Config> ParseConfig(const config::Settings& s) {
+  Config c;
+  for (const config::Settings& table : s.GetTables("zones")) c.zones.push_back(ReadZone(table));
+  if (c.zones.empty()) c.zones.push_back(ZoneConfig{"frame", {{0, 0}, {1, 0}, {1, 1}, {0, 1}}, 0});
+  if (auto ok = ReadZoneAreas(s, c.zones); !ok) return std::unexpected(ok.error());
+  if (auto ok = ReadLevels(s, c); !ok) return std::unexpected(ok.error());
   c.person_area = s.GetDouble("person_area");
   c.hysteresis = s.GetDouble("hysteresis");
   c.interval_ns = s.GetInt("interval") * kNsPerMs;

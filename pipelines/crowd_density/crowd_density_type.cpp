@@ -2,34 +2,82 @@
 // The crowd_density type as the core sees it: name, description and settings, no
 // code. Needs no OpenCV.
 #include <string>
+#include <vector>
 
 #include "pipelines/crowd_density/crowd_density.hpp"
 #include "pipelines/framework.hpp"
+#include "pipelines/zones.hpp"
 
 namespace cityedge::pipelines::crowd_density {
 namespace {
 
 using config::SettingType;
 
+// A zone's table: the shared zone fields, plus its ground area.
+std::vector<config::SettingSpec> ZoneTable() {
+  std::vector<config::SettingSpec> fields = ZoneFields();
+  fields.push_back(Setting("area", SettingType::kDouble,
+                           "Ground area the zone covers; with it the zone is judged in people/m2, "
+                           "without it in occupancy")
+                       .Min(0.01)
+                       .Unit("m2"));
+  return fields;
+}
+
+std::vector<config::SettingSpec> LevelFields() {
+  return {
+      Setting("level", SettingType::kEnum, "The level this table starts")
+          .Allowed({"busy", "crowded", "critical"})
+          .Required()
+          .Unique(),
+      Setting("occupancy", SettingType::kDouble,
+              "Occupancy (foreground fraction) at which it begins, for zones without an area")
+          .Required()
+          .Min(0)
+          .Max(1),
+      Setting("density", SettingType::kDouble,
+              "People per m2 at which it begins, for zones with an area")
+          .Required()
+          .Min(0)
+          .Unit("1/m2"),
+  };
+}
+
 config::SettingsSchema Schema() {
   return {
-      Setting("zones", SettingType::kList,
-              "Polygons judged separately: 'name: x,y x,y x,y ...' in 0..1 frame coordinates; "
-              "unset: the whole frame as zone 'frame'"),
+      Setting("zones", SettingType::kTableList,
+              "Zones judged separately, one table each; unset: the whole frame as zone 'frame'")
+          .Fields(ZoneTable())
+          .AcceptsLines(ReadZoneLine),
       Setting("zone_areas", SettingType::kList,
-              "Ground area of zones, 'name: 42.5' in m2; a zone with an area is judged in "
-              "people/m2, one without in occupancy"),
+              "Ground area of zones of the one-line form, 'name: 42.5' in m2")
+          .Deprecated("give the area in the zone's table, zones[].area"),
       Setting("person_area", SettingType::kDouble,
               "Foreground one person covers, as a fraction of the frame (for people/m2)")
           .Default("0.01")
           .Min(0.00001)
           .Max(1),
+      Setting("levels", SettingType::kTableList,
+              "Where busy, crowded and critical begin: one table per level, each threshold "
+              "above the one of the level below")
+          .Fields(LevelFields())
+          .Min(3)
+          .Max(3)
+          .Default("[{level: busy, occupancy: 0.15, density: 0.5}, "
+                   "{level: crowded, occupancy: 0.35, density: 2}, "
+                   "{level: critical, occupancy: 0.6, density: 4}]"),
       Setting("occupancy_levels", SettingType::kList,
-              "Occupancy (0..1) at which busy, crowded, critical begin")
-          .Default("[0.15, 0.35, 0.6]"),
+              "Occupancy at which busy, crowded, critical begin")
+          .Item(NumberItem())
+          .Min(3)
+          .Max(3)
+          .Deprecated("write each as levels[].occupancy", "levels"),
       Setting("density_levels", SettingType::kList,
               "People per m2 at which busy, crowded, critical begin")
-          .Default("[0.5, 2, 4]"),
+          .Item(NumberItem())
+          .Min(3)
+          .Max(3)
+          .Deprecated("write each as levels[].density", "levels"),
       Setting("hysteresis", SettingType::kDouble,
               "A level is left downwards below (1 - hysteresis) x its threshold")
           .Default("0.1")

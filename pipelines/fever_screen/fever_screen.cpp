@@ -2,7 +2,6 @@
 #include "pipelines/fever_screen/fever_screen.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -56,26 +55,18 @@ struct Config {
   bool evidence_image = false;
 };
 
-Result<cv::Matx33d> ParseHomography(const std::vector<std::string>& items) {
-  if (items.empty()) return cv::Matx33d::eye();
-  if (items.size() != 9) {
-    return MakeError(Code::kInvalidArgument,
-                     "fever_screen: visible_to_thermal needs 9 numbers (3x3, row-major), got {}",
-                     items.size());
-  }
+// The rows were validated as 3 rows of 3 finite numbers; a singular matrix
+// maps faces onto a line or a point and is refused.
+Result<cv::Matx33d> ReadHomography(const std::vector<std::vector<double>>& rows) {
   cv::Matx33d h;
-  for (std::size_t i = 0; i < 9; ++i) {
-    double v = 0;
-    const auto [end, ec] = std::from_chars(items[i].data(), items[i].data() + items[i].size(), v);
-    if (ec != std::errc() || end != items[i].data() + items[i].size() || !std::isfinite(v)) {
-      return MakeError(Code::kInvalidArgument,
-                       "fever_screen: visible_to_thermal item {} is not a number: '{}'", i + 1,
-                       items[i]);
-    }
-    h.val[i] = v;
+  for (std::size_t r = 0; r < 3; ++r) {
+    for (std::size_t c = 0; c < 3; ++c)
+      h(static_cast<int>(r), static_cast<int>(c)) = rows.at(r).at(c);
   }
   if (std::abs(cv::determinant(h)) < 1e-12) {
-    return MakeError(Code::kInvalidArgument, "fever_screen: visible_to_thermal is singular");
+    return MakeError(Code::kInvalidArgument,
+                     "fever_screen: visible_to_thermal is singular (determinant 0): it cannot map "
+                     "a face box onto the thermal frame");
   }
   return h;
 }
@@ -127,8 +118,7 @@ Result<Config> ParseConfig(const config::Settings& s, const Context& context) {
                      "fever_screen: visible_input '{}' is not one of the pipeline's inputs",
                      c.visible_input);
   }
-  auto h = ParseHomography(s.Has("visible_to_thermal") ? s.GetList("visible_to_thermal")
-                                                       : std::vector<std::string>{});
+  auto h = ReadHomography(s.GetNumberLists("visible_to_thermal"));
   if (!h) return std::unexpected(h.error());
   c.visible_to_thermal = *h;
   c.fusion_window_ns = s.GetInt("fusion_window") * kNsPerMs;

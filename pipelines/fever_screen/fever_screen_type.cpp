@@ -139,9 +139,13 @@ config::SettingsSchema Schema() {
               "confirm thermal regions. Empty: thermal only")
           .Default(""),
       Setting("visible_to_thermal", SettingType::kList,
-              "3x3 homography (9 numbers, row-major) mapping visible pixels to thermal pixels; "
-              "unset: identity")
-          .Default(""),
+              "Homography mapping visible pixels to thermal pixels: the 3x3 matrix as 3 rows of "
+              "3 numbers")
+          .Item(ListItem(NumberItem(), 3))
+          .Min(3)
+          .Max(3)
+          .AcceptsFlat()
+          .Default("[[1, 0, 0], [0, 1, 0], [0, 0, 1]]"),
       Setting("fusion_window", SettingType::kDuration,
               "Largest capture-time difference between a thermal frame and the visible frame "
               "whose faces it uses")

@@ -15,15 +15,14 @@
 #include "pipelines/framework.hpp"
 #include "pipelines/people_count/detector.hpp"
 #include "pipelines/people_count/tracker.hpp"
+#include "pipelines/vision/frame_points.hpp"
 #include "pipelines/vision/frame_view.hpp"
-#include "pipelines/vision/named_points.hpp"
 #include "pipelines/vision/privacy.hpp"
 
 namespace cityedge::pipelines::people_count {
 namespace {
 
 using config::SettingType;
-using vision::ParseNamedPoints;
 
 struct Config {
   DetectorOptions detector;
@@ -53,22 +52,14 @@ Result<Config> ParseConfig(const config::Settings& s) {
   c.evidence_dir = s.GetString("evidence_dir");
   c.evidence_max_width = static_cast<int>(s.GetInt("evidence_max_width"));
   c.evidence_keep = static_cast<int>(s.GetInt("evidence_keep"));
-  std::string name;
-  std::vector<cv::Point2f> points;
-  std::string error;
-  for (const std::string& text : s.Has("zones") ? s.GetList("zones") : std::vector<std::string>{}) {
-    if (!ParseNamedPoints(text, &name, &points, &error) || points.size() < 3) {
-      return MakeError(Code::kInvalidArgument, "people_count: zones: {}",
-                       error.empty() ? "'" + name + "' needs at least 3 points" : error);
-    }
-    c.zones.push_back(Zone{name, points});
+  for (const config::Settings& table : s.GetTables("zones")) {
+    c.zones.push_back(
+        Zone{table.GetString("name"), vision::FramePoints(table.GetNumberLists("polygon"))});
   }
-  for (const std::string& text : s.Has("lines") ? s.GetList("lines") : std::vector<std::string>{}) {
-    if (!ParseNamedPoints(text, &name, &points, &error) || points.size() != 2) {
-      return MakeError(Code::kInvalidArgument, "people_count: lines: {}",
-                       error.empty() ? "'" + name + "' needs exactly 2 points" : error);
-    }
-    c.lines.push_back(CountingLine{name, points[0], points[1]});
+  for (const config::Settings& table : s.GetTables("lines")) {
+    c.lines.push_back(CountingLine{table.GetString("name"),
+                                   vision::FramePoint(table.GetNumbers("from")),
+                                   vision::FramePoint(table.GetNumbers("to"))});
   }
   return c;
 }

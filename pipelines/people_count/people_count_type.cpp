@@ -5,6 +5,7 @@
 
 #include "pipelines/framework.hpp"
 #include "pipelines/people_count/people_count.hpp"
+#include "pipelines/zones.hpp"
 
 namespace cityedge::pipelines::people_count {
 namespace {
@@ -23,10 +24,13 @@ config::SettingsSchema Schema() {
           .Default("10s")
           .Min(1000)
           .Unit("ms"),
-      Setting("zones", SettingType::kList,
-              "Polygons counted separately: 'name: x,y x,y x,y ...' in 0..1 frame coordinates"),
-      Setting("lines", SettingType::kList,
-              "Counting lines: 'name: x1,y1 x2,y2'; left to right of the direction 1 -> 2 is in"),
+      Setting("zones", SettingType::kTableList, "Zones whose people are counted, one table each")
+          .Fields(ZoneFields())
+          .AcceptsLines(ReadZoneLine),
+      Setting("lines", SettingType::kTableList,
+              "Counting lines whose crossings are counted, one table each")
+          .Fields(CountingLineFields())
+          .AcceptsLines(ReadCountingLine),
       Setting("upscale", SettingType::kDouble,
               "Image scale for HOG; people shorter than 96/upscale px are missed")
           .Default("1.5")

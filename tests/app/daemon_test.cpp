@@ -6,9 +6,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -222,6 +226,119 @@ TEST_CASE("A bad field of a list of tables is named by its full key path, and ex
                        ":11:11: drivers[0].settings.registers[2]: the one-line form is "
                        "deprecated and will be removed; write the entry as a mapping: "
                        "{channel: volts, addr: 4, scale: 0.1}") != std::string::npos);
+}
+
+// The types `config` names in "type: X" lines that this build lacks (the
+// vision pipelines without OpenCV), so the check is skipped, not failed.
+std::vector<std::string> MissingTypes(const std::string& config) {
+  const std::string known = Run({Daemon(), "--describe", "list"}).output;
+  std::vector<std::string> missing;
+  std::istringstream in(config);
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find("type: ");
+    if (at == std::string::npos || line.find('#') != std::string::npos) continue;
+    const std::string type = line.substr(at + 6);
+    if (known.find("  " + type + "\n") == std::string::npos) missing.push_back(type);
+  }
+  return missing;
+}
+
+// tests/config/bad/cityedged/ holds malformed settings of the real plugins
+// (bad_corpus_test checks the files beside it against trimmed copies of the
+// schemas). Each file's "# expect: LINE:COLUMN: PATH: MESSAGE" lines are
+// exactly what --check-config must print, and it must exit 78.
+TEST_CASE("cityedged --check-config names every bad setting of the real plugins by its key path") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(Source("tests/config/bad/cityedged"))) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 4);
+  for (const fs::path& file : files) {
+    const std::string text = ReadFile(file.string());
+    if (const auto missing = MissingTypes(text); !missing.empty()) {
+      WARN(file.filename().string() << ": skipped, this build has no " << missing.front());
+      continue;
+    }
+    std::vector<std::string> expects;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("# expect: ", 0) == 0) expects.push_back(line.substr(10));
+    }
+    const auto r = Run({Daemon(), "--check-config", file.string()});
+    INFO(file.filename().string() << " reported:\n" << r.output);
+    REQUIRE_FALSE(expects.empty());
+    CHECK(r.status == 78);
+    for (const std::string& expect : expects) {
+      INFO("expected: " << expect);
+      CHECK(r.output.find(file.string() + ":" + expect + "\n") != std::string::npos);
+    }
+    const std::string count = std::to_string(expects.size()) + " problem";
+    CHECK(r.output.find(file.string() + ": " + count + (expects.size() == 1 ? "\n" : "s\n")) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("The vision pipelines' forms of earlier releases pass --check-config with warnings") {
+  TempDir dir;
+  const std::string config =
+      "gateway: {id: gw1}\n"
+      "uplink: {brokers: [\"tcp://127.0.0.1:1\"]}\n"
+      "drivers:\n"
+      "  - id: cam1\n"
+      "    type: camera\n"
+      "    settings: {source: /dev/video0}\n"
+      "  - id: ir1\n"
+      "    type: thermal\n"
+      "    settings: {device: /dev/video2}\n"
+      "pipelines:\n"
+      "  - id: people\n"
+      "    type: people_count\n"
+      "    inputs: [cam1]\n"
+      "    settings:\n"
+      "      zones: [\"queue: 0.3,0.55 0.7,0.55 0.75,0.95\"]\n"
+      "      lines: [\"gates: 0.2,0.6 0.8,0.6\"]\n"
+      "  - id: crowd\n"
+      "    type: crowd_density\n"
+      "    inputs: [cam1]\n"
+      "    settings:\n"
+      "      zones: [\"north: 0,0 1,0 1,1\"]\n"
+      "      zone_areas: [\"north: 120\"]\n"
+      "      occupancy_levels: [0.15, 0.35, 0.6]\n"
+      "  - id: gate\n"
+      "    type: fever_screen\n"
+      "    inputs: [ir1, cam1]\n"
+      "    settings:\n"
+      "      visible_input: cam1\n"
+      "      visible_to_thermal: [0.25, 0, 2, 0, 0.25, 0, 0, 0, 1]\n";
+  if (const auto missing = MissingTypes(config); !missing.empty()) {
+    WARN("skipped: this build has no " << missing.front());
+    return;
+  }
+  WriteFile(dir.Join("old.yaml"), config);
+  const auto r = Run({Daemon(), "--check-config", dir.Join("old.yaml")});
+  INFO(r.output);
+  CHECK(r.status == 0);
+  const std::string at = "warning: " + dir.Join("old.yaml") + ":";
+  for (const char* warning :
+       {"15:15: pipelines[0].settings.zones[0]: the one-line form is deprecated and will be "
+        "removed; write the entry as a mapping: {name: queue, polygon: [[0.3, 0.55], [0.7, 0.55], "
+        "[0.75, 0.95]]}\n",
+        "16:15: pipelines[0].settings.lines[0]: the one-line form is deprecated and will be "
+        "removed; write the entry as a mapping: {name: gates, from: [0.2, 0.6], to: [0.8, 0.6]}\n",
+        "21:15: pipelines[1].settings.zones[0]: the one-line form is deprecated and will be "
+        "removed; write the entry as a mapping: {name: north, polygon: [[0, 0], [1, 0], [1, "
+        "1]]}\n",
+        "22:7: pipelines[1].settings.zone_areas: deprecated and will be removed; give the area in "
+        "the zone's table, zones[].area\n",
+        "23:7: pipelines[1].settings.occupancy_levels: deprecated and will be removed; write each "
+        "as levels[].occupancy\n",
+        "29:27: pipelines[2].settings.visible_to_thermal: a flat list is deprecated and will be "
+        "removed; write it as rows of 3: [[0.25, 0, 2], [0, 0.25, 0], [0, 0, 1]]\n"}) {
+    CHECK(r.output.find(at + warning) != std::string::npos);
+  }
+  CHECK(r.output.find(": ok (config hash ") != std::string::npos);
 }
 
 TEST_CASE("A missing config file is a config error, not a crash") {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every file under tests/config/bad/ is a malformed config. Its leading
 // "# expect: LINE:COLUMN: FRAGMENT" lines list exactly the problems the loader
-// must report, each as "NAME.yaml:LINE:COLUMN: FRAGMENT..." in one run.
+// must report, each as "NAME.yaml:LINE:COLUMN: FRAGMENT..." in one run. The
+// files in bad/cityedged/ need the real plugins' schemas; daemon_test checks
+// them, in the same format, by running cityedged --check-config.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>

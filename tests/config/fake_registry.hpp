@@ -4,8 +4,11 @@
 // example can be checked here without linking the real plugins.
 #pragma once
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/config/settings.hpp"
@@ -92,12 +95,81 @@ inline SettingsSchema RegisterMapSchema() {
   return {Spec("host", SettingType::kString, "", "Server"), registers};
 }
 
+// Typed lists, unique fields, a line reader, a flat form and deprecated keys,
+// shaped like the vision pipelines' zones, levels and homography (the real
+// ones are tested with the pipelines and by cityedged --check-config).
+inline SettingSpec NumberItem(std::optional<double> min = {}, std::optional<double> max = {}) {
+  SettingSpec item;
+  item.type = SettingType::kDouble;
+  item.min = min;
+  item.max = max;
+  return item;
+}
+
+inline SettingSpec ListItem(SettingSpec item, double count) {
+  SettingSpec list;
+  list.type = SettingType::kList;
+  list.min = count;
+  list.max = count;
+  list.item = {std::move(item)};
+  return list;
+}
+
+// "name: x,y x,y ..." as {name, polygon: [[x, y] ...]}.
+inline Result<LineTable> ReadTestZoneLine(std::string_view line) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return MakeError(Code::kInvalidArgument, "no name");
+  LineValue polygon{.word = {}, .items = {}, .is_list = true};
+  std::string rest(line.substr(colon + 1));
+  for (std::size_t at = 0; (at = rest.find_first_not_of(' ', at)) != std::string::npos;) {
+    const std::size_t end = std::min(rest.find(' ', at), rest.size());
+    const std::string word = rest.substr(at, end - at);
+    const std::size_t comma = word.find(',');
+    if (comma == std::string::npos) return MakeError(Code::kInvalidArgument, "not x,y");
+    polygon.items.push_back(LineValue{.word = {},
+                                      .items = {LineValue{.word = word.substr(0, comma)},
+                                                LineValue{.word = word.substr(comma + 1)}},
+                                      .is_list = true});
+    at = end;
+  }
+  return LineTable{{"name", LineValue{.word = std::string(line.substr(0, colon))}},
+                   {"polygon", polygon}};
+}
+
+inline SettingsSchema ZonesSchema() {
+  SettingSpec name = Spec("name", SettingType::kString, "", "Zone name");
+  name.required = true;
+  name.unique = true;
+  SettingSpec polygon = Spec("polygon", SettingType::kList, "", "Corners");
+  polygon.required = true;
+  polygon.min = 3;
+  polygon.item = {ListItem(NumberItem(0, 1), 2)};
+  SettingSpec zones = Spec("zones", SettingType::kTableList, "", "Zones");
+  zones.fields = {name, polygon, Spec("area", SettingType::kDouble, "", "Ground area")};
+  zones.accepts_lines = true;
+  zones.read_line = ReadTestZoneLine;
+  SettingSpec matrix =
+      Spec("matrix", SettingType::kList, "[[1, 0, 0], [0, 1, 0], [0, 0, 1]]", "3x3 matrix");
+  matrix.min = 3;
+  matrix.max = 3;
+  matrix.item = {ListItem(NumberItem(), 3)};
+  matrix.accepts_flat = true;
+  SettingSpec levels = Spec("levels", SettingType::kList, "[1, 2, 3]", "Thresholds");
+  levels.item = {NumberItem(0)};
+  SettingSpec old_levels = Spec("old_levels", SettingType::kList, "", "Thresholds, as before");
+  old_levels.deprecated = "write levels";
+  old_levels.replaced_by = "levels";
+  return {zones, matrix, levels, old_levels};
+}
+
 class FakeRegistry final : public SchemaRegistry {
  public:
   FakeRegistry()
       : drivers_{{"replay", ReplaySchema()}, {"modbus", RegisterMapSchema()}},
-        pipelines_{
-            {"threshold", ThresholdSchema()}, {"aqi", AqiSchema()}, {"flood", FloodSchema()}} {}
+        pipelines_{{"threshold", ThresholdSchema()},
+                   {"aqi", AqiSchema()},
+                   {"flood", FloodSchema()},
+                   {"zoned", ZonesSchema()}} {}
 
   const SettingsSchema* FindDriver(std::string_view type) const override {
     return Find(drivers_, type);

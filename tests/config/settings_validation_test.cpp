@@ -249,5 +249,189 @@ TEST_CASE("Schemas with a list of tables are checked and described with their fi
                                     "|  |  | Byte order |\n"));
 }
 
+std::string AllWarnings(const std::vector<Problem>& warnings) { return FormatProblems(warnings); }
+
+TEST_CASE("A typed list is validated item by item and read back as numbers") {
+  std::vector<Problem> warnings;
+  const auto result = ValidateSettingsText(testing::ZonesSchema(),
+                                           "zones:\n"
+                                           "  - name: north\n"
+                                           "    polygon: [[0.05, 0.4], [0.5, 0.4], [0.5, 0.95]]\n"
+                                           "    area: 120\n"
+                                           "matrix:\n"
+                                           "  - [0.25, 0, 2]\n"
+                                           "  - [0, 0.25, 0]\n"
+                                           "  - [0, 0, 1]\n"
+                                           "levels: [0.5, 2, 4]\n",
+                                           "z.yaml", &warnings);
+  INFO(AllProblems(result));
+  REQUIRE(result.has_value());
+  CHECK(warnings.empty());
+  const std::vector<Settings> zones = result->GetTables("zones");
+  REQUIRE(zones.size() == 1);
+  CHECK(zones[0].GetNumberLists("polygon") ==
+        std::vector<std::vector<double>>{{0.05, 0.4}, {0.5, 0.4}, {0.5, 0.95}});
+  CHECK(zones[0].GetDouble("area") == 120);
+  CHECK(result->GetNumberLists("matrix") ==
+        std::vector<std::vector<double>>{{0.25, 0, 2}, {0, 0.25, 0}, {0, 0, 1}});
+  CHECK(result->GetNumbers("levels") == std::vector<double>{0.5, 2, 4});
+  CHECK_FALSE(result->Has("old_levels"));
+
+  // Defaults are typed lists too.
+  const auto defaults = ValidateSettingsText(testing::ZonesSchema(), "");
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->GetNumberLists("matrix") ==
+        std::vector<std::vector<double>>{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}});
+  CHECK(defaults->GetTables("zones").empty());
+}
+
+TEST_CASE("Problems inside a typed list are named by their index, at their position") {
+  const auto result = ValidateSettingsText(testing::ZonesSchema(),
+                                           "zones:\n"
+                                           "  - name: a\n"
+                                           "    polygon: [[0.1, 0.1], [0.5, 1.5], [0.2x, 0.3]]\n"
+                                           "  - {name: b, polygon: [[0, 0], [1, 1]]}\n"
+                                           "  - {name: c, polygon: [[0, 0], [1], [1, 1, 1], 5]}\n"
+                                           "  - {name: d, polygon: 5}\n"
+                                           "matrix: [[1, 0, 0], [0, 1, 0]]\n"
+                                           "levels: [1, -2, \"3\"]\n",
+                                           "z.yaml");
+  REQUIRE_FALSE(result.has_value());
+  const std::string text = AllProblems(result);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("z.yaml:3:33: settings.zones[0].polygon[1][1]: must be between "
+                                   "0 and 1, got 1.5"));
+  CHECK_THAT(text, Catch::Contains("z.yaml:3:40: settings.zones[0].polygon[2][0]: expected a "
+                                   "number, got \"0.2x\""));
+  CHECK_THAT(text, Catch::Contains("z.yaml:4:24: settings.zones[1].polygon: must have at least 3 "
+                                   "items, got 2"));
+  CHECK_THAT(text,
+             Catch::Contains("settings.zones[2].polygon[1]: must have exactly 2 items, got 1"));
+  CHECK_THAT(text,
+             Catch::Contains("settings.zones[2].polygon[2]: must have exactly 2 items, got 3"));
+  CHECK_THAT(text, Catch::Contains("settings.zones[2].polygon[3]: expected [number, number], got a "
+                                   "value"));
+  CHECK_THAT(text, Catch::Contains("z.yaml:6:24: settings.zones[3].polygon: expected a list of "
+                                   "[number, number], got a value"));
+  CHECK_THAT(text,
+             Catch::Contains("z.yaml:7:9: settings.matrix: must have exactly 3 items, got 2"));
+  CHECK_THAT(text, Catch::Contains("z.yaml:8:13: settings.levels[1]: must be at least 0, got -2"));
+  CHECK_THAT(text, Catch::Contains("z.yaml:8:17: settings.levels[2]: expected a number, got the "
+                                   "quoted string \"3\" (remove the quotes)"));
+  CHECK(result.error().size() == 10);
+}
+
+TEST_CASE("The flat form of a list of rows is read as its rows, with a warning") {
+  std::vector<Problem> warnings;
+  const auto flat = ValidateSettingsText(
+      testing::ZonesSchema(), "matrix: [0.25, 0, 2, 0, 0.25, 0, 0, 0, 1]\n", "m.yaml", &warnings);
+  INFO(AllProblems(flat));
+  REQUIRE(flat.has_value());
+  CHECK(flat->GetNumberLists("matrix") ==
+        std::vector<std::vector<double>>{{0.25, 0, 2}, {0, 0.25, 0}, {0, 0, 1}});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].ToString() ==
+        "m.yaml:1:9: settings.matrix: a flat list is deprecated and will be removed; write it as "
+        "rows of 3: [[0.25, 0, 2], [0, 0.25, 0], [0, 0, 1]]");
+
+  const auto short_flat =
+      ValidateSettingsText(testing::ZonesSchema(), "matrix: [1, 0, 0, 0, 1, 0, 0, 0]\n", "m.yaml");
+  CHECK(AllProblems(short_flat) ==
+        "m.yaml:1:9: settings.matrix: expected a list of [number, number, number], got a value; "
+        "read as the deprecated flat form it needs 9 numbers, got 8\n");
+  // Its numbers are checked like the rows' are.
+  const auto word =
+      ValidateSettingsText(testing::ZonesSchema(), "matrix: [1, 0, 0, 0, 1, 0, 0, 0, x]\n");
+  CHECK_THAT(AllProblems(word), Catch::Contains("settings.matrix[2][2]: expected a number"));
+}
+
+TEST_CASE("A line reader reads a pipeline's one-line form; its words are validated as fields") {
+  std::vector<Problem> warnings;
+  const auto result = ValidateSettingsText(testing::ZonesSchema(),
+                                           "zones:\n"
+                                           "  - \"north:0.05,0.4 0.5,0.4 0.5,0.95\"\n",
+                                           "z.yaml", &warnings);
+  INFO(AllProblems(result));
+  REQUIRE(result.has_value());
+  CHECK(result->GetTables("zones")[0].GetNumberLists("polygon").size() == 3);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].ToString() ==
+        "z.yaml:2:5: settings.zones[0]: the one-line form is deprecated and will be removed; "
+        "write the entry as a mapping: {name: north, polygon: [[0.05, 0.4], [0.5, 0.4], "
+        "[0.5, 0.95]]}");
+
+  const auto bad = ValidateSettingsText(testing::ZonesSchema(),
+                                        "zones:\n"
+                                        "  - \"north:0.05,0.4 0.5,1.4 0.5,0.95\"\n"
+                                        "  - \"south 0,0\"\n",
+                                        "z.yaml");
+  const std::string text = AllProblems(bad);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("z.yaml:2:5: settings.zones[0].polygon[1][1]: must be between "
+                                   "0 and 1, got 1.4"));
+  CHECK_THAT(text, Catch::Contains("z.yaml:3:5: settings.zones[1]: expected a mapping of name, "
+                                   "polygon, area; read as a one-line entry, no name"));
+}
+
+TEST_CASE("A unique field may not repeat across tables") {
+  const auto result = ValidateSettingsText(testing::ZonesSchema(),
+                                           "zones:\n"
+                                           "  - {name: a, polygon: [[0, 0], [1, 0], [1, 1]]}\n"
+                                           "  - {name: b, polygon: [[0, 0], [1, 0], [1, 1]]}\n"
+                                           "  - {name: a, polygon: [[0, 0], [1, 0], [0, 1]]}\n",
+                                           "z.yaml");
+  CHECK(AllProblems(result) ==
+        "z.yaml:4:12: settings.zones[2].name: \"a\" is already settings.zones[0].name; each "
+        "table needs its own name\n");
+}
+
+TEST_CASE("A deprecated key is read with a warning, and refused beside its replacement") {
+  std::vector<Problem> warnings;
+  const auto result =
+      ValidateSettingsText(testing::ZonesSchema(), "old_levels: [1, 2]\n", "d.yaml", &warnings);
+  REQUIRE(result.has_value());
+  CHECK(result->GetList("old_levels") == std::vector<std::string>{"1", "2"});
+  CHECK(AllWarnings(warnings) ==
+        "d.yaml:1:1: settings.old_levels: deprecated and will be removed; write levels\n");
+
+  const auto both = ValidateSettingsText(testing::ZonesSchema(),
+                                         "levels: [1, 2]\nold_levels: [1, 2]\n", "d.yaml");
+  CHECK(AllProblems(both) ==
+        "d.yaml:2:1: settings.old_levels: give either levels or its deprecated form old_levels, "
+        "not both\n");
+}
+
+TEST_CASE("Schemas with typed lists are checked and described") {
+  CHECK(CheckSettingsSchema(testing::ZonesSchema()).empty());
+  SettingsSchema broken = testing::ZonesSchema();
+  broken[1].item.front().item.front().type = SettingType::kTableList;  // matrix cells
+  broken[2].accepts_flat = true;                                       // levels: numbers
+  broken[3].default_text = "[1]";                                      // deprecated, defaulted
+  broken[3].replaced_by = "nothing";
+  broken[0].fields[1].item.front().default_text = "[0, 0]";
+  broken.push_back(testing::Spec("flag", SettingType::kBool, "false", "Unique flag"));
+  broken.back().unique = true;
+  const std::string all = internal::Join(CheckSettingsSchema(broken), "\n");
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("matrix: item: a list of tables as a list item"));
+  CHECK_THAT(all, Catch::Contains("levels: a flat form without a fixed-size list as item"));
+  CHECK_THAT(all, Catch::Contains("old_levels: deprecated, yet required or with a default"));
+  CHECK_THAT(all,
+             Catch::Contains("old_levels: replaced_by needs a deprecated key and names a key"));
+  CHECK_THAT(all, Catch::Contains("zones[].polygon: item: only a type, bounds and allowed values"));
+  CHECK_THAT(all, Catch::Contains("flag: unique outside the fields of a list of tables"));
+
+  const std::string table = DescribeSettings("zoned", testing::ZonesSchema());
+  INFO(table);
+  CHECK_THAT(table, Catch::Contains("| zones[].polygon | list of [number, number] | (required) | "
+                                    ">= 3 items; values 0 .. 1 |  | Corners |\n"));
+  CHECK_THAT(table, Catch::Contains("| matrix | list of [number, number, number] | [[1, 0, 0], "
+                                    "[0, 1, 0], [0, 0, 1]] | exactly 3 items |  | 3x3 matrix |\n"));
+  CHECK_THAT(table, Catch::Contains("| levels | list of number | [1, 2, 3] | values >= 0 |  | "
+                                    "Thresholds |\n"));
+  CHECK_THAT(table, Catch::Contains("| old_levels | list |  |  |  | Thresholds, as before "
+                                    "(deprecated: write levels) |\n"));
+}
+
 }  // namespace
 }  // namespace cityedge::config

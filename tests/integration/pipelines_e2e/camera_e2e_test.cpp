@@ -32,8 +32,8 @@ std::string Config(const std::string& broker_uri, const std::string& video) {
          "\n      loop: true\n      pace: realtime\n      metrics_interval: 2s\n"
          "pipelines:\n"
          "  - id: people\n    type: people_count\n    inputs: [cam1]\n    settings:\n"
-         "      interval: 2s\n      lines: [\"crossing: 0.5,0 0.5,1\"]\n"
-         "      zones: [\"road: 0,0.2 1,0.2 1,0.8 0,0.8\"]\n"
+         "      interval: 2s\n      lines: [{name: crossing, from: [0.5, 0], to: [0.5, 1]}]\n"
+         "      zones: [{name: road, polygon: [[0, 0.2], [1, 0.2], [1, 0.8], [0, 0.8]]}]\n"
          "  - id: crowd\n    type: crowd_density\n    inputs: [cam1]\n    settings:\n"
          "      interval: 2s\n";
 }

@@ -322,7 +322,7 @@ TEST_CASE("Fusion with the visible camera picks the warm region that has a face"
   scene.people = {{38.2, 10}};
   scene.hot_objects = {{cv::Point(40, 20), 39.5}};
   // Visible 640x480 maps to thermal 160x120 by a quarter, shifted 2 px right.
-  const std::string h = "[0.25, 0, 2, 0, 0.25, 0, 0, 0, 1]";
+  const std::string h = "[[0.25, 0, 2], [0, 0.25, 0], [0, 0, 1]]";
 
   auto play = [&](Run& run, bool fused) {
     cv::RNG rng(3);
@@ -425,14 +425,65 @@ TEST_CASE("Settings that cannot work are refused") {
   };
   CHECK_THAT(refused(with({{"visible_input", "cam9"}}), {"ir1", "cam1"}),
              Catch::Contains("'cam9' is not one of the pipeline's inputs"));
-  CHECK_THAT(refused(with({{"visible_input", "cam1"}, {"visible_to_thermal", "[1, 0, 0]"}}),
+  CHECK_THAT(refused(with({{"visible_input", "cam1"},
+                           {"visible_to_thermal", "[[1, 2, 0], [2, 4, 0], [0, 0, 1]]"}}),
                      {"ir1", "cam1"}),
-             Catch::Contains("9 numbers"));
+             Catch::Contains("visible_to_thermal is singular"));
   CHECK_THAT(refused(with({{"visible_input", "cam1"}, {"face_cascade", "/nonexistent.xml"}}),
                      {"ir1", "cam1"}),
              Catch::Contains("/nonexistent.xml"));
   CHECK_THAT(refused(with({{"skin_min_c", "40"}, {"skin_max_c", "35"}}), {"ir1"}),
              Catch::Contains("skin_min_c"));
+}
+
+TEST_CASE("The homography is three rows of three numbers, each named by its key path") {
+  std::vector<config::Problem> warnings;
+  const auto rows = testing::ValidateSettings(
+      Type().schema, {{"visible_to_thermal", "[[0.25, 0, 2], [0, 0.25, 0], [0, 0, 1]]"}},
+      &warnings);
+  REQUIRE(rows.has_value());
+  CHECK(warnings.empty());
+  CHECK(rows->GetNumberLists("visible_to_thermal") ==
+        std::vector<std::vector<double>>{{0.25, 0, 2}, {0, 0.25, 0}, {0, 0, 1}});
+  const auto identity = testing::ValidateSettings(Type().schema, {});
+  REQUIRE(identity.has_value());
+  CHECK(identity->GetNumberLists("visible_to_thermal") ==
+        std::vector<std::vector<double>>{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}});
+
+  const auto bad = testing::ValidateSettings(
+      Type().schema, {{"visible_to_thermal", "[[1, 0], [0, 1, x], [0, 0, 1], [0, 0, 1]]"}});
+  REQUIRE_FALSE(bad.has_value());
+  const std::string text = config::FormatProblems(bad.error());
+  INFO(text);
+  CHECK_THAT(text,
+             Catch::Contains("settings.visible_to_thermal: must have exactly 3 items, got 4"));
+  CHECK_THAT(text,
+             Catch::Contains("settings.visible_to_thermal[0]: must have exactly 3 items, got 2"));
+  CHECK_THAT(text,
+             Catch::Contains("settings.visible_to_thermal[1][2]: expected a number, got \"x\""));
+  CHECK(bad.error().size() == 3);
+}
+
+TEST_CASE("The flat homography of earlier releases is read as its rows, with a warning") {
+  std::vector<config::Problem> warnings;
+  const auto flat = testing::ValidateSettings(
+      Type().schema, {{"visible_to_thermal", "[0.25, 0, 2, 0, 0.25, 0, 0, 0, 1]"}}, &warnings);
+  REQUIRE(flat.has_value());
+  CHECK(flat->GetNumberLists("visible_to_thermal") ==
+        std::vector<std::vector<double>>{{0.25, 0, 2}, {0, 0.25, 0}, {0, 0, 1}});
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0].ToString(),
+             Catch::Contains("settings.visible_to_thermal: a flat list is deprecated and will be "
+                             "removed; write it as rows of 3: [[0.25, 0, 2], [0, 0.25, 0], "
+                             "[0, 0, 1]]"));
+  // Eight numbers are neither form.
+  const auto eight = testing::ValidateSettings(
+      Type().schema, {{"visible_to_thermal", "[0.25, 0, 2, 0, 0.25, 0, 0, 0]"}});
+  REQUIRE_FALSE(eight.has_value());
+  CHECK_THAT(config::FormatProblems(eight.error()),
+             Catch::Contains("settings.visible_to_thermal: expected a list of [number, number, "
+                             "number], got a value; read as the deprecated flat form it needs 9 "
+                             "numbers, got 8"));
 }
 
 TEST_CASE("Percentile is nearest-rank over the masked values") {

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "daemon/config/settings_validation.hpp"
 #include "pipelines/framework.hpp"
 #include "tests/pipelines/support/support.hpp"
 
@@ -33,7 +34,8 @@ TEST_CASE("Every settings row is documented and its default is valid for its own
       INFO(type.name << "." << spec.key);
       CHECK_FALSE(spec.description.empty());
       if (spec.default_text.empty()) continue;
-      const auto value = testing::ConvertSetting(spec, YAML::Load(spec.default_text));
+      const auto value = config::ValidateSettingsText({spec}, spec.key + ": " + spec.default_text);
+      INFO((value ? "" : config::FormatProblems(value.error())));
       CHECK(value.has_value());
     }
   }

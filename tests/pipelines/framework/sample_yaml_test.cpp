@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Each pipeline folder's sample.yaml must stay valid against the pipeline's
-// settings table. (Its README's table is compared with `cityedged --describe`
-// by the docs tests.)
+// settings table, in its current forms (no deprecation warning). (Its
+// README's table is compared with `cityedged --describe` by the docs tests.)
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -48,9 +48,14 @@ TEST_CASE("Each pipeline's sample.yaml validates against its schema and creates 
     for (const auto& entry : root["pipelines"]) {
       REQUIRE(entry["type"].as<std::string>() == type.name);
       ++instances;
-      const auto settings = config::ValidateSettings(type.schema, entry["settings"], file);
+      std::vector<config::Problem> warnings;
+      const auto settings =
+          config::ValidateSettings(type.schema, entry["settings"], file, "settings", &warnings);
       INFO((settings ? "" : config::FormatProblems(settings.error())));
       REQUIRE(settings.has_value());
+      // A sample shows what to write: no deprecated form.
+      INFO(config::FormatProblems(warnings));
+      CHECK(warnings.empty());
       testing::MemorySink sink;
       testing::FakeClock clock;
       Context context{entry["id"].as<std::string>(), entry["inputs"].as<std::vector<std::string>>(),

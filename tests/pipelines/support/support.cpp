@@ -3,129 +3,31 @@
 
 #include <catch2/catch.hpp>
 
-#include <charconv>
-#include <cmath>
 #include <string_view>
 #include <utility>
 
 #include "daemon/core/sample.hpp"
 
 namespace cityedge::pipelines::testing {
-namespace {
 
-template <typename T>
-std::optional<T> ParseNumber(std::string_view text) {
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::optional<std::int64_t> ParseDurationMs(std::string_view text) {
-  static const std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  for (const auto& [suffix, factor] : kUnits) {
-    if (text.size() > suffix.size() && text.ends_with(suffix)) {
-      const auto number = ParseNumber<std::int64_t>(text.substr(0, text.size() - suffix.size()));
-      // "5m" must not be read as "5" + "m" of "ms": ParseNumber rejects "5m".
-      if (number) return *number * factor;
-    }
+config::SettingsResult ValidateSettings(const config::SettingsSchema& schema,
+                                        const std::map<std::string, std::string>& yaml,
+                                        std::vector<config::Problem>* warnings) {
+  YAML::Node settings(YAML::NodeType::Map);
+  for (const auto& [key, text] : yaml) {
+    YAML::Node name(key);
+    name.SetTag("?");
+    settings.force_insert(name, YAML::Load(text));
   }
-  return std::nullopt;
-}
-
-Result<v1::SettingValue> ConvertScalar(const config::SettingSpec& spec, const std::string& text) {
-  v1::SettingValue value;
-  using config::SettingType;
-  auto bad = [&] {
-    return MakeError(Code::kInvalidArgument, "{}: \"{}\" is not a valid {}", spec.key, text,
-                     config::SettingTypeName(spec.type));
-  };
-  switch (spec.type) {
-    case SettingType::kString:
-      value.set_string_value(text);
-      break;
-    case SettingType::kInt: {
-      const auto v = ParseNumber<std::int64_t>(text);
-      if (!v) return bad();
-      value.set_int_value(*v);
-      break;
-    }
-    case SettingType::kDouble: {
-      const auto v = ParseNumber<double>(text);
-      if (!v || !std::isfinite(*v)) return bad();
-      value.set_double_value(*v);
-      break;
-    }
-    case SettingType::kBool:
-      if (text != "true" && text != "false") return bad();
-      value.set_bool_value(text == "true");
-      break;
-    case SettingType::kDuration: {
-      const auto v = ParseDurationMs(text);
-      if (!v) return bad();
-      value.set_int_value(*v);
-      break;
-    }
-    case SettingType::kEnum:
-      if (std::find(spec.allowed.begin(), spec.allowed.end(), text) == spec.allowed.end()) {
-        return bad();
-      }
-      value.set_string_value(text);
-      break;
-    default:
-      return bad();
-  }
-  return value;
-}
-
-}  // namespace
-
-Result<v1::SettingValue> ConvertSetting(const config::SettingSpec& spec, const YAML::Node& node) {
-  if (spec.type == config::SettingType::kList) {
-    if (!node.IsSequence()) {
-      return MakeError(Code::kInvalidArgument, "{}: expected a list", spec.key);
-    }
-    v1::SettingValue value;
-    auto* list = value.mutable_list_value();
-    for (const auto& item : node) list->add_items(item.as<std::string>());
-    return value;
-  }
-  if (!node.IsScalar()) {
-    return MakeError(Code::kInvalidArgument, "{}: expected a single value", spec.key);
-  }
-  auto value = ConvertScalar(spec, node.Scalar());
-  if (!value) return value;
-  const double number =
-      value->has_double_value() ? value->double_value() : static_cast<double>(value->int_value());
-  if ((value->has_double_value() || value->has_int_value()) &&
-      ((spec.min && number < *spec.min) || (spec.max && number > *spec.max))) {
-    return MakeError(Code::kInvalidArgument, "{}: {} is out of range", spec.key, node.Scalar());
-  }
-  return value;
+  return config::ValidateSettings(schema, settings, "<test>", "settings", warnings);
 }
 
 config::Settings MakeSettings(const config::SettingsSchema& schema,
                               const std::map<std::string, std::string>& yaml) {
-  std::map<std::string, v1::SettingValue> values;
-  for (const auto& [key, text] : yaml) {
-    const auto spec = std::find_if(schema.begin(), schema.end(),
-                                   [&](const config::SettingSpec& s) { return s.key == key; });
-    INFO("setting " << key);
-    REQUIRE(spec != schema.end());
-    auto value = ConvertSetting(*spec, YAML::Load(text));
-    INFO((value ? "" : value.error().ToString()));
-    REQUIRE(value.has_value());
-    values[key] = *value;
-  }
-  for (const auto& spec : schema) {
-    if (values.contains(spec.key) || spec.default_text.empty()) continue;
-    auto value = ConvertSetting(spec, YAML::Load(spec.default_text));
-    INFO("default of " << spec.key << ": " << (value ? "" : value.error().ToString()));
-    REQUIRE(value.has_value());
-    values[spec.key] = *value;
-  }
-  return config::Settings(std::move(values));
+  auto settings = ValidateSettings(schema, yaml);
+  INFO((settings ? "" : config::FormatProblems(settings.error())));
+  REQUIRE(settings.has_value());
+  return std::move(*settings);
 }
 
 const PipelineType& TypeNamed(std::string_view name) {

@@ -12,6 +12,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "daemon/config/settings_validation.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "pipelines/pipeline.hpp"
@@ -46,13 +47,15 @@ class FakeClock final : public clock::Clock {
   clock::BootId boot_id_{};
 };
 
-// One YAML value checked against its row of the table, converted the way the
-// config loader stores it (durations in ms). The error names the key.
-[[nodiscard]] Result<v1::SettingValue> ConvertSetting(const config::SettingSpec& spec,
-                                                      const YAML::Node& node);
+// `yaml` entries (key -> YAML text) as a settings block, validated by the
+// daemon's own validator: the settings with the schema's defaults, or every
+// problem (key paths under "settings."). Deprecated forms it accepted go to
+// `warnings` when given.
+[[nodiscard]] config::SettingsResult ValidateSettings(
+    const config::SettingsSchema& schema, const std::map<std::string, std::string>& yaml,
+    std::vector<config::Problem>* warnings = nullptr);
 
-// The schema's defaults, overridden by `yaml` entries (key -> YAML text).
-// Unknown keys and bad values fail the calling test.
+// The same, for settings that must be valid: a problem fails the calling test.
 [[nodiscard]] config::Settings MakeSettings(const config::SettingsSchema& schema,
                                             const std::map<std::string, std::string>& yaml);
 

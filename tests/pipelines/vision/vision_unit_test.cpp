@@ -11,7 +11,7 @@
 
 #include "pipelines/crowd_density/crowd_density.hpp"
 #include "pipelines/people_count/tracker.hpp"
-#include "pipelines/vision/named_points.hpp"
+#include "tests/pipelines/support/support.hpp"
 #include "tests/pipelines/vision/frame_harness.hpp"
 
 namespace cityedge::pipelines {
@@ -27,19 +27,6 @@ cv::Mat Background(cv::Size size) {
   cv::RNG rng(7);
   rng.fill(bg, cv::RNG::UNIFORM, 120, 136);
   return bg;
-}
-
-TEST_CASE("Named points parse strictly") {
-  std::string name;
-  std::vector<cv::Point2f> points;
-  std::string error;
-  REQUIRE(vision::ParseNamedPoints("door: 0.5,0 0.5,1", &name, &points, &error));
-  CHECK(name == "door");
-  CHECK(points.size() == 2);
-  CHECK_FALSE(vision::ParseNamedPoints("door 0.5,0 0.5,1", &name, &points, &error));
-  CHECK_FALSE(vision::ParseNamedPoints("door: 0.5,0 1.5,1", &name, &points, &error));
-  CHECK_THAT(error, Catch::Contains("1.5,1"));
-  CHECK_FALSE(vision::ParseNamedPoints("door: 0.5;0", &name, &points, &error));
 }
 
 TEST_CASE("A track counts once per crossing, in its direction, never on jitter") {
@@ -76,13 +63,15 @@ TEST_CASE("Zones count foot points inside their polygon") {
   CHECK(people_count::CountInZone(left, tracks, cv::Size(200, 100)) == 2);
 }
 
+constexpr const char* kLeftZone = "[{name: left, polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]}]";
+
 // Figures cross a vertical line: `in_passes` right to left, `out_passes` left
 // to right, one after the other in alternating lanes.
 std::vector<v1::Event> CrossingRun(int in_passes, int out_passes) {
   FrameHarness harness("people_count", {{"detector", "motion"},
                                         {"interval", "1s"},
-                                        {"lines", "[\"door: 0.5,0 0.5,1\"]"},
-                                        {"zones", "[\"left: 0,0 0.5,0 0.5,1 0,1\"]"}});
+                                        {"lines", "[{name: door, from: [0.5, 0], to: [0.5, 1]}]"},
+                                        {"zones", kLeftZone}});
   const cv::Mat bg = Background(cv::Size(320, 240));
   std::int64_t t = kT0;
   const auto feed = [&](const cv::Mat& m) {
@@ -166,9 +155,9 @@ TEST_CASE("Crowd levels rise at once and fall only past the hysteresis") {
 // covering `fraction` of the left half, which MOG2 sees as foreground.
 std::vector<v1::Event> OccupancyRun(const std::vector<double>& fractions,
                                     const std::map<std::string, std::string>& extra) {
-  std::map<std::string, std::string> yaml{
-      {"interval", "1s"}, {"warmup_frames", "20"}, {"zones", "[\"left: 0,0 0.5,0 0.5,1 0,1\"]"}};
+  std::map<std::string, std::string> yaml{{"interval", "1s"}, {"warmup_frames", "20"}};
   yaml.insert(extra.begin(), extra.end());
+  yaml.emplace("zones", kLeftZone);
   FrameHarness harness("crowd_density", yaml);
   const cv::Mat bg = Background(cv::Size(320, 240));
   std::int64_t t = kT0;
@@ -217,14 +206,20 @@ TEST_CASE("crowd_density follows a known occupancy through every level, with hys
   testing::RequireNoPixels(events);
 }
 
+constexpr const char* kLeftZoneWithArea =
+    "[{name: left, polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]], area: 25}]";
+
 TEST_CASE("With the zone's area, crowd_density judges people per m2") {
   // Left half = 38400 px at 320x240 motion width; a person covers 1 % of the
   // frame (768 px), so a full left half holds 50 people on 25 m2: 2 per m2 at
   // occupancy 1.
   const std::vector<v1::Event> events =
-      OccupancyRun({0.1, 0.5, 0.9}, {{"zone_areas", "[\"left: 25\"]"},
+      OccupancyRun({0.1, 0.5, 0.9}, {{"zones", kLeftZoneWithArea},
                                      {"person_area", "0.01"},
-                                     {"density_levels", "[0.5, 0.9, 1.5]"}});
+                                     {"levels",
+                                      "[{level: critical, occupancy: 0.6, density: 1.5},"
+                                      " {level: busy, occupancy: 0.15, density: 0.5},"
+                                      " {level: crowded, occupancy: 0.35, density: 0.9}]"}});
   REQUIRE(events.size() == 3);
   CHECK(events[0].crowd_density().people_per_m2() == Approx(0.2).margin(0.1));
   CHECK(events[0].crowd_density().level() == v1::CROWD_LEVEL_NORMAL);
@@ -234,27 +229,134 @@ TEST_CASE("With the zone's area, crowd_density judges people per m2") {
   CHECK(events[2].crowd_density().level() == v1::CROWD_LEVEL_CRITICAL);
 }
 
-TEST_CASE("Vision pipelines refuse malformed zones and lines") {
-  CHECK_FALSE(testing::Harness::Create("people_count", {{"lines", "[\"door: 0.5,0\"]"}}, {"cam1"})
-                  .has_value());
-  CHECK_FALSE(testing::Harness::Create("people_count", {{"zones", "[\"z: 0,0 1,1\"]"}}, {"cam1"})
-                  .has_value());
-  CHECK_FALSE(
-      testing::Harness::Create("crowd_density", {{"zone_areas", "[\"nowhere: 5\"]"}}, {"cam1"})
-          .has_value());
-  CHECK_FALSE(
-      testing::Harness::Create("crowd_density", {{"occupancy_levels", "[0.5, 0.2, 0.9]"}}, {"cam1"})
-          .has_value());
+TEST_CASE("crowd_density's forms of earlier releases give the same judgements, with warnings") {
+  const std::map<std::string, std::string> old_form = {{"zones", "[\"left: 0,0 0.5,0 0.5,1 0,1\"]"},
+                                                       {"zone_areas", "[\"left: 25\"]"},
+                                                       {"person_area", "0.01"},
+                                                       {"density_levels", "[0.5, 0.9, 1.5]"}};
+  std::vector<config::Problem> warnings;
+  REQUIRE(testing::ValidateSettings(testing::TypeNamed("crowd_density").schema, old_form, &warnings)
+              .has_value());
+  const std::string text = config::FormatProblems(warnings);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("settings.zones[0]: the one-line form is deprecated and will be "
+                                   "removed; write the entry as a mapping: {name: left, polygon: "
+                                   "[[0, 0], [0.5, 0], [0.5, 1], [0, 1]]}"));
+  CHECK_THAT(text, Catch::Contains("settings.zone_areas: deprecated and will be removed; give the "
+                                   "area in the zone's table, zones[].area"));
+  CHECK_THAT(text, Catch::Contains("settings.density_levels: deprecated and will be removed; "
+                                   "write each as levels[].density"));
+  CHECK(warnings.size() == 3);
+
+  // A zone given in `extra` replaces OccupancyRun's own.
+  const std::vector<v1::Event> old_events = OccupancyRun({0.1, 0.5, 0.9}, old_form);
+  const std::vector<v1::Event> new_events =
+      OccupancyRun({0.1, 0.5, 0.9}, {{"zones", kLeftZoneWithArea},
+                                     {"person_area", "0.01"},
+                                     {"levels",
+                                      "[{level: busy, occupancy: 0.15, density: 0.5},"
+                                      " {level: crowded, occupancy: 0.35, density: 0.9},"
+                                      " {level: critical, occupancy: 0.6, density: 1.5}]"}});
+  REQUIRE(old_events.size() == new_events.size());
+  for (std::size_t i = 0; i < old_events.size(); ++i) {
+    CHECK(old_events[i].crowd_density().ShortDebugString() ==
+          new_events[i].crowd_density().ShortDebugString());
+  }
+}
+
+TEST_CASE("people_count's one-line zones and lines are read as the tables they spell") {
+  const config::SettingsSchema& schema = testing::TypeNamed("people_count").schema;
+  std::vector<config::Problem> warnings;
+  const auto old_form = testing::ValidateSettings(
+      schema, {{"lines", "[\"door: 0.5,0 0.5,1\"]"}, {"zones", "[\"left: 0,0 0.5,0 0.5,1 0,1\"]"}},
+      &warnings);
+  const auto new_form = testing::ValidateSettings(
+      schema, {{"lines", "[{name: door, from: [0.5, 0], to: [0.5, 1]}]"}, {"zones", kLeftZone}});
+  REQUIRE(old_form.has_value());
+  REQUIRE(new_form.has_value());
+  const auto old_line = old_form->GetTables("lines").at(0);
+  const auto new_line = new_form->GetTables("lines").at(0);
+  CHECK(old_line.GetString("name") == new_line.GetString("name"));
+  CHECK(old_line.GetNumbers("from") == new_line.GetNumbers("from"));
+  CHECK(old_line.GetNumbers("to") == new_line.GetNumbers("to"));
+  const auto old_zone = old_form->GetTables("zones").at(0);
+  const auto new_zone = new_form->GetTables("zones").at(0);
+  CHECK(old_zone.GetString("name") == new_zone.GetString("name"));
+  CHECK(old_zone.GetNumberLists("polygon") == new_zone.GetNumberLists("polygon"));
+  const std::string text = config::FormatProblems(warnings);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("settings.lines[0]: the one-line form is deprecated and will be "
+                                   "removed; write the entry as a mapping: {name: door, from: "
+                                   "[0.5, 0], to: [0.5, 1]}"));
+  CHECK_THAT(text, Catch::Contains("settings.zones[0]: the one-line form is deprecated and will be "
+                                   "removed; write the entry as a mapping: {name: left, polygon: "
+                                   "[[0, 0], [0.5, 0], [0.5, 1], [0, 1]]}"));
+  CHECK(warnings.size() == 2);
+}
+
+TEST_CASE("Malformed zones, lines and levels are named by their key paths") {
+  const auto problems = [](const char* type, const std::map<std::string, std::string>& yaml) {
+    const auto result = testing::ValidateSettings(testing::TypeNamed(type).schema, yaml);
+    REQUIRE_FALSE(result.has_value());
+    return config::FormatProblems(result.error());
+  };
+  const std::string lines =
+      problems("people_count", {{"lines",
+                                 "[{name: door, from: [0.5, 0], to: [0.5, 1, 0]},"
+                                 " {name: door, from: [0.5, 0]}, \"gate: 0.5,0\"]"}});
+  INFO(lines);
+  CHECK_THAT(lines, Catch::Contains("settings.lines[0].to: must have exactly 2 items, got 3"));
+  CHECK_THAT(lines, Catch::Contains("settings.lines[1]: missing required setting \"to\""));
+  CHECK_THAT(lines, Catch::Contains("settings.lines[2]: expected a mapping of name, from, to; read "
+                                    "as a one-line entry, a line is two points"));
+  const std::string zones = problems(
+      "people_count", {{"zones", "[{name: z, polygon: [[0, 0], [1, 1]]}, \"y: 0,0 1,0 0.5,1x\"]"}});
+  INFO(zones);
+  CHECK_THAT(zones,
+             Catch::Contains("settings.zones[0].polygon: must have at least 3 items, got 2"));
+  CHECK_THAT(zones, Catch::Contains("settings.zones[1].polygon[2][1]: expected a number, got "
+                                    "\"1x\""));
+  const std::string levels =
+      problems("crowd_density", {{"levels",
+                                  "[{level: busy, occupancy: 0.15, density: 0.5},"
+                                  " {level: busy, occupancy: 0.35, density: 2},"
+                                  " {level: critical, occupancy: 1.5, density: 4}]"},
+                                 {"occupancy_levels", "[0.1, 0.2x, 0.9]"}});
+  INFO(levels);
+  CHECK_THAT(levels, Catch::Contains("settings.levels[1].level: \"busy\" is already "
+                                     "settings.levels[0].level; each table needs its own level"));
+  CHECK_THAT(levels, Catch::Contains("settings.levels[2].occupancy: must be between 0 and 1, got "
+                                     "1.5"));
+  const std::string two =
+      problems("crowd_density", {{"levels", "[{level: busy, occupancy: 0.15, density: 0.5}]"}});
+  CHECK_THAT(two, Catch::Contains("settings.levels: must have exactly 3 items, got 1"));
+  CHECK_THAT(levels, Catch::Contains("settings.occupancy_levels[1]: expected a number, got "
+                                     "\"0.2x\""));
+  CHECK_THAT(levels, Catch::Contains("settings.occupancy_levels: give either levels or its "
+                                     "deprecated form occupancy_levels, not both"));
+}
+
+TEST_CASE("crowd_density refuses levels that do not rise and areas given twice") {
+  const auto refused = [](const std::map<std::string, std::string>& yaml) {
+    const auto created = testing::Harness::Create("crowd_density", yaml, {"cam1"});
+    REQUIRE_FALSE(created.has_value());
+    return created.error().ToString();
+  };
+  CHECK_THAT(refused({{"levels",
+                       "[{level: busy, occupancy: 0.5, density: 0.5},"
+                       " {level: crowded, occupancy: 0.2, density: 2},"
+                       " {level: critical, occupancy: 0.9, density: 4}]"}}),
+             Catch::Contains("levels[].occupancy must rise from busy to crowded to critical, got "
+                             "0.5, 0.2, 0.9"));
+  CHECK_THAT(refused({{"density_levels", "[1, 1, 2]"}}),
+             Catch::Contains("density_levels must rise"));
+  CHECK_THAT(refused({{"zone_areas", "[\"nowhere: 5\"]"}}),
+             Catch::Contains("zone_areas: 'nowhere: 5' is not 'zone: m2' for a configured zone"));
   // Numbers parse strictly: trailing text is an error, not a number read up to it.
-  const auto area = testing::Harness::Create(
-      "crowd_density", {{"zones", "[\"left: 0,0 1,0 1,1\"]"}, {"zone_areas", "[\"left: 25m\"]"}},
-      {"cam1"});
-  REQUIRE_FALSE(area.has_value());
-  CHECK_THAT(area.error().ToString(), Catch::Contains("zone_areas: 'left: 25m'"));
-  const auto level = testing::Harness::Create("crowd_density",
-                                              {{"occupancy_levels", "[0.1, 0.2x, 0.9]"}}, {"cam1"});
-  REQUIRE_FALSE(level.has_value());
-  CHECK_THAT(level.error().ToString(), Catch::Contains("occupancy_levels[1]"));
+  CHECK_THAT(refused({{"zones", "[\"left: 0,0 1,0 1,1\"]"}, {"zone_areas", "[\"left: 25m\"]"}}),
+             Catch::Contains("zone_areas: 'left: 25m'"));
+  CHECK_THAT(refused({{"zones", kLeftZoneWithArea}, {"zone_areas", "[\"left: 25\"]"}}),
+             Catch::Contains("names a zone whose table has an area already"));
 }
 
 }  // namespace
