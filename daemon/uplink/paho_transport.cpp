@@ -18,7 +18,6 @@ namespace {
 
 constexpr int kMqtt5 = 5;
 constexpr int kMqtt311 = 4;
-constexpr int kFirstRefusalReason = 0x80;
 
 // Paho hands the user context back as void*; the tag travels inside it.
 void* TagToContext(std::uint64_t tag) {
@@ -49,7 +48,7 @@ class PublishListener final : public mqtt::iaction_listener {
     PublishOutcome outcome{ContextToTag(tok.get_user_context()), false, tok.get_reason_code(), ""};
     // Paho reports an MQTT 5 PUBACK with a refusal reason as a failure; that
     // is an answer from the broker, not a lost connection.
-    outcome.acknowledged = outcome.reason_code >= kFirstRefusalReason;
+    outcome.acknowledged = outcome.reason_code >= kFirstMqttRefusalReason;
     outcome.detail = fmt::format("publish failed (rc {}, reason 0x{:02x})", tok.get_return_code(),
                                  outcome.reason_code);
     Deliver(outcome);

@@ -55,6 +55,10 @@ struct InboundMessage {
   std::string correlation_data;
 };
 
+// MQTT 5 reason codes from 0x80 up refuse what was asked (a PUBACK that
+// refuses a publish, a CONNACK that refuses a session).
+inline constexpr int kFirstMqttRefusalReason = 0x80;
+
 // Completion of a publish made with a non-zero tag.
 struct PublishOutcome {
   std::uint64_t tag = 0;

@@ -30,7 +30,6 @@ using TimePoint = SteadyClock::time_point;
 using clock::SteadyNs;
 using std::chrono::milliseconds;
 
-constexpr int kFirstRefusalReason = 0x80;
 constexpr std::size_t kLatencySamples = 1024;
 constexpr int kMaxShrinks = 24;
 
@@ -647,7 +646,7 @@ void UplinkImpl::HandleOutcome(const PublishOutcome& outcome) {
   InFlight batch = std::move(it->second);
   inflight_.erase(it);
   Forget(batch);
-  if (outcome.reason_code >= kFirstRefusalReason) {
+  if (outcome.reason_code >= kFirstMqttRefusalReason) {
     Refused(std::move(batch), outcome.reason_code);
     return;
   }

@@ -12,9 +12,9 @@ namespace {
 constexpr const char* kTransports[] = {"tcp", "rtu", nullptr};
 constexpr const char* kParities[] = {"none", "even", "odd", nullptr};
 
-constexpr const char* kFunctions[] = {"holding", "input", "coil", "discrete", nullptr};
-constexpr const char* kValueTypes[] = {"u16", "i16", "u32", "i32", "f32", "bit", nullptr};
-constexpr const char* kOrders[] = {"abcd", "cdab", "badc", "dcba", nullptr};
+constexpr const char* kFunctionNames[] = {"holding", "input", "coil", "discrete", nullptr};
+constexpr const char* kValueTypeNames[] = {"u16", "i16", "u32", "i32", "f32", "bit", nullptr};
+constexpr const char* kOrderNames[] = {"abcd", "cdab", "badc", "dcba", nullptr};
 
 // One entry of the register map; register_map.hpp says what each field means.
 constexpr std::array<ce_driver_setting_spec, 8> kRegisterFields = {
@@ -29,15 +29,15 @@ constexpr std::array<ce_driver_setting_spec, 8> kRegisterFields = {
     sdk::Setting("fn", CE_DRIVER_SETTING_ENUM,
                  "Function: holding (03), input (04), coil (01), discrete (02)")
         .Default("holding")
-        .Allowed(kFunctions),
+        .Allowed(kFunctionNames),
     sdk::Setting("type", CE_DRIVER_SETTING_ENUM,
                  "Value type (f32 is IEEE 754); unset: u16 for registers, bit for coil/discrete")
-        .Allowed(kValueTypes),
+        .Allowed(kValueTypeNames),
     sdk::Setting("order", CE_DRIVER_SETTING_ENUM,
                  "Bytes of the value, most significant first, in wire order; 16-bit types "
                  "take abcd or badc")
         .Default("abcd")
-        .Allowed(kOrders),
+        .Allowed(kOrderNames),
     sdk::Setting("scale", CE_DRIVER_SETTING_DOUBLE, "value = raw * scale + offset").Default("1"),
     sdk::Setting("offset", CE_DRIVER_SETTING_DOUBLE, "Added after scaling").Default("0"),
     sdk::Setting("unit", CE_DRIVER_SETTING_STRING, "Unit of the reading, e.g. ug/m3"),

@@ -17,14 +17,8 @@ using testing::ReadAll;
 using testing::ShiftedClock;
 using testing::TempDir;
 
-constexpr std::int64_t kFlushMs = 30'000;
-
-std::unique_ptr<Journal> OpenOrFail(const v1::JournalConfig& config,
-                                    const clock::Clock& clock = clock::Default()) {
-  auto journal = Open(config, clock);
-  if (!journal) FAIL("open: " << journal.error().ToString());
-  return std::move(*journal);
-}
+using testing::kFlushMs;
+using testing::OpenOrFail;
 
 struct Split {
   std::vector<v1::Event> data;

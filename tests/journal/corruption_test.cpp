@@ -24,7 +24,8 @@ using testing::ReadAll;
 using testing::TempDir;
 
 constexpr int kEvents = 200;
-constexpr std::int64_t kFlushMs = 30'000;
+using testing::kFlushMs;
+using testing::MarkUnclean;
 
 void Populate(const v1::JournalConfig& config) {
   auto journal = Open(config, clock::Default());
@@ -47,15 +48,6 @@ std::string ReadFile(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
-}
-
-void MarkUnclean(const std::string& db_path) {
-  const std::string state = db_path + ".state";
-  std::string text = ReadFile(state);
-  const auto at = text.find("clean 1");
-  REQUIRE(at != std::string::npos);
-  text.replace(at, 7, "clean 0");
-  WriteFile(state, text);
 }
 
 // Opens the damaged journal and checks quarantine, gap record and continuity.
@@ -119,7 +111,7 @@ TEST_CASE("Corrupt journal files are quarantined and replaced") {
            for (std::size_t i = 0; i < 8; ++i) data[page * 4096 + i] ^= static_cast<char>(0xff);
          }
          WriteFile(p, data);
-         MarkUnclean(p);
+         REQUIRE(MarkUnclean(p));
        }},
       {"not a database at all",
        [](const std::string& p) { WriteFile(p, "journal: this is a text file\n"); }},

@@ -27,7 +27,7 @@ using testing::MakeEvent;
 using testing::ReadAll;
 using testing::TempDir;
 
-constexpr std::int64_t kFlushMs = 30'000;
+using testing::kFlushMs;
 constexpr int kPolls = 6000;  // of 5 ms each: a bound, not a timing
 
 // Polls `done` until it holds, at most kPolls times.

@@ -26,14 +26,9 @@ using testing::Parse;
 using testing::ReadAll;
 using testing::TempDir;
 
-constexpr std::int64_t kFlushMs = 30'000;
-
-std::unique_ptr<Journal> OpenOrFail(const v1::JournalConfig& config,
-                                    const clock::Clock& clock = clock::Default()) {
-  auto journal = Open(config, clock);
-  if (!journal) FAIL("open: " << journal.error().ToString());
-  return std::move(*journal);
-}
+using testing::kFlushMs;
+using testing::MarkUnclean;
+using testing::OpenOrFail;
 
 std::vector<double> Values(const Lease& lease) {
   std::vector<double> values;
@@ -402,18 +397,6 @@ class RebootedClock final : public clock::Clock {
   clock::BootId boot_id_{0xb0, 0x07};
 };
 
-// Makes the journal look as if its last run never closed it.
-void MarkUnclean(const std::string& db_path) {
-  const std::string path = db_path + ".state";
-  std::stringstream text;
-  text << std::ifstream(path).rdbuf();
-  std::string state = text.str();
-  const auto at = state.find("clean 1");
-  REQUIRE(at != std::string::npos);
-  state.replace(at, 7, "clean 0");
-  std::ofstream(path, std::ios::trunc) << state;
-}
-
 TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a seq") {
   TempDir dir;
   v1::JournalConfig config = MakeConfig(dir);
@@ -424,7 +407,7 @@ TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a 
   };
   run(clock::Default());
   SECTION("a reboot: the reserved range is skipped and a gap record says so") {
-    MarkUnclean(config.path());
+    REQUIRE(MarkUnclean(config.path()));
     RebootedClock rebooted;
     auto journal = OpenOrFail(config, rebooted);
     REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
@@ -441,7 +424,7 @@ TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a 
     CHECK(events[11].seq() > gap.seq());
   }
   SECTION("the same boot (a process crash): the kernel kept the writes, seqs continue") {
-    MarkUnclean(config.path());
+    REQUIRE(MarkUnclean(config.path()));
     run(clock::Default());
     const auto events = ReadAll(*OpenOrFail(config));
     REQUIRE(events.size() == 20);
@@ -449,7 +432,7 @@ TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a 
   }
   SECTION("durability full: every commit reached the disk, seqs continue") {
     config.set_durability("full");
-    MarkUnclean(config.path());
+    REQUIRE(MarkUnclean(config.path()));
     RebootedClock rebooted;
     auto journal = OpenOrFail(config, rebooted);
     REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));

@@ -8,8 +8,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "cityedge/v1/event.pb.h"
 #include "daemon/config/defaults.hpp"
@@ -17,6 +22,9 @@
 #include "daemon/journal/journal.hpp"
 
 namespace cityedge::journal::testing {
+
+// How long a test waits for a flush before it fails.
+inline constexpr std::int64_t kFlushMs = 30'000;
 
 class TempDir {
  public:
@@ -98,6 +106,28 @@ inline std::vector<v1::Event> ReadAll(Journal& journal) {
   if (!rows) return events;
   for (const auto& row : *rows) events.push_back(Parse(row));
   return events;
+}
+
+// Opens the journal or fails the test with the reason.
+inline std::unique_ptr<Journal> OpenOrFail(const v1::JournalConfig& config,
+                                           const clock::Clock& clock = clock::Default()) {
+  auto journal = Open(config, clock);
+  if (!journal) FAIL("open: " << journal.error().ToString());
+  return std::move(*journal);
+}
+
+// Makes the journal look as if its last run never closed it: its state file
+// says "clean 0". Returns false when the state file has no clean mark.
+inline bool MarkUnclean(const std::string& db_path) {
+  const std::string path = db_path + ".state";
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  std::string state = text.str();
+  const auto at = state.find("clean 1");
+  if (at == std::string::npos) return false;
+  state.replace(at, 7, "clean 0");
+  std::ofstream(path, std::ios::trunc) << state;
+  return true;
 }
 
 }  // namespace cityedge::journal::testing

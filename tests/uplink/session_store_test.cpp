@@ -8,9 +8,9 @@
 namespace cityedge::uplink {
 namespace {
 
-using testing::ReadFile;
-using testing::TempDir;
-using testing::WriteFile;
+using ::cityedge::testing::ReadFile;
+using ::cityedge::testing::TempDir;
+using ::cityedge::testing::WriteFile;
 
 TEST_CASE("The session seq survives a save and a load; a missing file reads as 0") {
   TempDir dir;

@@ -7,30 +7,19 @@
 #include "daemon/config/defaults.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "daemon/uplink/uplink_settings.hpp"
+#include "tests/support/process.hpp"
 #include "tests/uplink/fake_journal.hpp"
 #include "tests/uplink/fake_transport.hpp"
 
 namespace cityedge::uplink {
 namespace {
 
+using ::cityedge::testing::TempDir;
 using testing::Eventually;
 using testing::FakeBroker;
 using testing::FakeJournal;
 using testing::FakeTransport;
 using testing::Published;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "uplink-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 v1::Config TestConfig() {
   v1::Config config = config::WithDefaults(v1::Config());

@@ -78,7 +78,7 @@ TEST_CASE("What spans tables is checked with key paths, every problem at once") 
 TEST_CASE("The daemon checks each field with its key path; the driver checks the rest") {
   const ce_driver_descriptor* d = ce_driver_entry_sdi12(CE_DRIVER_ABI_MAJOR, CE_DRIVER_ABI_MINOR);
   REQUIRE(d != nullptr);
-  auto checked = testing::CheckSettingsText(*d, R"(
+  auto checked = ::cityedge::testing::CheckSettingsText(*d, R"(
 device: /dev/ttyUSB0
 sensors:
   - {address: "0", command: MX}
@@ -96,14 +96,14 @@ values:
   CHECK_THAT(all, Catch::Contains("settings.values[1].scale"));
   CHECK_THAT(all, Catch::Contains("settings.values[1].color"));
 
-  checked = testing::CheckSettingsText(*d, R"(
+  checked = ::cityedge::testing::CheckSettingsText(*d, R"(
 device: /dev/ttyUSB0
 sensors: [{address: "0", command: M}, {address: "0", command: C}]
 values: [{address: "0", index: 9, channel: stage}]
 )");
   REQUIRE(checked.problems.empty());
-  testing::FakeHost host;
-  testing::RunningInstance instance(d, host, checked.settings);
+  ::cityedge::testing::FakeHost host;
+  ::cityedge::testing::RunningInstance instance(d, host, checked.settings);
   const std::string error = instance.Create();
   CHECK_THAT(error,
              Catch::Contains("sensors[1].address: '0' is already used by sensors[0]") &&
