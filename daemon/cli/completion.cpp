@@ -5,10 +5,10 @@
 #include <cctype>
 #include <cstdio>
 
+#include "daemon/cli/man_page.hpp"
+
 namespace cityedge::cli {
 namespace {
-
-bool Visible(const CLI::App* app) { return !app->get_group().empty(); }
 
 // The option `word` ("--name" or "-x", without "=value") names in `app`.
 const CLI::Option* FindOption(const CLI::App& app, const std::string& word) {
@@ -90,7 +90,7 @@ std::vector<std::string> Complete(const CLI::App& app, const std::vector<std::st
         given[LongName(option)] = word.substr(eq + 1);
       }
     } else {
-      const auto subs = current->get_subcommands(Visible);
+      const auto subs = current->get_subcommands(IsListed);
       const auto sub = std::find_if(subs.begin(), subs.end(),
                                     [&](const CLI::App* s) { return s->check_name(word); });
       if (sub != subs.end() && positional == 0) {
@@ -121,7 +121,7 @@ std::vector<std::string> Complete(const CLI::App& app, const std::vector<std::st
     }
   } else {
     if (positional == 0) {
-      for (const auto* sub : current->get_subcommands(Visible)) {
+      for (const auto* sub : current->get_subcommands(IsListed)) {
         candidates.push_back(sub->get_name());
       }
     }

@@ -9,8 +9,6 @@
 namespace cityedge::cli {
 namespace {
 
-bool Visible(const CLI::App* app) { return !app->get_group().empty(); }
-
 // Text for roff's fill mode: backslashes escaped, a line that would start
 // with a control character (. or ') protected, and the dashes of a word that
 // starts with one (an option name, "--expect-hash") written as minus signs,
@@ -138,14 +136,14 @@ std::string Synopsis(const CLI::App& app, const std::string& program) {
     const std::string name = "\\fI" + Roff(option->get_name(true)) + "\\fR";
     line += " " + (option->get_required() ? name : "[" + name + "]");
   }
-  if (!app.get_subcommands(Visible).empty()) {
+  if (!app.get_subcommands(IsListed).empty()) {
     line += app.get_require_subcommand_min() > 0 ? " \\fICOMMAND\\fR" : " [\\fICOMMAND\\fR]";
   }
   return line;
 }
 
 void Commands(std::ostringstream& out, const CLI::App& app, const std::string& program) {
-  for (const auto* sub : app.get_subcommands(Visible)) {
+  for (const auto* sub : app.get_subcommands(IsListed)) {
     out << ".SS \"" << RoffName(Path(*sub)) << "\"\n"
         << Roff(sub->get_description()) << "\n.PP\n"
         << Synopsis(*sub, program) << "\n";
@@ -161,6 +159,8 @@ void Commands(std::ostringstream& out, const CLI::App& app, const std::string& p
 }
 
 }  // namespace
+
+bool IsListed(const CLI::App* app) { return !app->get_group().empty(); }
 
 std::string ManPage(const CLI::App& app, const ManPageInfo& info) {
   const std::string& program = info.name;
@@ -191,7 +191,7 @@ std::string ManPage(const CLI::App& app, const ManPageInfo& info) {
   out << ".SH OPTIONS\n";
   Options(out, app, true);
   Options(out, app, false);
-  if (!app.get_subcommands(Visible).empty()) {
+  if (!app.get_subcommands(IsListed).empty()) {
     out << ".SH COMMANDS\n";
     Commands(out, app, program);
   }

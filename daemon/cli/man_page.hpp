@@ -11,6 +11,10 @@
 
 namespace cityedge::cli {
 
+// Whether a subcommand is shown to users (in --help, the manual and the
+// completion): hidden ones have an empty group.
+[[nodiscard]] bool IsListed(const CLI::App* app);
+
 struct ManPageInfo {
   std::string name;  // the program; CLI11 learns it from argv[0] only when parsing
   int section = 1;
