@@ -7,7 +7,8 @@
 #   cross/build.sh [arm64|armhf] [--test | --test-all] [--package] [--build-only]
 #                  [--with-opencv | --without-opencv]
 #     --build-only   build what the other options would run or package, and stop
-#     --unoptimised  -O0 instead of Release's -O2, for a test run (what CI runs:
+#     --unoptimised  -O0 instead of Release's -O2, and a unity build (each
+#                    target's files compiled in batches), for a test run (what CI runs:
 #                    the build takes about half the time; --package refuses it)
 #     --test         the unit tests (ctest -L unit) under qemu-user; what CI runs
 #     --test-all     the whole ctest suite under qemu-user (long: not for CI);
@@ -30,6 +31,7 @@ tests=none
 package=0
 build_only=0
 build_type=Release
+unity=OFF
 case "$arch" in
   arm64) toolchain=aarch64-linux-gnu; elf="ARM aarch64"; opencv=ON ;;
   armhf) toolchain=arm-linux-gnueabihf; elf="ARM, EABI5"; opencv=OFF ;;
@@ -41,7 +43,7 @@ for a in "$@"; do
     --test-all) tests=all ;;
     --package) package=1 ;;
     --build-only) build_only=1 ;;
-    --unoptimised) build_type=None ;;
+    --unoptimised) build_type=None; unity=ON ;;
     --with-opencv) opencv=ON ;;
     --without-opencv) opencv=OFF ;;
     *) echo "cross/build.sh: unknown option '$a'" >&2; exit 64 ;;
@@ -57,6 +59,7 @@ setup_flags=()
 bash "$here/cross/setup-multiarch.sh" "$arch" "${setup_flags[@]}"
 build="$here/build-$arch"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=$build_type \
+  -DCMAKE_UNITY_BUILD="${CITYEDGE_UNITY_BUILD:-$unity}" \
   -DCMAKE_TOOLCHAIN_FILE="$here/cross/$toolchain.cmake" \
   -DCITYEDGE_WITH_OPENCV=$opencv -DCITYEDGE_BUILD_BENCH=OFF
 # CI's unit run needs only the binaries and the unit tests; packaging and the

@@ -38,7 +38,8 @@ mkdir -p "$build"
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCITYEDGE_FUZZ=ON -DCITYEDGE_WITH_OPENCV=OFF \
-  -DCITYEDGE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
+  -DCITYEDGE_BUILD_BENCH=OFF -DCMAKE_UNITY_BUILD="${CITYEDGE_UNITY_BUILD:-ON}" \
+  >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 [ "$build_only" = 1 ] && exit 0
