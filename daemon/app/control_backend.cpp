@@ -369,20 +369,10 @@ Result<std::vector<journal::LeasedEvent>> ControlBackend::CollectReplay(
     if (request.from_unix_ns() > request.to_unix_ns()) {
       return MakeError(Code::kInvalidArgument, "time range ends before it starts");
     }
-    std::uint64_t next = 1;
-    while (events.size() <= kMaxReplayEvents) {
-      auto rows = journal_.ReadRange(next, UINT64_MAX, 2000);
-      if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) break;
-      for (auto& row : *rows) {
-        next = row.seq + 1;
-        v1::Event e;
-        if (!e.ParseFromString(row.payload)) continue;
-        const std::int64_t t = e.capture_time().wall_unix_ns();
-        if (t >= request.from_unix_ns() && t <= request.to_unix_ns())
-          events.push_back(std::move(row));
-      }
-    }
+    auto rows =
+        journal_.ReadCaptured(request.from_unix_ns(), request.to_unix_ns(), kMaxReplayEvents + 1);
+    if (!rows) return std::unexpected(rows.error());
+    events = std::move(*rows);
     if (events.size() > kMaxReplayEvents) {
       return MakeError(Code::kInvalidArgument,
                        "the time range holds more than {} events; replay a shorter range",
