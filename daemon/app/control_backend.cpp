@@ -21,9 +21,6 @@ namespace cityedge::app {
 namespace {
 
 constexpr std::int64_t kReadTimeoutMs = 3000;
-constexpr std::uint64_t kMaxReplayEvents = 100'000;
-constexpr std::size_t kReplayBatchEvents = 200;
-constexpr std::uint32_t kDefaultReplayRate = 500;
 
 std::string Utc(std::int64_t wall_ns) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
@@ -69,16 +66,8 @@ ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
       health_(health),
       started_mono_ns_(clock.MonotonicNs()),
       yaml_(std::move(config_yaml)),
-      loaded_(std::move(loaded)) {}
-
-ControlBackend::~ControlBackend() {
-  {
-    std::lock_guard lock(replay_mu_);
-    replay_stop_ = true;
-  }
-  replay_cv_.notify_all();
-  if (replay_.joinable()) replay_.join();
-}
+      loaded_(std::move(loaded)),
+      replayer_(journal, uplink) {}
 
 config::Loaded ControlBackend::Current() const {
   std::lock_guard lock(config_mu_);
@@ -188,9 +177,10 @@ control::Fields ControlBackend::Backlog() {
   f.emplace_back("events_acked", std::to_string(up.events_acked));
   f.emplace_back("publish_p99_ms", fmt::format("{:.1f}", up.publish_latency_p99_ms));
   // The replay in progress (or the last one), for the CLI's progress display.
-  f.emplace_back("replay_running", replay_running_ ? "yes" : "no");
-  f.emplace_back("replay_sent", std::to_string(replay_sent_.load()));
-  f.emplace_back("replay_total", std::to_string(replay_total_.load()));
+  const uplink::ReplayProgress replay = replayer_.Progress();
+  f.emplace_back("replay_running", replay.running ? "yes" : "no");
+  f.emplace_back("replay_sent", std::to_string(replay.sent));
+  f.emplace_back("replay_total", std::to_string(replay.total));
   return f;
 }
 
@@ -341,109 +331,8 @@ Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
   return next->hash;
 }
 
-Result<std::vector<journal::LeasedEvent>> ControlBackend::CollectReplay(
-    const v1::ReplayRequest& request, control::ReplayPlan* plan) {
-  const bool by_seq = request.first_seq() != 0 || request.last_seq() != 0;
-  const bool by_time = request.from_unix_ns() != 0 || request.to_unix_ns() != 0;
-  if (by_seq == by_time) {
-    return MakeError(Code::kInvalidArgument,
-                     "give either a seq range (first_seq..last_seq) or a time range, not {}",
-                     by_seq ? "both" : "neither");
-  }
-  std::vector<journal::LeasedEvent> events;
-  if (by_seq) {
-    if (request.first_seq() == 0 || request.first_seq() > request.last_seq()) {
-      return MakeError(Code::kInvalidArgument, "seq range {}..{} is empty or starts at 0",
-                       request.first_seq(), request.last_seq());
-    }
-    const std::uint64_t span = request.last_seq() - request.first_seq() + 1;
-    if (span > kMaxReplayEvents) {
-      return MakeError(Code::kInvalidArgument, "seq range of {} is above the {} a replay may hold",
-                       span, kMaxReplayEvents);
-    }
-    auto rows = journal_.ReadRange(request.first_seq(), request.last_seq(), span);
-    if (!rows) return std::unexpected(rows.error());
-    events = std::move(*rows);
-    plan->missing = span - events.size();
-  } else {
-    if (request.from_unix_ns() > request.to_unix_ns()) {
-      return MakeError(Code::kInvalidArgument, "time range ends before it starts");
-    }
-    auto rows =
-        journal_.ReadCaptured(request.from_unix_ns(), request.to_unix_ns(), kMaxReplayEvents + 1);
-    if (!rows) return std::unexpected(rows.error());
-    events = std::move(*rows);
-    if (events.size() > kMaxReplayEvents) {
-      return MakeError(Code::kInvalidArgument,
-                       "the time range holds more than {} events; replay a shorter range",
-                       kMaxReplayEvents);
-    }
-  }
-  plan->events = events.size();
-  if (!events.empty()) {
-    plan->first_seq = events.front().seq;
-    plan->last_seq = events.back().seq;
-  }
-  return events;
-}
-
 Result<control::ReplayPlan> ControlBackend::Replay(const v1::ReplayRequest& request) {
-  control::ReplayPlan plan;
-  auto events = CollectReplay(request, &plan);
-  if (!events) return std::unexpected(events.error());
-  if (events->empty()) {
-    return MakeError(Code::kNotFound, "the journal holds no event in that range any more");
-  }
-  std::lock_guard lock(replay_mu_);
-  if (replay_running_.load()) {
-    return MakeError(Code::kFailedPrecondition, "a replay is still being sent; retry when it ends");
-  }
-  if (replay_.joinable()) replay_.join();
-  replay_running_ = true;
-  replay_sent_ = 0;
-  replay_total_ = events->size();
-  const std::uint32_t rate = request.rate_per_s() > 0 ? request.rate_per_s() : kDefaultReplayRate;
-  replay_ = std::thread([this, e = std::move(*events), rate]() mutable {
-    RunReplay(std::move(e), rate);
-    replay_running_ = false;
-  });
-  return plan;
-}
-
-void ControlBackend::RunReplay(std::vector<journal::LeasedEvent> events, std::uint32_t rate_per_s) {
-  std::size_t at = 0;
-  while (at < events.size()) {
-    // One batch holds consecutive events of one class.
-    v1::Event first;
-    (void)first.ParseFromString(events[at].payload);
-    const v1::PriorityClass priority = first.priority();
-    std::vector<journal::LeasedEvent> batch;
-    // About ten batches a second, so the pace holds within 100 ms.
-    const std::size_t most = std::clamp<std::size_t>(rate_per_s / 10, 1, kReplayBatchEvents);
-    while (at < events.size() && batch.size() < most) {
-      v1::Event e;
-      (void)e.ParseFromString(events[at].payload);
-      if (e.priority() != priority) break;
-      batch.push_back(events[at++]);
-    }
-    const auto pause = std::chrono::milliseconds(1000 * batch.size() / rate_per_s);
-    const std::size_t sent_events = batch.size();
-    while (true) {
-      Status sent = uplink_.PublishReplay(priority, batch);
-      std::unique_lock lock(replay_mu_);
-      if (sent) {
-        replay_sent_ += batch.size();
-        if (replay_cv_.wait_for(lock, pause, [this] { return replay_stop_; })) return;
-        break;
-      }
-      // Disconnected: wait for the link and send the same batch again.
-      if (replay_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return replay_stop_; })) {
-        return;
-      }
-    }
-    spdlog::debug("replay: sent {} event(s)", sent_events);
-  }
-  spdlog::info("replay: {} event(s) sent, flagged historical", events.size());
+  return replayer_.Start(request);
 }
 
 Status ControlBackend::Rebirth() {

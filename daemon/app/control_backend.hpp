@@ -24,6 +24,7 @@
 #include "daemon/host/driver_host.hpp"
 #include "daemon/host/listeners.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/uplink/replay.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "daemon/vision/supervisor.hpp"
 #include "pipelines/sample_tap.hpp"
@@ -48,7 +49,7 @@ class ControlBackend final : public control::Backend {
                  Registry& registry, journal::Journal& journal, uplink::Uplink& uplink,
                  host::DriverHost& drivers, SampleTap& tap, vision::Supervisor& vision,
                  const clock::Clock& clock, const health::Collector& health);
-  ~ControlBackend() override;  // stops a replay in progress
+  ~ControlBackend() override = default;  // stops a replay in progress
 
   control::Fields StatusFields() override;
   std::vector<DriverInstanceStatus> Drivers() override;
@@ -81,9 +82,6 @@ class ControlBackend final : public control::Backend {
   Status StartComponents(const v1::Config& config);
   void StopComponents();
   Status Persist(const std::string& yaml);
-  Result<std::vector<journal::LeasedEvent>> CollectReplay(const v1::ReplayRequest& request,
-                                                          control::ReplayPlan* plan);
-  void RunReplay(std::vector<journal::LeasedEvent> events, std::uint32_t rate_per_s);
 
   const std::string config_path_;
   Registry& registry_;
@@ -102,14 +100,7 @@ class ControlBackend final : public control::Backend {
   config::Loaded loaded_;
   std::mutex apply_mu_;  // one config apply or driver restart at a time
 
-  std::mutex replay_mu_;
-  std::condition_variable replay_cv_;
-  bool replay_stop_ = false;
-  std::thread replay_;
-  std::atomic<bool> replay_running_{false};
-  // The replay in progress or the last one: events sent of events planned.
-  std::atomic<std::uint64_t> replay_sent_{0};
-  std::atomic<std::uint64_t> replay_total_{0};
+  uplink::Replayer replayer_;
 };
 
 }  // namespace cityedge::app
