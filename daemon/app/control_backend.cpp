@@ -2,18 +2,14 @@
 #include "daemon/app/control_backend.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <sstream>
+#include <optional>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <google/protobuf/util/message_differencer.h>
-#include <spdlog/spdlog.h>
 
 #include "daemon/app/exit_codes.hpp"
-#include "daemon/core/atomic_file.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "daemon/health/prometheus.hpp"
 
@@ -33,30 +29,17 @@ std::string Age(std::int64_t ms) {
   return fmt::format("{:.1f} h", static_cast<double>(ms) / 3.6e6);
 }
 
-// The sections config apply cannot change in place: they decide the gateway's
-// identity, where events are kept and how the control plane itself is reached.
-std::vector<std::string> RestartOnlyChanges(const v1::Config& from, const v1::Config& to) {
-  using google::protobuf::util::MessageDifferencer;
-  std::vector<std::string> changed;
-  if (!MessageDifferencer::Equals(from.gateway(), to.gateway())) changed.push_back("gateway");
-  if (!MessageDifferencer::Equals(from.journal(), to.journal())) changed.push_back("journal");
-  if (!MessageDifferencer::Equals(from.uplink(), to.uplink())) changed.push_back("uplink");
-  if (!MessageDifferencer::Equals(from.control(), to.control())) changed.push_back("control");
-  if (from.driver_dir() != to.driver_dir()) changed.push_back("driver_dir");
-  return changed;
-}
-
 }  // namespace
 
 // --- ControlBackend ------------------------------------------------------------
 
 ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
-                               config::Loaded loaded, Registry& registry, journal::Journal& journal,
+                               config::Loaded loaded, const Registry& registry,
+                               Components& components, journal::Journal& journal,
                                uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
                                vision::Supervisor& vision, const clock::Clock& clock,
                                const health::Collector& health)
-    : config_path_(std::move(config_path)),
-      registry_(registry),
+    : components_(components),
       journal_(journal),
       uplink_(uplink),
       drivers_(drivers),
@@ -65,14 +48,11 @@ ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
       clock_(clock),
       health_(health),
       started_mono_ns_(clock.MonotonicNs()),
-      yaml_(std::move(config_yaml)),
-      loaded_(std::move(loaded)),
+      applier_(std::move(config_path), std::move(config_yaml), std::move(loaded), registry,
+               components),
       replayer_(journal, uplink) {}
 
-config::Loaded ControlBackend::Current() const {
-  std::lock_guard lock(config_mu_);
-  return loaded_;
-}
+config::Loaded ControlBackend::Current() const { return applier_.Current(); }
 
 control::Fields ControlBackend::StatusFields() {
   const config::Loaded current = Current();
@@ -223,112 +203,24 @@ Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::u
                    instance);
 }
 
-Result<config::Loaded> ControlBackend::Validate(const std::string& yaml) {
-  config::Loaded loaded = config::LoadConfigText(yaml, "<command>", registry_);
-  if (loaded.ok()) return loaded;
-  std::ostringstream problems;
-  (void)config::ReportProblems(loaded, problems);
-  std::string text = problems.str();
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return MakeError(Code::kInvalidArgument, "{} configuration problem(s):\n{}",
-                   loaded.problems.size(), text);
-}
-
 Result<std::string> ControlBackend::CheckConfig(const std::string& yaml) {
-  auto loaded = Validate(yaml);
+  auto loaded = applier_.Validate(yaml);
   if (!loaded) return std::unexpected(loaded.error());
   return loaded->hash;
 }
 
 std::pair<std::string, std::string> ControlBackend::CurrentConfig() {
-  std::lock_guard lock(config_mu_);
-  return {yaml_, loaded_.hash};
-}
-
-Status ControlBackend::StartComponents(const v1::Config& config) {
-  const vision::Plan plan = registry_.Split(config);
-  auto router = pipelines::PipelineRouter::Create(plan.core, journal_, clock_);
-  if (!router) return std::unexpected(router.error());
-  (*router)->Start();
-  tap_.Swap(std::move(*router));
-  if (auto s = drivers_.Start(plan.core); !s) {
-    StopComponents();
-    return s;
-  }
-  // Only the workers whose part of the config changed restart.
-  vision_.Apply(plan.workers);
-  return OkStatus();
-}
-
-void ControlBackend::StopComponents() {
-  tap_.StopRouter();
-  drivers_.StopAll();
-  std::unique_ptr<pipelines::PipelineRouter> old = tap_.Swap(nullptr);
-  if (old) old->Stop();
-}
-
-Status ControlBackend::Persist(const std::string& yaml) {
-  if (config_path_.empty()) return OkStatus();
-  return WriteFileAtomically(config_path_, yaml, 0640);
+  return applier_.CurrentText();
 }
 
 Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
                                                 const std::string& expected_hash) {
-  auto next = Validate(yaml);
-  if (!next) return std::unexpected(next.error());
   std::lock_guard apply_lock(apply_mu_);
-  const config::Loaded previous = Current();
-  if (!expected_hash.empty() && expected_hash != previous.hash) {
-    return MakeError(Code::kFailedPrecondition,
-                     "the running config is {}, not {}: it changed since it was read; "
-                     "show it again and retry",
-                     previous.hash.substr(0, 12), expected_hash.substr(0, 12));
-  }
-  if (next->hash == previous.hash) return previous.hash;
-  if (auto fixed = RestartOnlyChanges(previous.config, next->config); !fixed.empty()) {
-    return MakeError(Code::kFailedPrecondition,
-                     "{} cannot change while running; edit {} and restart the daemon "
-                     "(systemctl restart cityedged)",
-                     fmt::join(fixed, ", "), config_path_);
-  }
-  StopComponents();
-  Status started = StartComponents(next->config);
-  const bool wrote = started.has_value();
-  if (started) started = Persist(yaml);
-  if (!started) {
-    StopComponents();
-    spdlog::warn("config apply failed, restoring config {}: {}", previous.hash.substr(0, 12),
-                 started.error());
-    // A write that failed only at the folder fsync has already replaced the
-    // file; it must hold the config that runs again.
-    if (wrote && !config_path_.empty()) {
-      auto on_disk = ReadSmallFile(config_path_, yaml.size());
-      if (on_disk && *on_disk == yaml) {
-        if (auto back = Persist(CurrentConfig().first); !back) {
-          spdlog::warn("config file {} may not hold the running config: {}", config_path_,
-                       back.error());
-        }
-      }
-    }
-    if (auto restored = StartComponents(previous.config); !restored) {
-      spdlog::error("restoring the previous config failed too: {}", restored.error());
-      return MakeError(Code::kInternal,
-                       "the new config failed ({}) and the previous one did not start again "
-                       "({}); restart the daemon",
-                       started.error().message(), restored.error().message());
-    }
-    return MakeError(Code::kFailedPrecondition,
-                     "the new config failed to start and was rolled back to {}: {}",
-                     previous.hash.substr(0, 12), started.error().message());
-  }
-  {
-    std::lock_guard lock(config_mu_);
-    yaml_ = yaml;
-    loaded_ = *next;
-  }
-  spdlog::info("config {} applied (was {})", next->hash.substr(0, 12), previous.hash.substr(0, 12));
-  uplink_.RequestRebirth();
-  return next->hash;
+  const std::string before = applier_.Current().hash;
+  auto applied = applier_.Apply(yaml, expected_hash);
+  // The platform hears the new hash in a fresh birth message.
+  if (applied && *applied != before) uplink_.RequestRebirth();
+  return applied;
 }
 
 Result<control::ReplayPlan> ControlBackend::Replay(const v1::ReplayRequest& request) {
@@ -342,8 +234,7 @@ Status ControlBackend::Rebirth() {
 
 Status ControlBackend::RestartDriver(const std::string& instance) {
   std::lock_guard lock(apply_mu_);
-  if (vision_.RunsDriver(instance)) return vision_.RestartDriver(instance);
-  return drivers_.RestartInstance(instance);
+  return components_.RestartDriver(instance);
 }
 
 Result<std::string> ControlBackend::MetricsText() {

@@ -5,8 +5,9 @@
 // exactly what had started, in the right order, without a teardown list.
 //
 // A component is a stop action (Start, Push) or an object the stack keeps
-// alive (Own). Objects are destroyed at their place in the order: after
-// everything pushed later has stopped, so later components may borrow them.
+// alive (Own), with a stop action of its own if it runs. Objects are stopped
+// and destroyed at their place in the order: after everything pushed later
+// has stopped, so later components may borrow them.
 //
 // OWNERSHIP: owns the objects given to Own and the stop actions.
 // THREADING: not synchronised; one thread at a time. Stop actions run on the
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -39,11 +41,16 @@ class ComponentStack {
   // A component that is already running (started by its constructor or by a
   // call that cannot fail).
   void Push(std::string name, std::function<void()> stop);
-  // Keeps `object` until the stack stops down to it; returns it, borrowed.
+  // Keeps `object` until the stack stops down to it, then runs `stop` on it
+  // (if given) and destroys it; returns it, borrowed.
   template <typename T>
-  T& Own(std::string name, std::unique_ptr<T> object) {
+  T& Own(std::string name, std::unique_ptr<T> object,
+         std::type_identity_t<std::function<void(T&)>> stop = {}) {
     T& borrowed = *object;
-    entries_.push_back(Entry{std::move(name), {}, std::shared_ptr<void>(std::move(object))});
+    std::function<void()> stop_owned;
+    if (stop) stop_owned = [&borrowed, stop = std::move(stop)] { stop(borrowed); };
+    entries_.push_back(
+        Entry{std::move(name), std::move(stop_owned), std::shared_ptr<void>(std::move(object))});
     return borrowed;
   }
 

@@ -104,6 +104,21 @@ TEST_CASE("An owned object lives until everything pushed after it has stopped") 
                    "close uses journal", "destroy journal"});
 }
 
+TEST_CASE("An owned object with a stop action is stopped, then destroyed, in its place") {
+  Log log;
+  {
+    ComponentStack stack;
+    Part& journal = stack.Own("journal", std::make_unique<Part>("journal", log),
+                              [](Part& p) { p.Use("journal stop"); });
+    stack.Own("reporter", std::make_unique<Part>("reporter", log), [&journal](Part& p) {
+      p.Use("reporter stop");
+      journal.Use("reporter stop");
+    });
+  }
+  CHECK(log == Log{"reporter stop uses reporter", "reporter stop uses journal", "destroy reporter",
+                   "journal stop uses journal", "destroy journal"});
+}
+
 TEST_CASE("A stopped stack can be filled and stopped again") {
   Log log;
   ComponentStack stack;
