@@ -2,18 +2,14 @@
 #include "daemon/app/control_backend.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <sstream>
+#include <optional>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <google/protobuf/util/message_differencer.h>
-#include <spdlog/spdlog.h>
 
 #include "daemon/app/exit_codes.hpp"
-#include "daemon/core/atomic_file.hpp"
 #include "daemon/core/event_sink.hpp"
 #include "daemon/health/prometheus.hpp"
 
@@ -21,9 +17,6 @@ namespace cityedge::app {
 namespace {
 
 constexpr std::int64_t kReadTimeoutMs = 3000;
-constexpr std::uint64_t kMaxReplayEvents = 100'000;
-constexpr std::size_t kReplayBatchEvents = 200;
-constexpr std::uint32_t kDefaultReplayRate = 500;
 
 std::string Utc(std::int64_t wall_ns) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
@@ -36,30 +29,17 @@ std::string Age(std::int64_t ms) {
   return fmt::format("{:.1f} h", static_cast<double>(ms) / 3.6e6);
 }
 
-// The sections config apply cannot change in place: they decide the gateway's
-// identity, where events are kept and how the control plane itself is reached.
-std::vector<std::string> RestartOnlyChanges(const v1::Config& from, const v1::Config& to) {
-  using google::protobuf::util::MessageDifferencer;
-  std::vector<std::string> changed;
-  if (!MessageDifferencer::Equals(from.gateway(), to.gateway())) changed.push_back("gateway");
-  if (!MessageDifferencer::Equals(from.journal(), to.journal())) changed.push_back("journal");
-  if (!MessageDifferencer::Equals(from.uplink(), to.uplink())) changed.push_back("uplink");
-  if (!MessageDifferencer::Equals(from.control(), to.control())) changed.push_back("control");
-  if (from.driver_dir() != to.driver_dir()) changed.push_back("driver_dir");
-  return changed;
-}
-
 }  // namespace
 
 // --- ControlBackend ------------------------------------------------------------
 
 ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
-                               config::Loaded loaded, Registry& registry, journal::Journal& journal,
+                               config::Loaded loaded, const Registry& registry,
+                               Components& components, journal::Journal& journal,
                                uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
                                vision::Supervisor& vision, const clock::Clock& clock,
                                const health::Collector& health)
-    : config_path_(std::move(config_path)),
-      registry_(registry),
+    : components_(components),
       journal_(journal),
       uplink_(uplink),
       drivers_(drivers),
@@ -68,22 +48,11 @@ ControlBackend::ControlBackend(std::string config_path, std::string config_yaml,
       clock_(clock),
       health_(health),
       started_mono_ns_(clock.MonotonicNs()),
-      yaml_(std::move(config_yaml)),
-      loaded_(std::move(loaded)) {}
+      applier_(std::move(config_path), std::move(config_yaml), std::move(loaded), registry,
+               components),
+      replayer_(journal, uplink) {}
 
-ControlBackend::~ControlBackend() {
-  {
-    std::lock_guard lock(replay_mu_);
-    replay_stop_ = true;
-  }
-  replay_cv_.notify_all();
-  if (replay_.joinable()) replay_.join();
-}
-
-config::Loaded ControlBackend::Current() const {
-  std::lock_guard lock(config_mu_);
-  return loaded_;
-}
+config::Loaded ControlBackend::Current() const { return applier_.Current(); }
 
 control::Fields ControlBackend::StatusFields() {
   const config::Loaded current = Current();
@@ -188,9 +157,10 @@ control::Fields ControlBackend::Backlog() {
   f.emplace_back("events_acked", std::to_string(up.events_acked));
   f.emplace_back("publish_p99_ms", fmt::format("{:.1f}", up.publish_latency_p99_ms));
   // The replay in progress (or the last one), for the CLI's progress display.
-  f.emplace_back("replay_running", replay_running_ ? "yes" : "no");
-  f.emplace_back("replay_sent", std::to_string(replay_sent_.load()));
-  f.emplace_back("replay_total", std::to_string(replay_total_.load()));
+  const uplink::ReplayProgress replay = replayer_.Progress();
+  f.emplace_back("replay_running", replay.running ? "yes" : "no");
+  f.emplace_back("replay_sent", std::to_string(replay.sent));
+  f.emplace_back("replay_total", std::to_string(replay.total));
   return f;
 }
 
@@ -233,227 +203,28 @@ Result<std::string> ControlBackend::Snapshot(const std::string& instance, std::u
                    instance);
 }
 
-Result<config::Loaded> ControlBackend::Validate(const std::string& yaml) {
-  config::Loaded loaded = config::LoadConfigText(yaml, "<command>", registry_);
-  if (loaded.ok()) return loaded;
-  std::ostringstream problems;
-  (void)config::ReportProblems(loaded, problems);
-  std::string text = problems.str();
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return MakeError(Code::kInvalidArgument, "{} configuration problem(s):\n{}",
-                   loaded.problems.size(), text);
-}
-
 Result<std::string> ControlBackend::CheckConfig(const std::string& yaml) {
-  auto loaded = Validate(yaml);
+  auto loaded = applier_.Validate(yaml);
   if (!loaded) return std::unexpected(loaded.error());
   return loaded->hash;
 }
 
 std::pair<std::string, std::string> ControlBackend::CurrentConfig() {
-  std::lock_guard lock(config_mu_);
-  return {yaml_, loaded_.hash};
-}
-
-Status ControlBackend::StartComponents(const v1::Config& config) {
-  const vision::Plan plan = registry_.Split(config);
-  auto router = pipelines::PipelineRouter::Create(plan.core, journal_, clock_);
-  if (!router) return std::unexpected(router.error());
-  (*router)->Start();
-  tap_.Swap(std::move(*router));
-  if (auto s = drivers_.Start(plan.core); !s) {
-    StopComponents();
-    return s;
-  }
-  // Only the workers whose part of the config changed restart.
-  vision_.Apply(plan.workers);
-  return OkStatus();
-}
-
-void ControlBackend::StopComponents() {
-  tap_.StopRouter();
-  drivers_.StopAll();
-  std::unique_ptr<pipelines::PipelineRouter> old = tap_.Swap(nullptr);
-  if (old) old->Stop();
-}
-
-Status ControlBackend::Persist(const std::string& yaml) {
-  if (config_path_.empty()) return OkStatus();
-  return WriteFileAtomically(config_path_, yaml, 0640);
+  return applier_.CurrentText();
 }
 
 Result<std::string> ControlBackend::ApplyConfig(const std::string& yaml,
                                                 const std::string& expected_hash) {
-  auto next = Validate(yaml);
-  if (!next) return std::unexpected(next.error());
   std::lock_guard apply_lock(apply_mu_);
-  const config::Loaded previous = Current();
-  if (!expected_hash.empty() && expected_hash != previous.hash) {
-    return MakeError(Code::kFailedPrecondition,
-                     "the running config is {}, not {}: it changed since it was read; "
-                     "show it again and retry",
-                     previous.hash.substr(0, 12), expected_hash.substr(0, 12));
-  }
-  if (next->hash == previous.hash) return previous.hash;
-  if (auto fixed = RestartOnlyChanges(previous.config, next->config); !fixed.empty()) {
-    return MakeError(Code::kFailedPrecondition,
-                     "{} cannot change while running; edit {} and restart the daemon "
-                     "(systemctl restart cityedged)",
-                     fmt::join(fixed, ", "), config_path_);
-  }
-  StopComponents();
-  Status started = StartComponents(next->config);
-  const bool wrote = started.has_value();
-  if (started) started = Persist(yaml);
-  if (!started) {
-    StopComponents();
-    spdlog::warn("config apply failed, restoring config {}: {}", previous.hash.substr(0, 12),
-                 started.error());
-    // A write that failed only at the folder fsync has already replaced the
-    // file; it must hold the config that runs again.
-    if (wrote && !config_path_.empty()) {
-      auto on_disk = ReadSmallFile(config_path_, yaml.size());
-      if (on_disk && *on_disk == yaml) {
-        if (auto back = Persist(CurrentConfig().first); !back) {
-          spdlog::warn("config file {} may not hold the running config: {}", config_path_,
-                       back.error());
-        }
-      }
-    }
-    if (auto restored = StartComponents(previous.config); !restored) {
-      spdlog::error("restoring the previous config failed too: {}", restored.error());
-      return MakeError(Code::kInternal,
-                       "the new config failed ({}) and the previous one did not start again "
-                       "({}); restart the daemon",
-                       started.error().message(), restored.error().message());
-    }
-    return MakeError(Code::kFailedPrecondition,
-                     "the new config failed to start and was rolled back to {}: {}",
-                     previous.hash.substr(0, 12), started.error().message());
-  }
-  {
-    std::lock_guard lock(config_mu_);
-    yaml_ = yaml;
-    loaded_ = *next;
-  }
-  spdlog::info("config {} applied (was {})", next->hash.substr(0, 12), previous.hash.substr(0, 12));
-  uplink_.RequestRebirth();
-  return next->hash;
-}
-
-Result<std::vector<journal::LeasedEvent>> ControlBackend::CollectReplay(
-    const v1::ReplayRequest& request, control::ReplayPlan* plan) {
-  const bool by_seq = request.first_seq() != 0 || request.last_seq() != 0;
-  const bool by_time = request.from_unix_ns() != 0 || request.to_unix_ns() != 0;
-  if (by_seq == by_time) {
-    return MakeError(Code::kInvalidArgument,
-                     "give either a seq range (first_seq..last_seq) or a time range, not {}",
-                     by_seq ? "both" : "neither");
-  }
-  std::vector<journal::LeasedEvent> events;
-  if (by_seq) {
-    if (request.first_seq() == 0 || request.first_seq() > request.last_seq()) {
-      return MakeError(Code::kInvalidArgument, "seq range {}..{} is empty or starts at 0",
-                       request.first_seq(), request.last_seq());
-    }
-    const std::uint64_t span = request.last_seq() - request.first_seq() + 1;
-    if (span > kMaxReplayEvents) {
-      return MakeError(Code::kInvalidArgument, "seq range of {} is above the {} a replay may hold",
-                       span, kMaxReplayEvents);
-    }
-    auto rows = journal_.ReadRange(request.first_seq(), request.last_seq(), span);
-    if (!rows) return std::unexpected(rows.error());
-    events = std::move(*rows);
-    plan->missing = span - events.size();
-  } else {
-    if (request.from_unix_ns() > request.to_unix_ns()) {
-      return MakeError(Code::kInvalidArgument, "time range ends before it starts");
-    }
-    std::uint64_t next = 1;
-    while (events.size() <= kMaxReplayEvents) {
-      auto rows = journal_.ReadRange(next, UINT64_MAX, 2000);
-      if (!rows) return std::unexpected(rows.error());
-      if (rows->empty()) break;
-      for (auto& row : *rows) {
-        next = row.seq + 1;
-        v1::Event e;
-        if (!e.ParseFromString(row.payload)) continue;
-        const std::int64_t t = e.capture_time().wall_unix_ns();
-        if (t >= request.from_unix_ns() && t <= request.to_unix_ns())
-          events.push_back(std::move(row));
-      }
-    }
-    if (events.size() > kMaxReplayEvents) {
-      return MakeError(Code::kInvalidArgument,
-                       "the time range holds more than {} events; replay a shorter range",
-                       kMaxReplayEvents);
-    }
-  }
-  plan->events = events.size();
-  if (!events.empty()) {
-    plan->first_seq = events.front().seq;
-    plan->last_seq = events.back().seq;
-  }
-  return events;
+  const std::string before = applier_.Current().hash;
+  auto applied = applier_.Apply(yaml, expected_hash);
+  // The platform hears the new hash in a fresh birth message.
+  if (applied && *applied != before) uplink_.RequestRebirth();
+  return applied;
 }
 
 Result<control::ReplayPlan> ControlBackend::Replay(const v1::ReplayRequest& request) {
-  control::ReplayPlan plan;
-  auto events = CollectReplay(request, &plan);
-  if (!events) return std::unexpected(events.error());
-  if (events->empty()) {
-    return MakeError(Code::kNotFound, "the journal holds no event in that range any more");
-  }
-  std::lock_guard lock(replay_mu_);
-  if (replay_running_.load()) {
-    return MakeError(Code::kFailedPrecondition, "a replay is still being sent; retry when it ends");
-  }
-  if (replay_.joinable()) replay_.join();
-  replay_running_ = true;
-  replay_sent_ = 0;
-  replay_total_ = events->size();
-  const std::uint32_t rate = request.rate_per_s() > 0 ? request.rate_per_s() : kDefaultReplayRate;
-  replay_ = std::thread([this, e = std::move(*events), rate]() mutable {
-    RunReplay(std::move(e), rate);
-    replay_running_ = false;
-  });
-  return plan;
-}
-
-void ControlBackend::RunReplay(std::vector<journal::LeasedEvent> events, std::uint32_t rate_per_s) {
-  std::size_t at = 0;
-  while (at < events.size()) {
-    // One batch holds consecutive events of one class.
-    v1::Event first;
-    (void)first.ParseFromString(events[at].payload);
-    const v1::PriorityClass priority = first.priority();
-    std::vector<journal::LeasedEvent> batch;
-    // About ten batches a second, so the pace holds within 100 ms.
-    const std::size_t most = std::clamp<std::size_t>(rate_per_s / 10, 1, kReplayBatchEvents);
-    while (at < events.size() && batch.size() < most) {
-      v1::Event e;
-      (void)e.ParseFromString(events[at].payload);
-      if (e.priority() != priority) break;
-      batch.push_back(events[at++]);
-    }
-    const auto pause = std::chrono::milliseconds(1000 * batch.size() / rate_per_s);
-    const std::size_t sent_events = batch.size();
-    while (true) {
-      Status sent = uplink_.PublishReplay(priority, batch);
-      std::unique_lock lock(replay_mu_);
-      if (sent) {
-        replay_sent_ += batch.size();
-        if (replay_cv_.wait_for(lock, pause, [this] { return replay_stop_; })) return;
-        break;
-      }
-      // Disconnected: wait for the link and send the same batch again.
-      if (replay_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return replay_stop_; })) {
-        return;
-      }
-    }
-    spdlog::debug("replay: sent {} event(s)", sent_events);
-  }
-  spdlog::info("replay: {} event(s) sent, flagged historical", events.size());
+  return replayer_.Start(request);
 }
 
 Status ControlBackend::Rebirth() {
@@ -463,8 +234,7 @@ Status ControlBackend::Rebirth() {
 
 Status ControlBackend::RestartDriver(const std::string& instance) {
   std::lock_guard lock(apply_mu_);
-  if (vision_.RunsDriver(instance)) return vision_.RestartDriver(instance);
-  return drivers_.RestartInstance(instance);
+  return components_.RestartDriver(instance);
 }
 
 Result<std::string> ControlBackend::MetricsText() {

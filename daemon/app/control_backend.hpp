@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // The daemon's side of the control plane: answers the dispatcher's questions
-// from the journal, uplink, driver host and pipelines, and carries out its
-// orders (config apply with roll back, replay, rebirth, restart-driver).
+// from the journal, uplink, driver host and pipelines, and hands its orders to
+// the parts that carry them out (config::Applier, uplink::Replayer,
+// Components).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <mutex>
-#include <optional>
-#include <shared_mutex>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
+#include "daemon/app/components.hpp"
 #include "daemon/app/registry.hpp"
+#include "daemon/config/applier.hpp"
 #include "daemon/config/loader.hpp"
 #include "daemon/control/backend.hpp"
 #include "daemon/core/clock.hpp"
@@ -24,6 +21,7 @@
 #include "daemon/host/driver_host.hpp"
 #include "daemon/host/listeners.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/uplink/replay.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "daemon/vision/supervisor.hpp"
 #include "pipelines/sample_tap.hpp"
@@ -43,12 +41,16 @@ using pipelines::SampleTap;
 // config apply and driver restarts are serialised by one mutex.
 class ControlBackend final : public control::Backend {
  public:
-  // OWNERSHIP: everything passed is borrowed and outlives the backend.
+  // `config_path` is the file `loaded` came from (config apply rewrites it)
+  // and `config_yaml` its text.
+  // OWNERSHIP: everything passed by reference is borrowed and outlives the
+  // backend.
   ControlBackend(std::string config_path, std::string config_yaml, config::Loaded loaded,
-                 Registry& registry, journal::Journal& journal, uplink::Uplink& uplink,
-                 host::DriverHost& drivers, SampleTap& tap, vision::Supervisor& vision,
-                 const clock::Clock& clock, const health::Collector& health);
-  ~ControlBackend() override;  // stops a replay in progress
+                 const Registry& registry, Components& components, journal::Journal& journal,
+                 uplink::Uplink& uplink, host::DriverHost& drivers, SampleTap& tap,
+                 vision::Supervisor& vision, const clock::Clock& clock,
+                 const health::Collector& health);
+  ~ControlBackend() override = default;  // stops a replay in progress
 
   control::Fields StatusFields() override;
   std::vector<DriverInstanceStatus> Drivers() override;
@@ -77,16 +79,7 @@ class ControlBackend final : public control::Backend {
   void SetTimeFloor(uplink::TimeFloor floor) { time_floor_ = std::move(floor); }
 
  private:
-  Result<config::Loaded> Validate(const std::string& yaml);
-  Status StartComponents(const v1::Config& config);
-  void StopComponents();
-  Status Persist(const std::string& yaml);
-  Result<std::vector<journal::LeasedEvent>> CollectReplay(const v1::ReplayRequest& request,
-                                                          control::ReplayPlan* plan);
-  void RunReplay(std::vector<journal::LeasedEvent> events, std::uint32_t rate_per_s);
-
-  const std::string config_path_;
-  Registry& registry_;
+  Components& components_;
   journal::Journal& journal_;
   uplink::Uplink& uplink_;
   host::DriverHost& drivers_;
@@ -96,20 +89,9 @@ class ControlBackend final : public control::Backend {
   const health::Collector& health_;
   const std::int64_t started_mono_ns_;
   uplink::TimeFloor time_floor_;
-
-  mutable std::mutex config_mu_;
-  std::string yaml_;
-  config::Loaded loaded_;
   std::mutex apply_mu_;  // one config apply or driver restart at a time
-
-  std::mutex replay_mu_;
-  std::condition_variable replay_cv_;
-  bool replay_stop_ = false;
-  std::thread replay_;
-  std::atomic<bool> replay_running_{false};
-  // The replay in progress or the last one: events sent of events planned.
-  std::atomic<std::uint64_t> replay_sent_{0};
-  std::atomic<std::uint64_t> replay_total_{0};
+  config::Applier applier_;
+  uplink::Replayer replayer_;
 };
 
 }  // namespace cityedge::app

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/app/components.hpp"
 #include "daemon/app/control_backend.hpp"
 #include "daemon/app/exit_codes.hpp"
 #include "daemon/app/notify.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/control/signature.hpp"
 #include "daemon/control/socket_server.hpp"
 #include "daemon/core/clock.hpp"
+#include "daemon/core/component_stack.hpp"
 #include "daemon/core/steady_clock.hpp"
 #include "daemon/health/clock_keeper.hpp"
 #include "daemon/health/collector.hpp"
@@ -35,7 +37,7 @@
 #include "daemon/journal/seen_ids.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "daemon/vision/supervisor.hpp"
-#include "pipelines/router.hpp"
+#include "pipelines/sample_tap.hpp"
 
 namespace cityedge::app {
 namespace {
@@ -262,108 +264,126 @@ int RunDaemon(const std::string& config_path, const config::Loaded& loaded, Regi
     return kExitConfig;
   }
 
-  auto journal = journal::Open(config.journal(), clock);
-  if (!journal) {
-    spdlog::error("journal {}: {}", config.journal().path(), journal.error());
+  // The birth message shows the config running now, which config apply
+  // changes; read through the backend once it exists.
+  const ControlBackend* backend_ptr = nullptr;
+  // Everything below is stopped and destroyed in reverse order of its start
+  // on every way out, the error returns included.
+  ComponentStack stack;
+  auto opened = journal::Open(config.journal(), clock);
+  if (!opened) {
+    spdlog::error("journal {}: {}", config.journal().path(), opened.error());
     return kExitFailure;
   }
+  journal::Journal& journal = stack.Own("journal", std::move(*opened));
   // The uplink keeps its session seq, and the control plane the ids of
   // commands it ran, beside the journal.
   std::string state_dir = std::filesystem::path(config.journal().path()).parent_path().string();
   if (state_dir.empty()) state_dir = ".";
-  health::ClockKeeper clock_keeper(
-      {(std::filesystem::path(state_dir) / "clock_floor").string(), config.gateway().id()},
-      **journal, clock);
+  auto& clock_keeper = stack.Own(
+      "clock keeper",
+      std::make_unique<health::ClockKeeper>(
+          health::ClockKeeperOptions{(std::filesystem::path(state_dir) / "clock_floor").string(),
+                                     config.gateway().id()},
+          journal, clock),
+      [](health::ClockKeeper& keeper) { keeper.Stop(); });
   clock_keeper.Start();
-  ControlBackend* backend_ptr = nullptr;
-  auto uplink = uplink::Uplink::Create(config, **journal, clock, state_dir, [&] {
+  auto created = uplink::Uplink::Create(config, journal, clock, state_dir, [&] {
     return BirthInfo(backend_ptr != nullptr ? backend_ptr->Current() : loaded);
   });
-  if (!uplink) {
-    spdlog::error("uplink: {}", uplink.error());
+  if (!created) {
+    spdlog::error("uplink: {}", created.error());
     return kExitConfig;
   }
-  (*uplink)->SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
-  const vision::Plan plan = registry.Split(config);
-  pipelines::SampleTap tap;
-  host::DriverHost drivers(registry.drivers(), **journal, clock);
+  uplink::Uplink& uplink = stack.Own("uplink", std::move(*created));
+  uplink.SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
+  auto& tap = stack.Own("sample tap", std::make_unique<pipelines::SampleTap>());
+  auto& drivers = stack.Own("driver host",
+                            std::make_unique<host::DriverHost>(registry.drivers(), journal, clock));
   drivers.AddSampleListener(&tap);
   drivers.AddFrameListener(&tap);
-  vision::Supervisor vision(**journal, clock, VisionOptions(plan));
-  const health::Collector collector({config.gateway().id(), kVersion, state_dir},
-                                    HealthSources(**journal, **uplink, drivers, tap, vision),
-                                    clock);
-  ControlBackend backend(config_path, std::move(*yaml), loaded, registry, **journal, **uplink,
-                         drivers, tap, vision, clock, collector);
+  auto& vision = stack.Own(
+      "vision supervisor",
+      std::make_unique<vision::Supervisor>(journal, clock, VisionOptions(registry.Split(config))));
+  const auto& collector = stack.Own(
+      "health collector", std::make_unique<health::Collector>(
+                              health::CollectorOptions{config.gateway().id(), kVersion, state_dir},
+                              HealthSources(journal, uplink, drivers, tap, vision), clock));
+  auto& components = stack.Own(
+      "components", std::make_unique<Components>(registry, journal, clock, tap, drivers, vision));
+  auto& backend = stack.Own(
+      "control backend",
+      std::make_unique<ControlBackend>(config_path, std::move(*yaml), loaded, registry, components,
+                                       journal, uplink, drivers, tap, vision, clock, collector));
   backend.SetTimeFloor([&clock_keeper] { return clock_keeper.floor_ns(); });
   backend_ptr = &backend;
-  auto control = StartControl(config, state_dir, backend, **uplink, clock);
-  if (!control) {
-    spdlog::error("control: {}", control.error());
-    return control.error().code() == Code::kInvalidArgument ? kExitConfig : kExitFailure;
+
+  auto plane = StartControl(config, state_dir, backend, uplink, clock);
+  if (!plane) {
+    spdlog::error("control: {}", plane.error());
+    return plane.error().code() == Code::kInvalidArgument ? kExitConfig : kExitFailure;
   }
-  if (auto s = (*uplink)->Start(); !s) {
-    spdlog::error("uplink: {}", s.error());
+  stack.Own("control plane", std::make_unique<ControlPlane>(std::move(*plane)),
+            [&uplink](ControlPlane& control) {
+              uplink.SetCommandHandler(nullptr);
+              if (control.server) control.server->Stop();
+              control.downlink->Stop();
+            });
+  Status up = stack.Start(
+      "uplink session", [&uplink] { return uplink.Start(); },
+      [&journal, &uplink] {
+        // What the stopped producers emitted last is committed first, so the
+        // uplink's last window can still carry it.
+        if (auto s = journal.Flush(kJournalFlushTimeoutMs); !s) {
+          spdlog::warn("journal flush at stop: {}", s.error());
+        }
+        uplink.Stop(kUplinkStopTimeout);
+      });
+  if (!up) {
+    spdlog::error("uplink: {}", up.error());
     return kExitFailure;
-  }
-  auto router = pipelines::PipelineRouter::Create(plan.core, **journal, clock);
-  if (!router) {
-    spdlog::error("{}", router.error());
-    (*uplink)->Stop(kUplinkStopTimeout);
-    return kExitConfig;
   }
   if (const char* stall = std::getenv("CITYEDGE_STALL_PIPELINE_FOR_TEST")) {
-    (*router)->StallForTest(stall);
+    components.StallPipelineForTest(stall);
   }
-  (*router)->Start();
-  tap.Swap(std::move(*router));
-  if (auto s = drivers.Start(plan.core); !s) {
-    spdlog::error("drivers: {}", s.error());
-    tap.Swap(nullptr);
-    (*uplink)->Stop(kUplinkStopTimeout);
+  StartFailure failure = StartFailure::kNone;
+  Status running = stack.Start(
+      "components", [&] { return components.Start(config, &failure); },
+      [&components] { components.Close(); });
+  if (!running) {
+    if (failure == StartFailure::kPipelines) {
+      spdlog::error("{}", running.error());
+      return kExitConfig;
+    }
+    spdlog::error("drivers: {}", running.error());
     return kExitFailure;
   }
-  vision.Apply(plan.workers);
-  health::HealthReporter reporter(
-      collector, **journal, clock,
-      std::chrono::milliseconds(std::max<std::uint64_t>(1000, config.health().interval_ms())),
-      &clock_keeper);
+  auto& reporter = stack.Own(
+      "health reporter",
+      std::make_unique<health::HealthReporter>(
+          collector, journal, clock,
+          std::chrono::milliseconds(std::max<std::uint64_t>(1000, config.health().interval_ms())),
+          &clock_keeper),
+      [](health::HealthReporter& r) { r.Stop(); });
   reporter.Start();
   auto metrics = StartMetrics(config.health(), collector);
   if (!metrics) {
     spdlog::error("{}", metrics.error());
-    reporter.Stop();
-    vision.StopAll();
-    tap.StopRouter();
-    drivers.StopAll();
-    tap.Swap(nullptr);
-    (*uplink)->Stop(kUplinkStopTimeout);
     return kExitConfig;
+  }
+  if (*metrics) {
+    stack.Own("metrics server", std::move(*metrics), [](health::MetricsServer& m) { m.Stop(); });
   }
   const std::string ready =
       fmt::format("running: {} drivers, {} pipelines, journal seq {}", config.drivers_size(),
-                  config.pipelines_size(), (*journal)->DurableSeq());
+                  config.pipelines_size(), journal.DurableSeq());
   NotifyReady(ready);
   spdlog::info("{}; control socket {}", ready, config.control().socket_path());
 
-  const int signo = WaitForStopSignal(stop_signals, Progress{**journal, **uplink, tap});
+  const int signo = WaitForStopSignal(stop_signals, Progress{journal, uplink, tap});
   spdlog::info("received {}, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
   NotifyStopping();
-  if (*metrics) (*metrics)->Stop();
-  reporter.Stop();
-  clock_keeper.Stop();
-  if (control->server) control->server->Stop();
-  control->downlink->Stop();
-  vision.StopAll();
-  tap.StopRouter();
-  drivers.StopAll();
-  tap.Swap(nullptr);
-  if (auto s = (*journal)->Flush(kJournalFlushTimeoutMs); !s) {
-    spdlog::warn("journal flush at stop: {}", s.error());
-  }
-  (*uplink)->SetCommandHandler(nullptr);
-  (*uplink)->Stop(kUplinkStopTimeout);
-  (*journal)->Close();
+  stack.Stop();
   spdlog::info("stopped");
   return kExitOk;
 }

@@ -15,18 +15,14 @@
 #include "daemon/core/instance_status.hpp"
 #include "daemon/core/status.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/uplink/replay.hpp"
 
 namespace cityedge::control {
 
 // Ordered name/value pairs, shown as a two-column table by the CLI.
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-struct ReplayPlan {
-  std::uint64_t events = 0;  // events found in the range and queued for sending
-  std::uint64_t first_seq = 0;
-  std::uint64_t last_seq = 0;
-  std::uint64_t missing = 0;  // seqs of a seq range no longer held
-};
+using ReplayPlan = uplink::ReplayPlan;
 
 // THREADING: every method may be called from the control threads concurrently
 // with the daemon's own work; implementations lock what they touch.

@@ -105,6 +105,13 @@ class Journal : public EventSink {
   [[nodiscard]] virtual Result<std::vector<LeasedEvent>> ReadRange(std::uint64_t first_seq,
                                                                    std::uint64_t last_seq,
                                                                    std::size_t max_events) = 0;
+  // Events still held (queued or history) whose capture time (wall clock) is
+  // in [from_unix_ns, to_unix_ns], ascending by seq, at most max_events: the
+  // same rows as a ReadRange over everything filtered by capture time, found
+  // through an index instead of a scan.
+  [[nodiscard]] virtual Result<std::vector<LeasedEvent>> ReadCaptured(std::int64_t from_unix_ns,
+                                                                      std::int64_t to_unix_ns,
+                                                                      std::size_t max_events) = 0;
 
   [[nodiscard]] virtual Stats GetStats() = 0;
   [[nodiscard]] virtual std::uint64_t DurableSeq() const = 0;

@@ -187,6 +187,19 @@ void SqliteJournal::ReleaseReserve() {
   }
 }
 
+// Capture runs whose rows are all gone are forgotten. Their DELETE reads the
+// whole (small) run table, so it runs only once the lowest stored seq has
+// moved on by a run's worth since the last time.
+Status SqliteJournal::TrimCaptureRuns() {
+  auto lowest = writer_.LowestStoredSeq();
+  if (!lowest) return std::unexpected(lowest.error());
+  const std::uint64_t below = lowest->value_or(txn_.next_seq);
+  if (below < txn_.runs_trimmed_below + kRunSeqs) return OkStatus();
+  if (auto s = writer_.TrimCaptureRuns(below); !s) return s;
+  txn_.runs_trimmed_below = below;
+  return OkStatus();
+}
+
 // A transaction that only evicts: after SQLITE_FULL it must fit in the WAL
 // space already allocated, so it runs before any insert and is followed by a
 // checkpoint that lets the next transaction reuse the WAL from its start.

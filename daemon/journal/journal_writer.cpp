@@ -185,6 +185,7 @@ Status SqliteJournal::CommitChunk(const Batch& batch, std::size_t from, std::siz
   if (s && with_ops) s = ApplyOps(batch.ops);
   if (s) s = InsertEntries(batch, from, to);
   if (s) s = EnforceBounds(periodic);
+  if (s && periodic) s = TrimCaptureRuns();
   if (s) s = WriteGaps();
   if (s) s = writer_.Commit();
   if (!s) {
@@ -295,7 +296,7 @@ Status SqliteJournal::InsertEntries(const Batch& batch, std::size_t from, std::s
     const std::uint64_t seq = txn_.next_seq++;
     if (e.priority == v1::PRIORITY_CLASS_ALARM) txn_.last_alarm_seq = seq;
     const std::string_view payload = std::string_view(batch.bytes).substr(e.offset, e.size);
-    if (auto s = writer_.Insert(seq, e.priority, now_ms, payload); !s) return s;
+    if (auto s = writer_.Insert(seq, e.priority, now_ms, payload, e.capture_ns); !s) return s;
   }
   return OkStatus();
 }
@@ -304,7 +305,7 @@ Status SqliteJournal::InsertEvent(const v1::Event& event, int priority) {
   const std::uint64_t seq = txn_.next_seq++;
   scratch_.clear();
   if (!event.AppendToString(&scratch_)) return MakeError(Code::kInternal, "gap record too large");
-  return writer_.Insert(seq, priority, NowMs(), scratch_);
+  return writer_.Insert(seq, priority, NowMs(), scratch_, event.capture_time().wall_unix_ns());
 }
 
 // One gap record per reason and transaction; while the previous record of that

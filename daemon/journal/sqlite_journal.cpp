@@ -230,6 +230,33 @@ Result<std::vector<LeasedEvent>> SqliteJournal::ReadRange(std::uint64_t first_se
   return events;
 }
 
+Result<std::vector<LeasedEvent>> SqliteJournal::ReadCaptured(std::int64_t from_unix_ns,
+                                                             std::int64_t to_unix_ns,
+                                                             std::size_t max_events) {
+  std::vector<LeasedEvent> events;
+  std::lock_guard lease_lock(lease_mu_);
+  std::lock_guard reader_lock(reader_mu_);
+  if (!reader_.db().is_open()) return MakeError(Code::kUnavailable, "journal storage is reopening");
+  auto ranges = reader_.FindCaptureRuns(from_unix_ns, to_unix_ns);
+  if (!ranges) return std::unexpected(ranges.error());
+  for (const SeqRange& range : *ranges) {
+    if (events.size() >= max_events) break;
+    auto s = reader_.ScanRange(range.first, range.last, UINT64_MAX, [&](const Store::Row& row) {
+      // As in ReadRange: acked rows still stored are not held for replay.
+      if (row.queued_priority != 0 &&
+          leases_.OwnedRangeEnd(LeaseTable::kAckedOwner, row.queued_priority, row.seq)) {
+        return true;
+      }
+      const std::int64_t t = CaptureNsOf(row.payload);
+      if (t < from_unix_ns || t > to_unix_ns) return true;
+      events.push_back({row.seq, WithSeq(row.seq, row.payload)});
+      return events.size() < max_events;
+    });
+    if (!s) return std::unexpected(s.error());
+  }
+  return events;
+}
+
 Stats SqliteJournal::GetStats() {
   Stats stats;
   {

@@ -81,6 +81,8 @@ class SqliteJournal final : public Journal {
   [[nodiscard]] Status Settle(std::uint64_t lease_id, bool dead_letter, std::string detail);
   Result<std::vector<LeasedEvent>> ReadRange(std::uint64_t first_seq, std::uint64_t last_seq,
                                              std::size_t max_events) override;
+  Result<std::vector<LeasedEvent>> ReadCaptured(std::int64_t from_unix_ns, std::int64_t to_unix_ns,
+                                                std::size_t max_events) override;
   Stats GetStats() override;
   std::uint64_t DurableSeq() const override { return durable_seq_.load(); }
   std::uint64_t DurableAlarmSeq() const override { return durable_alarm_seq_.load(); }
@@ -149,6 +151,7 @@ class SqliteJournal final : public Journal {
     std::vector<AckedRange> deferred_left;  // once started: acked ranges still stored
     std::uint32_t cleared = 0;              // bit per class whose queue table was cleared
     std::vector<AckedRange> new_acks;       // recorded, rows kept
+    std::uint64_t runs_trimmed_below = 0;   // capture runs ending below it are gone
   };
 
   // Opening and quarantine (journal_open.cpp).
@@ -193,6 +196,7 @@ class SqliteJournal final : public Journal {
   void EnsureReserve();
   void ReleaseReserve();
   [[nodiscard]] Status WriteGaps();
+  [[nodiscard]] Status TrimCaptureRuns();
   [[nodiscard]] std::uint64_t StoredBytes() const;
   [[nodiscard]] std::int64_t NowMs() const { return clock_.WallNs() / 1'000'000; }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "daemon/core/log.hpp"
 #include "daemon/core/wire.hpp"
 
 namespace cityedge::journal {
@@ -37,6 +38,10 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
 CREATE TABLE IF NOT EXISTS acked(
   priority INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
   PRIMARY KEY(priority, first)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS capture_runs(
+  bucket INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  min_ns INTEGER NOT NULL, max_ns INTEGER NOT NULL,
+  PRIMARY KEY(bucket, first_seq)) WITHOUT ROWID;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
 INSERT OR IGNORE INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
 INSERT OR IGNORE INTO counters(id, rows, bytes) VALUES(64, 0, 0);
@@ -89,13 +94,6 @@ DROP TABLE events;
 INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', 2);
 COMMIT;)sql";
   return sql;
-}
-
-// The capture time of a stored event, for gap records.
-std::int64_t CaptureNs(std::string_view payload) {
-  v1::Event event;
-  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return 0;
-  return event.capture_time().wall_unix_ns();
 }
 
 // Each commit rewrites a few fixed pages (the header page, counters, b-tree
@@ -166,6 +164,9 @@ Result<Store> Store::Open(const std::string& path, Role role, const StoreOptions
     if (auto s = store.MigrateFromEvents(); !s) return std::unexpected(s.error());
   }
   if (auto s = store.Prepare(); !s) return std::unexpected(s.error());
+  if (role == Role::kWriter) {
+    if (auto s = store.IndexUncoveredRows(); !s) return std::unexpected(s.error());
+  }
   return store;
 }
 
@@ -211,6 +212,26 @@ Status Store::MigrateFromEvents() {
   return OkStatus();
 }
 
+Status Store::IndexUncoveredRows() {
+  auto covered = db_.QueryInt("SELECT coalesce(max(last_seq), 0) FROM capture_runs");
+  if (!covered) return std::unexpected(covered.error());
+  if (auto s = Begin(); !s) return s;
+  std::uint64_t rows = 0;
+  auto s = ScanRange(static_cast<std::uint64_t>(*covered) + 1, UINT64_MAX, UINT64_MAX,
+                     [&](const Row& row) {
+                       pending_runs_.Add(row.seq, CaptureNsOf(row.payload));
+                       ++rows;
+                       return true;
+                     });
+  if (s) s = Commit();
+  if (!s) {
+    Rollback();
+    return s;
+  }
+  if (rows > 0) spdlog::info("journal: indexed the capture times of {} stored rows", rows);
+  return OkStatus();
+}
+
 Status Store::Prepare() {
   struct Entry {
     Stmt* stmt;
@@ -226,7 +247,15 @@ Status Store::Prepare() {
       // merges them and LIMIT stops the scan early.
       {&scan_range_, "SELECT seq, payload, 0 FROM history WHERE seq BETWEEN ?1 AND ?2" +
                          range_arms + " ORDER BY 1 LIMIT ?3"},
+      {&find_runs_,
+       "SELECT first_seq, last_seq FROM capture_runs WHERE bucket BETWEEN ?1 AND ?2 "
+       "AND max_ns >= ?3 AND min_ns <= ?4"},
   };
+  std::string lowest = "SELECT min(s) FROM (SELECT min(seq) AS s FROM history";
+  for (int p = kFirstClass; p < kClassCount; ++p) {
+    lowest += fmt::format(" UNION ALL SELECT min(seq) FROM queue_{}", p);
+  }
+  lowest += ")";
   std::vector<Entry> writer = {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
@@ -239,6 +268,14 @@ Status Store::Prepare() {
       {&record_ack_, "INSERT OR REPLACE INTO acked(priority, first, last) VALUES(?1, ?2, ?3)"},
       {&forget_ack_, "DELETE FROM acked WHERE priority = ?1 AND first = ?2"},
       {&forget_class_acks_, "DELETE FROM acked WHERE priority = ?1"},
+      // A run only grows (see CaptureRunBuilder::TakeChanged).
+      {&upsert_run_,
+       "INSERT INTO capture_runs(bucket, first_seq, last_seq, min_ns, max_ns) "
+       "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(bucket, first_seq) DO UPDATE SET "
+       "last_seq = max(last_seq, excluded.last_seq), min_ns = min(min_ns, excluded.min_ns), "
+       "max_ns = max(max_ns, excluded.max_ns)"},
+      {&trim_runs_, "DELETE FROM capture_runs WHERE last_seq < ?1"},
+      {&lowest_seq_, std::move(lowest)},
   };
   for (int p = kFirstClass; p < kClassCount; ++p) {
     ClassStmts& c = by_class_[p];
@@ -338,6 +375,7 @@ Result<Counters> Store::ReadCounters() {
 Status Store::Begin() {
   delta_ = Counters{};
   pending_seq_ = 0;
+  pending_runs_ = runs_;
   const int rc = begin_.Reset().Step();
   begin_.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "begin");
@@ -345,7 +383,23 @@ Status Store::Begin() {
   return OkStatus();
 }
 
+Status Store::WriteCaptureRuns(CaptureRunBuilder& runs) {
+  for (const CaptureRun& run : runs.TakeChanged()) {
+    const int rc = upsert_run_.Reset()
+                       .Bind(1, run.bucket)
+                       .Bind(2, ClampSeq(run.first_seq))
+                       .Bind(3, ClampSeq(run.last_seq))
+                       .Bind(4, run.min_ns)
+                       .Bind(5, run.max_ns)
+                       .Step();
+    upsert_run_.Reset();
+    if (rc != SQLITE_DONE) return Fail(rc, "write capture runs");
+  }
+  return OkStatus();
+}
+
 Status Store::FlushCounters() {
+  if (auto s = WriteCaptureRuns(pending_runs_); !s) return s;
   for (int slot = 0; slot < kSlotCount; ++slot) {
     if (delta_.rows[slot] == 0 && delta_.bytes[slot] == 0) continue;
     const int rc = bump_counter_.Reset()
@@ -369,6 +423,8 @@ Status Store::Commit() {
   commit_.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "commit");
   in_txn_ = false;
+  runs_ = std::move(pending_runs_);
+  pending_runs_ = CaptureRunBuilder();
   return OkStatus();
 }
 
@@ -382,8 +438,8 @@ void Store::Rollback() {
   pending_seq_ = 0;
 }
 
-Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
-                     std::string_view payload) {
+Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms, std::string_view payload,
+                     std::int64_t capture_ns) {
   Stmt& insert = Queue(priority).insert;
   const int rc = insert.Reset()
                      .Bind(1, ClampSeq(seq))
@@ -393,6 +449,7 @@ Status Store::Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
   insert.Reset();
   if (rc != SQLITE_DONE) return Fail(rc, "insert");
   pending_seq_ = std::max(pending_seq_, seq);
+  pending_runs_.Add(seq, capture_ns);
   delta_.Add(kQueuedSlot + priority, 1, static_cast<std::int64_t>(payload.size()));
   return OkStatus();
 }
@@ -405,6 +462,7 @@ Result<bool> Store::Rewrite(std::uint64_t seq, int priority, std::uint64_t old_s
   rewrite.Reset();
   if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "rewrite"));
   if (db_.changes() == 0) return false;
+  pending_runs_.Add(seq, CaptureNsOf(payload));
   delta_.Add(kQueuedSlot + priority, 0,
              static_cast<std::int64_t>(payload.size()) - static_cast<std::int64_t>(old_size));
   return true;
@@ -542,8 +600,8 @@ Result<Touched> Store::DeleteQueued(int priority, SeqRange range, bool with_capt
     Stmt& ends = Queue(priority).ends;
     const int rc = ends.Reset().Bind(1, ClampSeq(range.first)).Bind(2, ClampSeq(range.last)).Step();
     if (rc == SQLITE_ROW) {
-      first_capture_ns = CaptureNs(ends.Blob(0));
-      last_capture_ns = CaptureNs(ends.Blob(1));
+      first_capture_ns = CaptureNsOf(ends.Blob(0));
+      last_capture_ns = CaptureNsOf(ends.Blob(1));
     }
     ends.Reset();
     if (rc != SQLITE_ROW) return std::unexpected(db_.MakeSqliteError(rc, "capture times"));
@@ -597,6 +655,42 @@ Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> Store::OldestQueue
     return std::unexpected(db_.MakeSqliteError(rc, "oldest queued"));
   }
   return row;
+}
+
+Result<std::optional<std::uint64_t>> Store::LowestStoredSeq() {
+  const int rc = lowest_seq_.Reset().Step();
+  std::optional<std::uint64_t> seq;
+  if (rc == SQLITE_ROW && !lowest_seq_.IsNull(0)) {
+    seq = static_cast<std::uint64_t>(lowest_seq_.Int(0));
+  }
+  lowest_seq_.Reset();
+  if (rc != SQLITE_ROW) return std::unexpected(db_.MakeSqliteError(rc, "lowest seq"));
+  return seq;
+}
+
+Status Store::TrimCaptureRuns(std::uint64_t seq) {
+  const int rc = trim_runs_.Reset().Bind(1, ClampSeq(seq)).Step();
+  trim_runs_.Reset();
+  if (rc != SQLITE_DONE) return Fail(rc, "trim capture runs");
+  return OkStatus();
+}
+
+Result<std::vector<SeqRange>> Store::FindCaptureRuns(std::int64_t from_ns, std::int64_t to_ns) {
+  std::vector<SeqRange> ranges;
+  if (from_ns > to_ns) return ranges;
+  find_runs_.Reset()
+      .Bind(1, CaptureBucket(from_ns))
+      .Bind(2, CaptureBucket(to_ns))
+      .Bind(3, from_ns)
+      .Bind(4, to_ns);
+  int rc;
+  while ((rc = find_runs_.Step()) == SQLITE_ROW) {
+    ranges.push_back(SeqRange{static_cast<std::uint64_t>(find_runs_.Int(0)),
+                              static_cast<std::uint64_t>(find_runs_.Int(1))});
+  }
+  find_runs_.Reset();
+  if (rc != SQLITE_DONE) return std::unexpected(db_.MakeSqliteError(rc, "find capture runs"));
+  return MergeRanges(std::move(ranges));
 }
 
 Store::ClassStmts& Store::Queue(int priority) {

@@ -11,7 +11,12 @@
 // `counters` keeps rows/bytes per (queue, history or acked, class), evictions
 // per reason, dead letters and the seq high-water mark (which must survive
 // the deletion of every row), updated in the same transaction as the rows, so
-// opening never counts rows. No secondary index: every access is a key range.
+// opening never counts rows. No secondary index on the rows: every access is a
+// key range. `capture_runs` indexes capture times by runs of seqs, written in
+// the transaction of the rows they cover (see capture_index.hpp); opening a
+// file whose newest rows no run covers (one written before the table existed,
+// or by such a build) indexes them first. Old builds ignore the table, so it
+// needs no schema_version of its own.
 //
 // OWNERSHIP: owns its connection and statements.
 // THREADING: one thread at a time (the writer thread, or under the reader mutex).
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "daemon/core/status.hpp"
+#include "daemon/journal/capture_index.hpp"
 #include "daemon/journal/lease_table.hpp"
 #include "daemon/journal/sqlite_db.hpp"
 
@@ -95,8 +101,9 @@ class Store {
     delta_.Add(slot, rows, bytes);
   }
 
+  // Also records the row in the capture runs written at Commit.
   [[nodiscard]] Status Insert(std::uint64_t seq, int priority, std::int64_t ts_ms,
-                              std::string_view payload);
+                              std::string_view payload, std::int64_t capture_ns);
   // Replaces a queued row's payload (gap record coalescing).
   [[nodiscard]] Result<bool> Rewrite(std::uint64_t seq, int priority, std::uint64_t old_size,
                                      std::string_view payload);
@@ -127,6 +134,10 @@ class Store {
   // Deletes up to `limit` oldest history rows (only those with ts_ms below the
   // cutoff when it is > 0).
   [[nodiscard]] Result<Touched> DeleteHistory(std::uint64_t limit, std::int64_t ts_cutoff_ms);
+  // The lowest seq stored in history or a queue; nullopt when there is none.
+  [[nodiscard]] Result<std::optional<std::uint64_t>> LowestStoredSeq();
+  // Forgets the capture runs that end below `seq` (their rows are gone).
+  [[nodiscard]] Status TrimCaptureRuns(std::uint64_t seq);
 
   // Reader side.
   struct Row {
@@ -144,6 +155,10 @@ class Store {
   // seq and ts_ms of the oldest queued row of a class with seq > after.
   [[nodiscard]] Result<std::optional<std::pair<std::uint64_t, std::int64_t>>> OldestQueued(
       int priority, std::uint64_t after);
+  // The seq ranges that may hold rows captured in [from_ns, to_ns], ascending
+  // and merged; their rows still need a check of their own capture time.
+  [[nodiscard]] Result<std::vector<SeqRange>> FindCaptureRuns(std::int64_t from_ns,
+                                                              std::int64_t to_ns);
 
   [[nodiscard]] Db& db() { return db_; }
   [[nodiscard]] bool in_transaction() const { return in_txn_; }
@@ -159,18 +174,24 @@ class Store {
   [[nodiscard]] Status CheckIsJournal(const std::string& path);
   [[nodiscard]] Status MigrateFromEvents();
   [[nodiscard]] Status Prepare();
+  // Indexes the capture times of rows above the highest run (see the top).
+  [[nodiscard]] Status IndexUncoveredRows();
   [[nodiscard]] Status FlushCounters();
+  [[nodiscard]] Status WriteCaptureRuns(CaptureRunBuilder& runs);
   [[nodiscard]] Status Fail(int rc, std::string_view what);
 
   Db db_;
   Role role_ = Role::kWriter;
   bool in_txn_ = false;
   Counters delta_;
-  std::uint64_t pending_seq_ = 0;  // highest seq this transaction stored
+  std::uint64_t pending_seq_ = 0;   // highest seq this transaction stored
+  CaptureRunBuilder runs_;          // as committed
+  CaptureRunBuilder pending_runs_;  // this transaction's
   Stmt begin_, commit_, rollback_;
   Stmt find_history_, delete_history_, bump_counter_, set_sequence_;
   Stmt record_ack_, forget_ack_, forget_class_acks_;
-  Stmt scan_range_;
+  Stmt upsert_run_, trim_runs_, lowest_seq_;
+  Stmt scan_range_, find_runs_;
   std::array<ClassStmts, kClassCount> by_class_;  // index 0 unused
 };
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include "tests/support/process.hpp"
@@ -158,6 +160,33 @@ TEST_CASE("cityedged stops on SIGINT as on SIGTERM") {
   const auto status = daemon->Wait(std::chrono::seconds(20));
   REQUIRE(status.has_value());
   CHECK(*status == 0);
+}
+
+TEST_CASE("A start that fails half-way stops what had started, journal and socket included") {
+  TempDir dir;
+  // A required Modbus station that does not answer: the journal, uplink and
+  // control plane have started when the drivers fail.
+  WriteFile(dir.Join("c.yaml"), MinimalConfig(dir) + fmt::format(R"(drivers:
+  - id: aqm9
+    type: modbus
+    required: true
+    settings:
+      transport: tcp
+      host: 127.0.0.1
+      port: {}
+      poll_interval: 1s
+      registers: [{{channel: pm2_5, addr: 0, fn: input, type: u16, unit: ug/m3}}]
+)",
+                                                                 FreeLoopbackPort()));
+  const auto r = Run({Daemon(), "--config", dir.Join("c.yaml")}, std::chrono::seconds(60));
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.output, Catch::Contains("drivers:") && Catch::Contains("aqm9") &&
+                           !Catch::Contains("running:"));
+  // The control plane stopped (its socket is gone) and the journal closed
+  // cleanly (its state file says so).
+  CHECK_FALSE(std::filesystem::exists(dir.Join("control.sock")));
+  CHECK_THAT(ReadFile(dir.Join("journal.db.state")), Catch::Contains("clean 1"));
 }
 
 TEST_CASE("--check-config accepts the example config and exits 0") {

@@ -27,6 +27,10 @@ class FakeJournal final : public journal::Journal {
                                                       std::size_t) override {
     return std::vector<journal::LeasedEvent>{};
   }
+  Result<std::vector<journal::LeasedEvent>> ReadCaptured(std::int64_t, std::int64_t,
+                                                         std::size_t) override {
+    return std::vector<journal::LeasedEvent>{};
+  }
   journal::Stats GetStats() override;
   std::uint64_t DurableSeq() const override;
   std::uint64_t DurableAlarmSeq() const override;

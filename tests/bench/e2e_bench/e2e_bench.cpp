@@ -161,6 +161,11 @@ class TimingJournal final : public journal::Journal {
                                                       std::size_t max_events) override {
     return inner_->ReadRange(first_seq, last_seq, max_events);
   }
+  Result<std::vector<journal::LeasedEvent>> ReadCaptured(std::int64_t from_unix_ns,
+                                                         std::int64_t to_unix_ns,
+                                                         std::size_t max_events) override {
+    return inner_->ReadCaptured(from_unix_ns, to_unix_ns, max_events);
+  }
   journal::Stats GetStats() override { return inner_->GetStats(); }
   std::uint64_t DurableSeq() const override { return inner_->DurableSeq(); }
   void SetCommitListener(journal::CommitListener listener) override {
