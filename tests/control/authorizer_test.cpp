@@ -5,6 +5,7 @@
 
 #include "daemon/control/signature.hpp"
 #include "daemon/crypto/crypto.hpp"
+#include "tests/fakes/clock.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::control {
@@ -14,18 +15,10 @@ using crypto::Ed25519Signer;
 
 constexpr std::int64_t kNowMs = 1'790'000'000'000;  // 2026-09
 
-class TestClock final : public clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override { return now_ms * 1'000'000; }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return now_ms * 1'000'000; }
-  [[nodiscard]] const clock::BootId& boot_id() const override { return boot_; }
-  [[nodiscard]] clock::SyncInfo Sync() const override { return {state, 0}; }
-  std::int64_t now_ms = kNowMs;
-  v1::ClockState state = v1::CLOCK_STATE_NTP;
+constexpr std::int64_t kNsPerMs = 1'000'000;
 
- private:
-  clock::BootId boot_{};
-};
+// The wall clock in ms, as commands state their times.
+std::int64_t NowMs(const clock::Clock& clock) { return clock.WallNs() / kNsPerMs; }
 
 struct Platform {
   Ed25519Signer key = *Ed25519Signer::Generate();
@@ -60,7 +53,9 @@ v1::Command Restart(const std::string& id) {
 struct Fixture {
   testing::TempDir dir;
   Platform platform;
-  TestClock clock;
+  fakes::FakeClock clock{{.wall_ns = kNowMs * kNsPerMs,
+                          .monotonic_ns = kNowMs * kNsPerMs,
+                          .sync = {v1::CLOCK_STATE_NTP, 0}}};
   std::unique_ptr<journal::SeenIds> seen = *journal::SeenIds::Open(dir.path() + "/commands.db");
   std::unique_ptr<Authorizer> authorizer = Make(60);
 
@@ -154,10 +149,11 @@ TEST_CASE("seen command ids survive a restart and are forgotten after they expir
   f.seen = *journal::SeenIds::Open(f.dir.path() + "/commands.db");
   f.authorizer = f.Make(60);
   CHECK(f.Code(f.platform.Sign(Restart("c-3"))) == v1::REPLY_CODE_REPLAYED);
-  f.clock.now_ms += 120'000;  // past c-3's expiry: its record is pruned by the next insert
+  f.clock.Advance(120'000 *
+                  kNsPerMs);  // past c-3's expiry: its record is pruned by the next insert
   CHECK(f.Code(f.platform.Sign(Restart("c-4"))) == v1::REPLY_CODE_EXPIRED);
   v1::Command later = Restart("c-5");
-  later.set_expires_at_unix_ms(f.clock.now_ms + 60'000);
+  later.set_expires_at_unix_ms(NowMs(f.clock) + 60'000);
   CHECK(f.Code(f.platform.Sign(later)) == v1::REPLY_CODE_OK);
   CHECK(*f.seen->Count() == 1);
 }
@@ -170,15 +166,15 @@ TEST_CASE("the rate limit counts accepted commands per minute, not replays") {
   }
   CHECK(f.Code(f.platform.Sign(Restart("r-0"))) == v1::REPLY_CODE_REPLAYED);
   CHECK(f.Code(f.platform.Sign(Restart("r-3"))) == v1::REPLY_CODE_RATE_LIMITED);
-  f.clock.now_ms += 61'000;
+  f.clock.Advance(61'000 * kNsPerMs);
   v1::Command c = Restart("r-3");
-  c.set_expires_at_unix_ms(f.clock.now_ms + 60'000);
+  c.set_expires_at_unix_ms(NowMs(f.clock) + 60'000);
   CHECK(f.Code(f.platform.Sign(c)) == v1::REPLY_CODE_OK);  // refused before, so not seen
 }
 
 TEST_CASE("an unsynchronised clock refuses time-dependent commands but not status") {
   Fixture f;
-  f.clock.state = v1::CLOCK_STATE_UNSYNCED;
+  f.clock.SetSync({v1::CLOCK_STATE_UNSYNCED, 0});
   CHECK(f.Code(f.platform.Sign(Restart("u-1"))) == v1::REPLY_CODE_CLOCK_UNSYNCED);
   CHECK(f.Code(f.platform.Sign(Status("u-2"))) == v1::REPLY_CODE_OK);
 }

@@ -141,7 +141,7 @@ TEST_CASE("The textfile example reads its file, degrades on garbage and stops in
   const fs::path value_file = fs::path(dir.path()) / "level.txt";
   std::ofstream(value_file) << "2.75\n";
 
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default(), Options());
   v1::DriverInstance instance = Instance("gauge1", "textfile");
   (*instance.mutable_settings())["path"] = testing::Text(value_file.string());
@@ -175,7 +175,7 @@ TEST_CASE("The heartbeat example counts and stops in time") {
   DriverRegistry registry;
   std::vector<Error> problems;
   REQUIRE(registry.LoadDirectory(dir.path(), &problems, Policy()).has_value());
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default(), Options());
   v1::DriverInstance instance = Instance("hb1", "heartbeat");
   (*instance.mutable_settings())["period"] = testing::Text("20ms");

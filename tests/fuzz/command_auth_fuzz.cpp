@@ -18,6 +18,7 @@
 #include "daemon/control/dispatcher.hpp"
 #include "daemon/control/signature.hpp"
 #include "daemon/crypto/crypto.hpp"
+#include "tests/fakes/clock.hpp"
 
 namespace {
 
@@ -28,17 +29,6 @@ constexpr std::int64_t kNowMs = 1'790'000'000'000;
 void Require(bool condition) {
   if (!condition) std::abort();
 }
-
-class FixedClock final : public clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override { return kNowMs * 1'000'000; }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return 1; }
-  [[nodiscard]] const clock::BootId& boot_id() const override { return boot_; }
-  [[nodiscard]] clock::SyncInfo Sync() const override { return {v1::CLOCK_STATE_NTP, 0}; }
-
- private:
-  clock::BootId boot_{};
-};
 
 class NullBackend final : public control::Backend {
  public:
@@ -70,7 +60,8 @@ class NullBackend final : public control::Backend {
 
 struct World {
   crypto::Ed25519Signer platform = *crypto::Ed25519Signer::Generate();
-  FixedClock clock;
+  const fakes::FakeClock clock{
+      {.wall_ns = kNowMs * 1'000'000, .monotonic_ns = 1, .sync = {v1::CLOCK_STATE_NTP, 0}}};
   std::string db = "/tmp/cityedge-fuzz-commands-" + std::to_string(::getpid()) + ".db";
   std::unique_ptr<journal::SeenIds> seen;
   std::unique_ptr<control::Authorizer> authorizer;

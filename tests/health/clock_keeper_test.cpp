@@ -3,7 +3,8 @@
 #include <filesystem>
 
 #include "daemon/health/clock_keeper.hpp"
-#include "tests/health/fakes.hpp"
+#include "tests/fakes/clock.hpp"
+#include "tests/fakes/event_sink.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::health {
@@ -12,8 +13,8 @@ namespace {
 using cityedge::testing::ReadFile;
 using cityedge::testing::TempDir;
 using cityedge::testing::WriteFile;
-using testing::FakeClock;
-using testing::MemorySink;
+using fakes::FakeClock;
+using fakes::RecordingSink;
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kLastGood = 1'795'000'000 * kSecond;  // 2026-11-18, an earlier run
@@ -26,9 +27,9 @@ TEST_CASE("A box booting at 1970 below the floor is noticed, then corrected once
   TempDir dir;
   REQUIRE(WriteClockFloor(dir.Join("clock_floor"), kLastGood));
   FakeClock clock;
-  clock.wall_ns = 30 * kSecond;  // 1970-01-01T00:00:30Z, no RTC
-  clock.state = v1::CLOCK_STATE_UNSYNCED;
-  MemorySink sink;
+  clock.SetWallNs(30 * kSecond);  // 1970-01-01T00:00:30Z, no RTC
+  clock.SetSync({v1::CLOCK_STATE_UNSYNCED, 0});
+  RecordingSink sink;
   ClockKeeper keeper(Options(dir), sink, clock);
   keeper.Start();
   CHECK(keeper.started_below_floor());
@@ -42,9 +43,9 @@ TEST_CASE("A box booting at 1970 below the floor is noticed, then corrected once
   // Unsynced clock now reads 40 s; NTP steps it to kLastGood + 3 h and the
   // kernel reports synchronised half a second later.
   const std::int64_t true_now = kLastGood + 3 * 3600 * kSecond;
-  clock.mono_ns += kSecond / 2;
-  clock.wall_ns = true_now;
-  clock.state = v1::CLOCK_STATE_NTP;
+  clock.AdvanceMonotonic(kSecond / 2);
+  clock.SetWallNs(true_now);
+  clock.SetSync({v1::CLOCK_STATE_NTP, 0});
   keeper.Poll();
   auto events = sink.Take();
   REQUIRE(events.size() == 1);
@@ -54,19 +55,19 @@ TEST_CASE("A box booting at 1970 below the floor is noticed, then corrected once
   REQUIRE(e.has_clock_correction());
   const v1::ClockCorrection& c = e.clock_correction();
   CHECK(c.offset_ns() == true_now - (40 * kSecond + kSecond / 2));
-  CHECK(c.monotonic_ns() == clock.mono_ns);
+  CHECK(c.monotonic_ns() == clock.MonotonicNs());
   CHECK(c.new_state() == v1::CLOCK_STATE_NTP);
   CHECK(c.floor_unix_ns() == kLastGood);
-  CHECK(c.boot_id() == std::string(clock.boot.begin(), clock.boot.end()));
+  CHECK(c.boot_id() == std::string(clock.boot_id().begin(), clock.boot_id().end()));
   CHECK(keeper.corrected());
   // The synced time became the new floor.
   CHECK(ReadClockFloor(dir.Join("clock_floor")).value_or(0) == true_now);
 
   // Losing and regaining sync later in the run sends no second correction.
-  clock.state = v1::CLOCK_STATE_UNSYNCED;
+  clock.SetSync({v1::CLOCK_STATE_UNSYNCED, 0});
   keeper.Poll();
   clock.Advance(kSecond);
-  clock.state = v1::CLOCK_STATE_NTP;
+  clock.SetSync({v1::CLOCK_STATE_NTP, 0});
   keeper.Poll();
   CHECK(sink.Take().empty());
 }
@@ -74,9 +75,9 @@ TEST_CASE("A box booting at 1970 below the floor is noticed, then corrected once
 TEST_CASE("A synced clock persists the floor every few minutes and at stop") {
   TempDir dir;
   FakeClock clock;
-  clock.wall_ns = kLastGood;
-  clock.state = v1::CLOCK_STATE_NTP;
-  MemorySink sink;
+  clock.SetWallNs(kLastGood);
+  clock.SetSync({v1::CLOCK_STATE_NTP, 0});
+  RecordingSink sink;
   ClockKeeper keeper(Options(dir), sink, clock);
   keeper.Start();
   CHECK_FALSE(keeper.started_below_floor());
@@ -99,9 +100,9 @@ TEST_CASE("An unsynced clock never writes the floor, and the floor never moves b
   TempDir dir;
   REQUIRE(WriteClockFloor(dir.Join("clock_floor"), kLastGood));
   FakeClock clock;
-  clock.wall_ns = kLastGood + 100 * kSecond;
-  clock.state = v1::CLOCK_STATE_UNSYNCED;
-  MemorySink sink;
+  clock.SetWallNs(kLastGood + 100 * kSecond);
+  clock.SetSync({v1::CLOCK_STATE_UNSYNCED, 0});
+  RecordingSink sink;
   {
     ClockKeeper keeper(Options(dir), sink, clock);
     keeper.Start();
@@ -110,8 +111,8 @@ TEST_CASE("An unsynced clock never writes the floor, and the floor never moves b
     keeper.Stop();
   }
   CHECK(ReadClockFloor(dir.Join("clock_floor")).value_or(0) == kLastGood);
-  clock.wall_ns = kLastGood - 3600 * kSecond;  // synced, but set back by hand
-  clock.state = v1::CLOCK_STATE_NTP;
+  clock.SetWallNs(kLastGood - 3600 * kSecond);  // synced, but set back by hand
+  clock.SetSync({v1::CLOCK_STATE_NTP, 0});
   ClockKeeper keeper(Options(dir), sink, clock);
   keeper.Start();
   keeper.Poll();
@@ -127,13 +128,13 @@ TEST_CASE("A damaged floor file is reported and ignored") {
   CHECK(floor.error().code() == Code::kDataLoss);
   CHECK(ReadClockFloor(dir.Join("absent")).error().code() == Code::kNotFound);
   FakeClock clock;
-  clock.wall_ns = 10 * kSecond;
-  MemorySink sink;
+  clock.SetWallNs(10 * kSecond);
+  RecordingSink sink;
   ClockKeeper keeper(Options(dir), sink, clock);
   keeper.Start();
   CHECK_FALSE(keeper.started_below_floor());
-  clock.state = v1::CLOCK_STATE_NTP;
-  clock.wall_ns = kLastGood;
+  clock.SetSync({v1::CLOCK_STATE_NTP, 0});
+  clock.SetWallNs(kLastGood);
   keeper.Poll();
   CHECK(sink.Take().size() == 1);
   CHECK(ReadFile(dir.Join("clock_floor")) == std::to_string(kLastGood) + "\n");

@@ -8,7 +8,8 @@
 
 #include "daemon/health/collector.hpp"
 #include "daemon/health/health_reporter.hpp"
-#include "tests/health/fakes.hpp"
+#include "tests/fakes/clock.hpp"
+#include "tests/fakes/event_sink.hpp"
 #include "tests/support/process.hpp"
 
 namespace cityedge::health {
@@ -16,8 +17,8 @@ namespace {
 
 using cityedge::testing::TempDir;
 using cityedge::testing::WriteFile;
-using testing::FakeClock;
-using testing::MemorySink;
+using fakes::FakeClock;
+using fakes::RecordingSink;
 
 struct Fixture {
   Fixture() {
@@ -40,7 +41,7 @@ struct Fixture {
   }
 
   TempDir dir;
-  FakeClock clock;
+  FakeClock clock{{.wall_ns = 0, .monotonic_ns = 5'000'000'000}};
   Sources sources;
   journal::Stats journal;
   uplink::UplinkStats uplink;
@@ -55,7 +56,7 @@ TEST_CASE("A snapshot gathers every source and the machine's own numbers") {
   f.uplink.connected = true;
   f.drivers.push_back({"aq1", "replay", v1::COMPONENT_STATE_ONLINE, "", 1, 5, 0, 0, 0});
   f.pipelines.push_back({"aq1/t", "threshold", 5, 0, 0});
-  f.clock.state = v1::CLOCK_STATE_NTP;
+  f.clock.SetSync({v1::CLOCK_STATE_NTP, 0});
   Collector collector(f.Options(), f.sources, f.clock);
   f.clock.Advance(90'000'000'000);
   const Snapshot s = collector.Collect();
@@ -93,7 +94,7 @@ TEST_CASE("The health event carries rates over the interval and the new fields")
   CHECK(e.source() == "gw-7");
   CHECK(e.priority() == v1::PRIORITY_CLASS_HEALTH);
   CHECK(e.seq() == 0);
-  CHECK(e.capture_time().wall_unix_ns() == f.clock.wall_ns);
+  CHECK(e.capture_time().wall_unix_ns() == f.clock.WallNs());
   REQUIRE(e.has_gateway_health());
   const v1::GatewayHealth& h = e.gateway_health();
   CHECK(h.cpu_percent() == Approx(25.0));
@@ -150,16 +151,10 @@ TEST_CASE("The health event names each vision worker, its pid, restarts and memo
 TEST_CASE("The reporter emits a health event every interval until stopped") {
   Fixture f;
   Collector collector(f.Options(), f.sources, f.clock);
-  MemorySink sink;
+  RecordingSink sink;
   HealthReporter reporter(collector, sink, f.clock, std::chrono::milliseconds(50), nullptr);
   reporter.Start();
-  for (int i = 0; i < 200; ++i) {
-    {
-      std::lock_guard lock(sink.mu);
-      if (sink.events.size() >= 2) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  sink.WaitFor([](const auto& events) { return events.size() >= 2; }, std::chrono::seconds(4));
   reporter.Stop();
   const auto events = sink.Take();
   REQUIRE(events.size() >= 2);

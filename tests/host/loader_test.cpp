@@ -125,7 +125,7 @@ TEST_CASE("A good external driver loads, shows its schema and emits readings") {
   CHECK((*type)->schema()[2].type == config::SettingType::kDuration);
   REQUIRE(registry.Add(*type).has_value());
 
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   testing::RecordingSamples samples;
   DriverHost host(registry, sink, clock::Default());
   host.AddSampleListener(&samples);
@@ -161,7 +161,7 @@ TEST_CASE("A driver built against ABI 1.1 still loads and runs") {
   CHECK((*type)->schema()[2].fields.empty());
   REQUIRE(registry.Add(*type).has_value());
 
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default());
   v1::DriverInstance instance;
   instance.set_id("old1");

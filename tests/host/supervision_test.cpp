@@ -151,8 +151,8 @@ CITYEDGE_DRIVER(chatty, test_drivers::Chatty)
 namespace cityedge::host {
 namespace {
 
+using fakes::RecordingSink;
 using testing::CountStatus;
-using testing::RecordingSink;
 
 DriverRegistry TestRegistry() {
   static constexpr BuiltinDriver kTable[] = {

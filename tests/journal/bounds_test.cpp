@@ -6,6 +6,7 @@
 
 #include "daemon/journal/journal.hpp"
 #include "journal_test_util.hpp"
+#include "tests/fakes/clock.hpp"
 
 namespace cityedge::journal {
 namespace {
@@ -14,7 +15,6 @@ using testing::MakeConfig;
 using testing::MakeEvent;
 using testing::Parse;
 using testing::ReadAll;
-using testing::ShiftedClock;
 using testing::TempDir;
 
 using testing::kFlushMs;
@@ -138,14 +138,14 @@ TEST_CASE("Leased rows are not evicted: they may be on their way to the broker")
 
 TEST_CASE("Rows older than max_age are evicted with an age gap record") {
   TempDir dir;
-  ShiftedClock clock;
+  fakes::FakeClock clock = fakes::FakeClock::FollowingSystem();
   v1::JournalConfig config = MakeConfig(dir);
   config.set_max_age_ms(60'000);
   auto journal = OpenOrFail(config, clock);
   for (int i = 0; i < 10; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
   for (int i = 10; i < 15; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, i)));
   REQUIRE(journal->Flush(kFlushMs));
-  clock.Advance(120'000);
+  clock.AdvanceWall(120'000'000'000);  // two minutes later
   for (int i = 15; i < 18; ++i) REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_TELEMETRY, i)));
   REQUIRE(journal->Flush(kFlushMs));
   const Split rows = SplitRows(*journal);

@@ -16,6 +16,7 @@
 #include "daemon/journal/sqlite_journal.hpp"
 #include "daemon/journal/store.hpp"
 #include "journal_test_util.hpp"
+#include "tests/fakes/clock.hpp"
 
 namespace cityedge::journal {
 namespace {
@@ -385,18 +386,6 @@ TEST_CASE("Seqs continue above the high-water mark when the database file is los
   CHECK(events[1].reading().value() == 10);
 }
 
-// The system clock as seen after a reboot: same time, another boot id.
-class RebootedClock final : public clock::Clock {
- public:
-  std::int64_t WallNs() const override { return clock::Default().WallNs(); }
-  std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
-  const clock::BootId& boot_id() const override { return boot_id_; }
-  clock::SyncInfo Sync() const override { return clock::Default().Sync(); }
-
- private:
-  clock::BootId boot_id_{0xb0, 0x07};
-};
-
 TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a seq") {
   TempDir dir;
   v1::JournalConfig config = MakeConfig(dir);
@@ -408,7 +397,9 @@ TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a 
   run(clock::Default());
   SECTION("a reboot: the reserved range is skipped and a gap record says so") {
     REQUIRE(MarkUnclean(config.path()));
-    RebootedClock rebooted;
+    // The system clock as seen after a reboot: same time, another boot id.
+    fakes::FakeClock rebooted = fakes::FakeClock::FollowingSystem();
+    rebooted.SetBootId({0xb0, 0x07});
     auto journal = OpenOrFail(config, rebooted);
     REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
     REQUIRE(journal->Flush(kFlushMs));
@@ -433,7 +424,9 @@ TEST_CASE("After an unclean stop and a reboot, durability normal never reuses a 
   SECTION("durability full: every commit reached the disk, seqs continue") {
     config.set_durability("full");
     REQUIRE(MarkUnclean(config.path()));
-    RebootedClock rebooted;
+    // The system clock as seen after a reboot: same time, another boot id.
+    fakes::FakeClock rebooted = fakes::FakeClock::FollowingSystem();
+    rebooted.SetBootId({0xb0, 0x07});
     auto journal = OpenOrFail(config, rebooted);
     REQUIRE(journal->Emit(MakeEvent(v1::PRIORITY_CLASS_ALARM, 10)));
     REQUIRE(journal->Flush(kFlushMs));

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Helpers shared by the journal tests: a temporary folder that cleans up, a
-// clock whose wall time tests can move, and event builders.
+// Helpers shared by the journal tests: a temporary folder that cleans up and
+// event builders. Clocks are fakes::FakeClock (tests/fakes/clock.hpp).
 #pragma once
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,21 +42,6 @@ class TempDir {
 
  private:
   std::string path_;
-};
-
-// The system clock with a wall-time offset tests can move forward.
-class ShiftedClock final : public clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override {
-    return clock::Default().WallNs() + offset_ns_.load();
-  }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
-  [[nodiscard]] const clock::BootId& boot_id() const override { return clock::Default().boot_id(); }
-  [[nodiscard]] clock::SyncInfo Sync() const override { return clock::Default().Sync(); }
-  void Advance(std::int64_t ms) { offset_ns_ += ms * 1'000'000; }
-
- private:
-  std::atomic<std::int64_t> offset_ns_{0};
 };
 
 // The schema's defaults (config::WithDefaults), with what these tests rely

@@ -1,25 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 #include "daemon/config/defaults.hpp"
 #include "daemon/uplink/uplink.hpp"
 #include "daemon/uplink/uplink_settings.hpp"
+#include "tests/fakes/journal.hpp"
+#include "tests/fakes/transport.hpp"
 #include "tests/support/process.hpp"
-#include "tests/uplink/fake_journal.hpp"
-#include "tests/uplink/fake_transport.hpp"
 
 namespace cityedge::uplink {
 namespace {
 
 using ::cityedge::testing::TempDir;
-using testing::Eventually;
-using testing::FakeBroker;
-using testing::FakeJournal;
-using testing::FakeTransport;
-using testing::Published;
+using fakes::FakeBroker;
+using fakes::FakeJournal;
+using fakes::FakeTransport;
+using fakes::Published;
+
+// Polls `done` every 5 ms for up to `timeout`; bounded, never asserts time.
+bool Eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
 
 v1::Config TestConfig() {
   v1::Config config = config::WithDefaults(v1::Config());

@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,30 +22,13 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/clock.hpp"
-#include "daemon/core/event_sink.hpp"
 #include "daemon/vision/supervisor.hpp"
+#include "tests/fakes/event_sink.hpp"
 
 namespace cityedge::vision {
 namespace {
 
 using std::chrono::milliseconds;
-
-class LockedSink final : public EventSink {
- public:
-  Status Emit(v1::Event event) override {
-    std::lock_guard lock(mu_);
-    events_.push_back(std::move(event));
-    return OkStatus();
-  }
-  std::vector<v1::Event> Events() const {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<v1::Event> events_;
-};
 
 bool WaitFor(const std::function<bool()>& done, milliseconds timeout = milliseconds(60'000)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -91,15 +73,6 @@ SupervisorOptions Options() {
   return o;
 }
 
-std::vector<v1::DriverStatus> StatusesOf(const LockedSink& sink, const std::string& id) {
-  std::vector<v1::DriverStatus> out;
-  for (const auto& e : sink.Events()) {
-    if (e.has_driver_status() && e.driver_status().instance() == id)
-      out.push_back(e.driver_status());
-  }
-  return out;
-}
-
 std::size_t CountState(const std::vector<v1::DriverStatus>& s, v1::ComponentState state) {
   return static_cast<std::size_t>(
       std::count_if(s.begin(), s.end(), [state](const auto& d) { return d.state() == state; }));
@@ -130,7 +103,7 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
   const char* asan = std::getenv("ASAN_OPTIONS");
   ::setenv("ASAN_OPTIONS", (std::string(asan != nullptr ? asan : "") + ":handle_segv=0").c_str(),
            1);
-  LockedSink sink;
+  fakes::RecordingSink sink;
   Supervisor supervisor(sink, clock::Default(), Options());
   supervisor.Apply({CameraPlan()});
   REQUIRE(WaitFor([&] { return DriverOnline(supervisor); }));
@@ -180,13 +153,13 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
   }
 
   SECTION("a worker killed by SIGSEGV: one offline status naming it, then online again") {
-    const auto before = StatusesOf(sink, "cam1");
+    const auto before = sink.Statuses("cam1");
     REQUIRE(::kill(first.pid, SIGSEGV) == 0);
     REQUIRE(WaitFor([&] {
       const auto w = OnlyWorker(supervisor);
       return w.running && w.pid != first.pid && DriverOnline(supervisor);
     }));
-    const auto after = StatusesOf(sink, "cam1");
+    const auto after = sink.Statuses("cam1");
     const std::vector<v1::DriverStatus> added(after.begin() + static_cast<long>(before.size()),
                                               after.end());
     REQUIRE(CountState(added, v1::COMPONENT_STATE_OFFLINE) == 1);
@@ -208,7 +181,7 @@ TEST_CASE("a camera runs in a supervised worker, whose losses are reported and h
       const auto w = OnlyWorker(supervisor);
       return w.running && w.pid != first.pid && DriverOnline(supervisor);
     }));
-    const auto statuses = StatusesOf(sink, "cam1");
+    const auto statuses = sink.Statuses("cam1");
     const bool named = std::any_of(statuses.begin(), statuses.end(), [](const auto& d) {
       return d.state() == v1::COMPONENT_STATE_OFFLINE &&
              d.reason().find("sent no heartbeat for 2 s") != std::string::npos;
@@ -285,7 +258,7 @@ TEST_CASE("what a worker writes to stderr reaches the core's log at a bounded ra
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   LogCapture log;
   {
-    LockedSink sink;
+    fakes::RecordingSink sink;
     SupervisorOptions o = Options();
     o.worker_path = script.string();
     o.backoff_initial = o.backoff_max = milliseconds(60'000);  // one run is enough

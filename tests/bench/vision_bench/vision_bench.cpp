@@ -17,14 +17,15 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "daemon/core/clock.hpp"
-#include "daemon/core/event_sink.hpp"
 #include "pipelines/people_count/detector.hpp"
 #include "pipelines/pipeline.hpp"
+#include "tests/fakes/clock.hpp"
+#include "tests/fakes/event_sink.hpp"
 
 namespace {
 
@@ -34,34 +35,12 @@ namespace pc = cityedge::pipelines::people_count;
 constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'717'200'000LL * kSecond;
 
-class CountingSink final : public cityedge::EventSink {
- public:
-  cityedge::Status Emit(cityedge::v1::Event event) override {
-    if (event.has_people_count()) last = static_cast<int>(event.people_count().count());
-    ++events;
-    return cityedge::OkStatus();
-  }
-  int last = -1;
-  int events = 0;
-};
-
-class StepClock final : public cityedge::clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override { return kT0; }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return kSecond; }
-  [[nodiscard]] const cityedge::clock::BootId& boot_id() const override { return boot_id_; }
-  [[nodiscard]] cityedge::clock::SyncInfo Sync() const override { return {}; }
-
- private:
-  cityedge::clock::BootId boot_id_{};
-};
-
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::unique_ptr<cityedge::pipelines::Pipeline> MakePeopleCount(CountingSink* sink,
-                                                               const StepClock* clock) {
+std::unique_ptr<cityedge::pipelines::Pipeline> MakePeopleCount(
+    cityedge::fakes::RecordingSink* sink, const cityedge::fakes::FakeClock* clock) {
   const cityedge::pipelines::PipelineType* type =
       cityedge::pipelines::FindVisionPipelineType("people_count");
   if (type == nullptr) return nullptr;
@@ -125,8 +104,8 @@ int main(int argc, char** argv) {
                  video.c_str());
     return 1;
   }
-  CountingSink sink;
-  StepClock clock;
+  cityedge::fakes::RecordingSink sink;
+  const cityedge::fakes::FakeClock clock({.wall_ns = kT0, .monotonic_ns = kSecond});
   auto pipeline = MakePeopleCount(&sink, &clock);
   if (!pipeline) {
     std::fprintf(stderr, "vision_bench: people_count is not in this build\n");
@@ -141,20 +120,24 @@ int main(int argc, char** argv) {
   int compared = 0;
   int frames = 0;
   int previous_full = -1;
+  int last = -1;  // the people count of the newest people_count event
   cv::Mat image;
   while (frames < max_frames && capture.read(image)) {
     if (frames == 0) {
       params.max_person_px = static_cast<int>(0.3 * image.rows);  // max_person_height default
       hog = pc::MakePeopleHog(params);
     }
-    const int events_before = sink.events;
     const Clock::time_point t0 = Clock::now();
     pipeline->OnFrame(ViewFrame(image, kT0 + frames * kSecond));
     gated_s += Since(t0);
+    const std::vector<cityedge::v1::Event> emitted = sink.Take();
+    for (const auto& e : emitted) {
+      if (e.has_people_count()) last = static_cast<int>(e.people_count().count());
+    }
     // The event for frame k-1 is emitted when frame k arrives.
-    if (sink.events > events_before && previous_full >= 0) {
-      diff_sum += sink.last - previous_full;
-      abs_diff_sum += std::abs(sink.last - previous_full);
+    if (!emitted.empty() && previous_full >= 0) {
+      diff_sum += last - previous_full;
+      abs_diff_sum += std::abs(last - previous_full);
       ++compared;
     }
     const Clock::time_point t1 = Clock::now();

@@ -87,11 +87,11 @@ class MjpegServer {
   std::optional<cityedge::testing::Process> process_;
 };
 
-std::size_t Count(host::testing::RecordingSink& sink, v1::ComponentState state) {
+std::size_t Count(fakes::RecordingSink& sink, v1::ComponentState state) {
   return host::testing::CountStatus(sink.Events(), "cam1", state);
 }
 
-bool WaitForCount(host::testing::RecordingSink& sink, v1::ComponentState state, std::size_t n) {
+bool WaitForCount(fakes::RecordingSink& sink, v1::ComponentState state, std::size_t n) {
   return sink.WaitFor(
       [&](const auto& e) { return host::testing::CountStatus(e, "cam1", state) >= n; },
       std::chrono::seconds(10));
@@ -126,7 +126,7 @@ TEST_CASE("A stream that goes away comes back 20 times without thread or fd grow
   server.Start();
 
   HoldingFrames frames(2);
-  host::testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   host::DriverRegistry registry;
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());
@@ -183,7 +183,7 @@ TEST_CASE("A stream that stops sending is declared stalled and reconnected") {
   server.Start();
 
   HoldingFrames frames(2);
-  host::testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   host::DriverRegistry registry;
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());

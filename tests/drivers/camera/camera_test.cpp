@@ -82,7 +82,7 @@ TEST_CASE("A looped file plays as fast as possible; held frames are never overwr
   cityedge::testing::TempDir dir;
   const std::string path = WriteVideo(dir, 12);
   HoldingFrames frames(16);
-  host::testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   host::DriverRegistry registry;
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());
@@ -114,7 +114,7 @@ TEST_CASE("Without loop a file ends the instance after its last frame, in gray i
   cityedge::testing::TempDir dir;
   const std::string path = WriteVideo(dir, 12);
   HoldingFrames frames;
-  host::testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   host::DriverRegistry registry;
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());
@@ -133,7 +133,7 @@ TEST_CASE("Without loop a file ends the instance after its last frame, in gray i
 }
 
 TEST_CASE("A missing source is reported offline with the reason and retried") {
-  host::testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   host::DriverRegistry registry;
   REQUIRE(registry.Add(CameraType()).has_value());
   host::DriverHost host(registry, sink, clock::Default());

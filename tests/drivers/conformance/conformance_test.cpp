@@ -143,7 +143,7 @@ TEST_CASE("Frame drivers are schema only in the core's table, the same schema as
     CHECK(type->schema().size() == all.Find(name)->schema().size());
     CHECK(type->version() == all.Find(name)->version());
     // The core's host never runs it: creation fails for good, with the reason.
-    testing::RecordingSink sink;
+    fakes::RecordingSink sink;
     DriverHost host(core, sink, clock::Default(), Options());
     REQUIRE(host.StartInstance(MinimalInstance(*type, "core-" + name)).has_value());
     Result<DriverInstanceStatus> status = host.StatusOf("core-" + name);
@@ -163,7 +163,7 @@ TEST_CASE("Frame drivers are schema only in the core's table, the same schema as
 
 TEST_CASE("Every built-in driver refuses bad settings with a message") {
   const DriverRegistry registry = Builtins();
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default(), Options());
   for (const std::string& name : registry.Names()) {
     INFO("driver " << name);
@@ -186,7 +186,7 @@ TEST_CASE("Every built-in driver refuses bad settings with a message") {
 
 TEST_CASE("Every built-in driver starts, reports status and stops within 1 s") {
   const DriverRegistry registry = Builtins();
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default(), Options());
   for (const std::string& name : registry.Names()) {
     INFO("driver " << name);
@@ -206,7 +206,7 @@ TEST_CASE("Every built-in driver starts, reports status and stops within 1 s") {
 
 TEST_CASE("Every built-in driver survives rapid restarts") {
   const DriverRegistry registry = Builtins();
-  testing::RecordingSink sink;
+  fakes::RecordingSink sink;
   DriverHost host(registry, sink, clock::Default(), Options());
   for (const std::string& name : registry.Names()) {
     INFO("driver " << name);

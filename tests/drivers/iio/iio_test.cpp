@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "drivers/iio/iio_device.hpp"
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/pms5003/schema_check.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_iio(uint32_t, uint32_t);
 
@@ -16,8 +16,8 @@ namespace cityedge::drivers::iio {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::FakeHost;
-using testing::RunningInstance;
+using fakes::FakeDriverHost;
+using fakes::RunningInstance;
 
 // A fake /sys/bus/iio/devices in a temporary folder, removed afterwards.
 class FakeSysfs {
@@ -120,12 +120,12 @@ TEST_CASE("Missing and garbled files give errors naming the file") {
 TEST_CASE("The driver emits converted readings and reports a garbled channel") {
   FakeSysfs sys;
   Populate(sys);
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_iio(1, 0), host,
                          {{"root", sys.root()}, {"device", "rawsensor"}, {"poll_interval", "100"}});
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) {
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) {
     return h.CountChannel("pressure") >= 1 && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
   }));
   {
@@ -138,17 +138,18 @@ TEST_CASE("The driver emits converted readings and reports a garbled channel") {
     CHECK(host.LastState() == CE_DRIVER_HEALTH_ONLINE);
   }
   sys.Write(2, "in_humidityrelative_scale", "garbage");
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
   CHECK_THAT(host.health().back().reason,
              Catch::Contains("1 of 3 channels failed") &&
                  Catch::Contains("in_humidityrelative_scale holds \"garbage\""));
   sys.Write(2, "in_humidityrelative_scale", "1000");
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
 
   fs::remove_all(sys.Device(2));
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
   CHECK(driver.Stop() == CE_DRIVER_RETRY);
   CHECK_THAT(driver.error(), Catch::Contains("disappeared"));
 }
@@ -156,7 +157,7 @@ TEST_CASE("The driver emits converted readings and reports a garbled channel") {
 TEST_CASE("A calibration read polls at once and gives the value the sensor holds now") {
   FakeSysfs sys;
   Populate(sys);
-  FakeHost host;
+  FakeDriverHost host;
   // An hour between rounds: within the test, only a read can poll again.
   RunningInstance driver(ce_driver_entry_iio(1, 0), host,
                          {{"root", sys.root()},
@@ -165,13 +166,13 @@ TEST_CASE("A calibration read polls at once and gives the value the sensor holds
                           {"poll_interval", "3600000"}});
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("temperature") == 1; }));
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) { return h.CountChannel("temperature") == 1; }));
   for (int read = 1; read <= 3; ++read) {
     INFO("read " << read);
     sys.Write(1, "in_temp_input", std::to_string(20000 + read * 1000) + "\n");
     CHECK(driver.ReadNow().empty());
     REQUIRE(host.WaitFor(
-        [&](const FakeHost& h) { return h.CountChannel("temperature") == 1u + read; }));
+        [&](const FakeDriverHost& h) { return h.CountChannel("temperature") == 1u + read; }));
     CHECK(host.readings().back().value == Approx(20.0 + read));
   }
   CHECK(driver.Stop() == CE_DRIVER_OK);
@@ -182,7 +183,7 @@ TEST_CASE("Selected channels only; a missing device fails start with the list") 
   FakeSysfs sys;
   Populate(sys);
   {
-    FakeHost host;
+    FakeDriverHost host;
     RunningInstance driver(ce_driver_entry_iio(1, 0), host,
                            {{"root", sys.root()},
                             {"device", "1"},
@@ -190,11 +191,11 @@ TEST_CASE("Selected channels only; a missing device fails start with the list") 
                             {"poll_interval", "100"}});
     REQUIRE(driver.Create().empty());
     driver.Start();
-    REQUIRE(host.WaitFor([](const FakeHost& h) { return h.readings().size() >= 2; }));
+    REQUIRE(host.WaitFor([](const FakeDriverHost& h) { return h.readings().size() >= 2; }));
     CHECK(driver.Stop() == CE_DRIVER_OK);
     for (const auto& r : host.readings()) CHECK(r.channel == "pressure");
   }
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_iio(1, 0), host,
                          {{"root", sys.root()}, {"device", "bme680"}, {"poll_interval", "100"}});
   REQUIRE(driver.Create().empty());
@@ -206,7 +207,7 @@ TEST_CASE("Selected channels only; a missing device fails start with the list") 
 }
 
 TEST_CASE("Bad channel names are refused with their index") {
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_iio(1, 0), host,
                          {{"root", "/sys/bus/iio/devices"},
                           {"device", "bme280"},
@@ -226,8 +227,8 @@ TEST_CASE("iio sample.yaml follows the settings table") {
   for (const auto& instance : instances) {
     for (const auto& p : instance.problems) UNSCOPED_INFO(p);
     CHECK(instance.problems.empty());
-    FakeHost host;
-    RunningInstance created(d, host, instance.settings);
+    fakes::FakeDriverHost host;
+    fakes::RunningInstance created(d, host, instance.settings);
     CHECK(created.Create().empty());
   }
 }

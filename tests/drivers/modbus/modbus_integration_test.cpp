@@ -15,16 +15,16 @@
 #include <functional>
 #include <optional>
 
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/pms5003/schema_check.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_modbus(uint32_t, uint32_t);
 
 namespace cityedge::drivers::modbus {
 namespace {
 
-using testing::FakeHost;
-using testing::RunningInstance;
+using fakes::FakeDriverHost;
+using fakes::RunningInstance;
 
 std::string Env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -118,15 +118,15 @@ std::vector<std::pair<std::string, std::string>> Settings(int port, const std::s
   return checked.settings;
 }
 
-std::optional<testing::RecordedReading> Last(const FakeHost& h, const std::string& channel) {
-  std::optional<testing::RecordedReading> found;
+std::optional<fakes::RecordedReading> Last(const FakeDriverHost& h, const std::string& channel) {
+  std::optional<fakes::RecordedReading> found;
   for (const auto& r : h.readings()) {
     if (r.channel == channel) found = r;
   }
   return found;
 }
 
-bool SawEveryChannel(const FakeHost& h) {
+bool SawEveryChannel(const FakeDriverHost& h) {
   for (const char* c : {"noise", "temp", "energy", "level", "pm2_5", "flow", "pump", "door"}) {
     if (h.CountChannel(c) == 0) return false;
   }
@@ -136,12 +136,12 @@ bool SawEveryChannel(const FakeHost& h) {
 TEST_CASE("Mixed types and byte orders arrive scaled with units") {
   const int port = FreePort();
   Server server(port);
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(Modbus(), host, Settings(port, kMap));
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting: the driver then retries, offline.
-  REQUIRE(host.WaitFor([](const FakeHost& h) {
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) {
     return SawEveryChannel(h) && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
   }));
   struct Expect {
@@ -179,14 +179,14 @@ TEST_CASE("Modbus RTU over a serial line reads the same registers") {
   }
   REQUIRE(std::filesystem::exists(gateway_end));
   Child server(ServerArgv("rtu", server_end));
-  FakeHost host;
+  FakeDriverHost host;
   auto settings = Settings(502, kMap);  // the port is unused over RTU
   settings[0].second = "rtu";
   settings.push_back({"device", gateway_end});
   RunningInstance driver(Modbus(), host, settings);
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) {
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) {
     return SawEveryChannel(h) && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
   }));
   CHECK(Last(host, "pm2_5")->value == Approx(21.5));
@@ -201,25 +201,26 @@ TEST_CASE("Modbus RTU over a serial line reads the same registers") {
 TEST_CASE("Server stopped and restarted: offline, then online, without fd growth") {
   const int port = FreePort();
   Server server(port);
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(Modbus(), host, Settings(port, kMap));
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; }));
   const std::size_t fds_online = OpenFds();
 
   for (int round = 0; round < 3; ++round) {
     INFO("round " << round);
     server.Stop();
     // Wait until the backoff reached its cap: several failed connects happened.
-    REQUIRE(host.WaitFor([](const FakeHost& h) {
+    REQUIRE(host.WaitFor([](const FakeDriverHost& h) {
       return h.LastState() == CE_DRIVER_HEALTH_OFFLINE &&
              h.health().back().reason.find("retrying in 400 ms") != std::string::npos;
     }));
     CHECK_THAT(host.health().back().reason, Catch::Contains("127.0.0.1:" + std::to_string(port)));
     server.Start();
     const std::size_t before = host.readings().size();
-    REQUIRE(host.WaitFor([&](const FakeHost& h) {
+    REQUIRE(host.WaitFor([&](const FakeDriverHost& h) {
       return h.LastState() == CE_DRIVER_HEALTH_ONLINE && h.readings().size() > before;
     }));
     CHECK(OpenFds() <= fds_online);
@@ -229,8 +230,8 @@ TEST_CASE("Server stopped and restarted: offline, then online, without fd growth
 
 // Asks for reads until `done` holds; each read that finds the link down makes
 // the driver try it again at once.
-bool ReadUntil(RunningInstance& driver, FakeHost& host,
-               const std::function<bool(const FakeHost&)>& done) {
+bool ReadUntil(RunningInstance& driver, FakeDriverHost& host,
+               const std::function<bool(const FakeDriverHost&)>& done) {
   for (int attempt = 0; attempt < 60; ++attempt) {
     (void)driver.ReadNow();
     if (host.WaitFor(done, std::chrono::seconds(1))) return true;
@@ -241,7 +242,7 @@ bool ReadUntil(RunningInstance& driver, FakeHost& host,
 TEST_CASE("A calibration read polls at once; with the link down it says so and reconnects") {
   const int port = FreePort();
   auto server = std::make_unique<Server>(port);
-  FakeHost host;
+  FakeDriverHost host;
   auto settings = Settings(port, "[{channel: noise, addr: 0, scale: 0.1, unit: dB}]");
   // An hour between rounds and before every reconnect: within the test, only
   // a read can poll or reconnect.
@@ -254,21 +255,22 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting.
-  REQUIRE(ReadUntil(driver, host, [](const FakeHost& h) { return h.CountChannel("noise") >= 1; }));
+  REQUIRE(ReadUntil(driver, host,
+                    [](const FakeDriverHost& h) { return h.CountChannel("noise") >= 1; }));
   const std::size_t first = host.CountChannel("noise");
   for (std::size_t read = 1; read <= 3; ++read) {
     INFO("read " << read);
     CHECK(driver.ReadNow().empty());
-    REQUIRE(
-        host.WaitFor([&](const FakeHost& h) { return h.CountChannel("noise") == first + read; }));
+    REQUIRE(host.WaitFor(
+        [&](const FakeDriverHost& h) { return h.CountChannel("noise") == first + read; }));
     CHECK(host.readings().back().value == Approx(123.4));
   }
 
   server.reset();
   // The first read finds the link gone; the next ones are told so.
   CHECK(driver.ReadNow().empty());
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
   const std::string refused = driver.ReadNow();
   CHECK_THAT(refused, Catch::Contains("not connected") &&
                           Catch::Contains("127.0.0.1:" + std::to_string(port)) &&
@@ -276,7 +278,7 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
   CHECK(host.CountChannel("noise") == first + 3);
 
   server = std::make_unique<Server>(port);
-  REQUIRE(ReadUntil(driver, host, [&](const FakeHost& h) {
+  REQUIRE(ReadUntil(driver, host, [&](const FakeDriverHost& h) {
     return h.CountChannel("noise") > first + 3 && h.LastState() == CE_DRIVER_HEALTH_ONLINE;
   }));
   CHECK(driver.ReadNow().empty());
@@ -286,7 +288,7 @@ TEST_CASE("A calibration read polls at once; with the link down it says so and r
 TEST_CASE("A Modbus exception is reported by name and costs only its channel") {
   const int port = FreePort();
   Server server(port);
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(Modbus(), host,
                          Settings(port,
                                   "[{channel: noise, addr: 0, scale: 0.1, unit: dB},"
@@ -294,20 +296,20 @@ TEST_CASE("A Modbus exception is reported by name and costs only its channel") {
   REQUIRE(driver.Create().empty());
   driver.Start();
   // The server may still be starting; wait for the answer to the ghost.
-  REQUIRE(host.WaitFor([](const FakeHost& h) {
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) {
     return h.LastState() == CE_DRIVER_HEALTH_DEGRADED &&
            h.health().back().reason.find("registers failed") != std::string::npos;
   }));
   CHECK_THAT(host.health().back().reason,
              Catch::Contains("1 of 2 registers failed") && Catch::Contains("channel ghost") &&
                  Catch::Contains("ILLEGAL DATA ADDRESS (exception 2)"));
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("noise") > 0; }));
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) { return h.CountChannel("noise") > 0; }));
   CHECK(host.CountChannel("ghost") == 0);
   CHECK(driver.Stop() == CE_DRIVER_OK);
 }
 
 TEST_CASE("Bad settings are refused naming the entry and key") {
-  FakeHost host;
+  FakeDriverHost host;
   const testing::CheckedSettings bad_type = testing::CheckSettingsText(
       *Modbus(), "host: h\nregisters: [{channel: a, addr: 1}, {channel: b, addr: 2, type: f64}]");
   REQUIRE(bad_type.problems.size() == 1);

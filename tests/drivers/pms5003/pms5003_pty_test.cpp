@@ -14,7 +14,7 @@
 
 #include "drivers/pms5003/frame_decoder.hpp"
 #include "drivers/pms5003/serial_port.hpp"
-#include "tests/drivers/pms5003/fake_host.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_pms5003(uint32_t, uint32_t);
 
@@ -139,8 +139,8 @@ TEST_CASE("Opening something that is not a serial device fails with the path") {
   CHECK_FALSE(port.Open("/dev/null", 12345).has_value());
 }
 
-using testing::FakeHost;
-using testing::RunningInstance;
+using fakes::FakeDriverHost;
+using fakes::RunningInstance;
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
@@ -154,13 +154,13 @@ Settings DriverSettings(const std::string& device, const char* baud, const char*
 }
 
 // Waits until the driver's latest health report is `state`.
-bool Reaches(FakeHost& host, ce_driver_health state) {
-  return host.WaitFor([state](const FakeHost& h) { return h.LastState() == state; });
+bool Reaches(FakeDriverHost& host, ce_driver_health state) {
+  return host.WaitFor([state](const FakeDriverHost& h) { return h.LastState() == state; });
 }
 
 TEST_CASE("The driver emits readings, reports silence and garbage, and counts bad frames") {
   Pty pty;
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
                          DriverSettings(pty.path(), "9600", "atmospheric", "true", "500"));
   REQUIRE(driver.Create().empty());
@@ -173,7 +173,7 @@ TEST_CASE("The driver emits readings, reports silence and garbage, and counts ba
   const Stream stream = BuildStream(50);
   pty.Write(stream.bytes);
   // count_10 is the last channel of each frame: once it reaches the count, every frame is whole.
-  REQUIRE(host.WaitFor([&](const FakeHost& h) {
+  REQUIRE(host.WaitFor([&](const FakeDriverHost& h) {
     return h.CountChannel("count_10") == static_cast<std::size_t>(stream.good);
   }));
   CHECK(host.LastState() == CE_DRIVER_HEALTH_ONLINE);
@@ -199,7 +199,7 @@ TEST_CASE("The driver emits readings, reports silence and garbage, and counts ba
 
 TEST_CASE("A calibration read is answered by the next frame, and refused while none comes") {
   Pty pty;
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
                          DriverSettings(pty.path(), "9600", "atmospheric", "false", "500"));
   REQUIRE(driver.Create().empty());
@@ -212,15 +212,16 @@ TEST_CASE("A calibration read is answered by the next frame, and refused while n
   bool online = false;
   for (int attempt = 0; attempt < 30 && !online; ++attempt) {
     pty.Write(EncodeFrame(Make(2)));
-    online =
-        host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; },
-                     std::chrono::seconds(1));
+    online = host.WaitFor(
+        [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_ONLINE; },
+        std::chrono::seconds(1));
   }
   REQUIRE(online);
   CHECK(driver.ReadNow().empty());
   const std::size_t before = host.CountChannel("pm10");
   pty.Write(EncodeFrame(Make(3)));
-  REQUIRE(host.WaitFor([&](const FakeHost& h) { return h.CountChannel("pm10") == before + 1; }));
+  REQUIRE(
+      host.WaitFor([&](const FakeDriverHost& h) { return h.CountChannel("pm10") == before + 1; }));
   CHECK(host.readings().back().value == Make(3).pm10_atmospheric);
 
   // Garbage only: refused again, saying bytes come but no frame.
@@ -232,7 +233,7 @@ TEST_CASE("A calibration read is answered by the next frame, and refused while n
 
 TEST_CASE("A vanished device ends the run with RETRY and offline health") {
   auto pty = std::make_unique<Pty>();
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
                          DriverSettings(pty->path(), "9600", "standard", "false", "5000"));
   REQUIRE(driver.Create().empty());
@@ -242,7 +243,7 @@ TEST_CASE("A vanished device ends the run with RETRY and offline health") {
   bool received = false;
   for (int attempt = 0; attempt < 30 && !received; ++attempt) {
     pty->Write(EncodeFrame(Make(1)));
-    received = host.WaitFor([](const FakeHost& h) { return h.CountChannel("pm10") > 0; },
+    received = host.WaitFor([](const FakeDriverHost& h) { return h.CountChannel("pm10") > 0; },
                             std::chrono::seconds(1));
   }
   REQUIRE(received);
@@ -255,7 +256,7 @@ TEST_CASE("A vanished device ends the run with RETRY and offline health") {
 }
 
 TEST_CASE("Bad settings are refused with the key named") {
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_pms5003(1, 0), host,
                          DriverSettings("/dev/ttyS0", "9601", "atmospheric", "true", "5000"));
   CHECK_THAT(driver.Create(), Catch::Contains("baud: 9601 is not a standard rate"));

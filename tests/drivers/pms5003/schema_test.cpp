@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/pms5003/schema_check.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_pms5003(uint32_t, uint32_t);
 
@@ -18,8 +18,8 @@ TEST_CASE("pms5003 sample.yaml follows the schema and creates an instance") {
     INFO(instance.id);
     CHECK(instance.problems.empty());
     for (const auto& p : instance.problems) UNSCOPED_INFO(p);
-    FakeHost host;
-    RunningInstance created(d, host, instance.settings);
+    fakes::FakeDriverHost host;
+    fakes::RunningInstance created(d, host, instance.settings);
     CHECK(created.Create().empty());
   }
 }

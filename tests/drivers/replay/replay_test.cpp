@@ -19,9 +19,9 @@ namespace cityedge::drivers::replay {
 namespace {
 
 namespace fs = std::filesystem;
+using fakes::RecordingSink;
 using host::testing::Flag;
 using host::testing::Number;
-using host::testing::RecordingSink;
 using host::testing::Text;
 
 std::string SourceDir() {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/pms5003/schema_check.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_sdi12(uint32_t, uint32_t);
 
@@ -18,8 +18,8 @@ TEST_CASE("sdi12 sample.yaml follows the settings table and creates an instance"
     INFO(instance.id);
     for (const auto& p : instance.problems) UNSCOPED_INFO(p);
     CHECK(instance.problems.empty());
-    FakeHost host;
-    RunningInstance created(d, host, instance.settings);
+    fakes::FakeDriverHost host;
+    fakes::RunningInstance created(d, host, instance.settings);
     CHECK(created.Create().empty());
   }
 }

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "drivers/sdi12/serial_line.hpp"
-#include "tests/drivers/pms5003/fake_host.hpp"
+#include "tests/fakes/driver_host.hpp"
 #include "tests/support/process.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_sdi12(uint32_t, uint32_t);
@@ -144,8 +144,8 @@ TEST_CASE("Opening what is not a serial device names it") {
   CHECK_THAT(not_tty.error().message, Catch::Contains("not a serial device /dev/null"));
 }
 
-using cityedge::testing::FakeHost;
-using cityedge::testing::RunningInstance;
+using fakes::FakeDriverHost;
+using fakes::RunningInstance;
 
 // sdi12_sim.py on its own pty, with the bus file in a temp folder.
 class Simulator {
@@ -200,12 +200,12 @@ TEST_CASE("The driver reads a sensor, and reports when it falls silent and when 
   Simulator sim(
       R"({"sensors": {"0": {"id": "14CITYEDGELVL100110", "seconds": 1, "service_request": 0.1,
           "values": [1234, 8.5], "bad_crc_every": 3}}})");
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_sdi12(CE_DRIVER_ABI_MAJOR, CE_DRIVER_ABI_MINOR), host,
                          Settings(sim.tty()));
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(host.WaitFor([](const FakeHost& h) { return h.CountChannel("temp") >= 3; }));
+  REQUIRE(host.WaitFor([](const FakeDriverHost& h) { return h.CountChannel("temp") >= 3; }));
   for (const auto& r : host.readings()) {
     INFO(r.channel);
     CHECK(r.value == Approx(r.channel == "stage" ? 1.234 : 8.5));
@@ -217,8 +217,8 @@ TEST_CASE("The driver reads a sensor, and reports when it falls silent and when 
   CHECK(driver.ReadNow().empty());
 
   sim.Kill();  // the adapter unplugged
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_OFFLINE; }));
   CHECK(driver.Stop() == CE_DRIVER_RETRY);
   CHECK_FALSE(driver.error().empty());
   bool counted = false;
@@ -231,13 +231,13 @@ TEST_CASE("The driver reads a sensor, and reports when it falls silent and when 
 
 TEST_CASE("With no sensor answering, health says so and a read is refused with the reason") {
   Simulator sim(R"({"sensors": {}})");
-  FakeHost host;
+  FakeDriverHost host;
   RunningInstance driver(ce_driver_entry_sdi12(CE_DRIVER_ABI_MAJOR, CE_DRIVER_ABI_MINOR), host,
                          Settings(sim.tty()));
   REQUIRE(driver.Create().empty());
   driver.Start();
-  REQUIRE(
-      host.WaitFor([](const FakeHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
+  REQUIRE(host.WaitFor(
+      [](const FakeDriverHost& h) { return h.LastState() == CE_DRIVER_HEALTH_DEGRADED; }));
   CHECK(host.health().back().reason ==
         "1 of 1 sensors failing: sensor 0: no answer to 0I! after 9 sends");
   CHECK(driver.ReadNow() ==

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "drivers/sdi12/sensor_map.hpp"
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/pms5003/schema_check.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 extern "C" const ce_driver_descriptor* ce_driver_entry_sdi12(uint32_t, uint32_t);
 
@@ -102,8 +102,8 @@ sensors: [{address: "0", command: M}, {address: "0", command: C}]
 values: [{address: "0", index: 9, channel: stage}]
 )");
   REQUIRE(checked.problems.empty());
-  ::cityedge::testing::FakeHost host;
-  ::cityedge::testing::RunningInstance instance(d, host, checked.settings);
+  fakes::FakeDriverHost host;
+  fakes::RunningInstance instance(d, host, checked.settings);
   const std::string error = instance.Create();
   CHECK_THAT(error,
              Catch::Contains("sensors[1].address: '0' is already used by sensors[0]") &&

@@ -24,9 +24,9 @@ namespace cityedge::drivers::thermal {
 namespace {
 
 namespace fs = std::filesystem;
+using fakes::RecordingSink;
 using host::testing::Flag;
 using host::testing::Number;
-using host::testing::RecordingSink;
 using host::testing::Text;
 
 std::string SourceDir() {

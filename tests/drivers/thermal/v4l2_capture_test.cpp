@@ -8,8 +8,8 @@
 
 #include "drivers/thermal/thermal.hpp"
 #include "drivers/thermal/v4l2_capture.hpp"
-#include "tests/drivers/pms5003/fake_host.hpp"
 #include "tests/drivers/thermal/fake_uvc.hpp"
+#include "tests/fakes/driver_host.hpp"
 
 namespace cityedge::drivers::thermal {
 namespace {
@@ -132,7 +132,7 @@ TEST_CASE("A board pulled out fails the read; closing gives every buffer and the
 
 TEST_CASE("The thermal driver streams a device's frames, and gives up on one that falls silent") {
   FakeUvcDevice device({.width = 160, .height = 120, .bytes_per_line = 336});
-  cityedge::testing::FakeHost host;
+  fakes::FakeDriverHost host;
   ThermalDriver::Options options;
   options.device = FakeUvcDevice::kPath;
   options.stall_timeout_ms = 300;

@@ -5,14 +5,15 @@
 #include <filesystem>
 #include <set>
 
+#include "tests/fakes/clock.hpp"
+#include "tests/fakes/journal.hpp"
 #include "tests/integration/support/tls_certs.hpp"
 #include "tests/integration/uplink/uplink_it_common.hpp"
-#include "tests/uplink/fake_journal.hpp"
 
 namespace cityedge::uplink::it {
 namespace {
 
-using uplink::testing::FakeJournal;
+using fakes::FakeJournal;
 namespace support = cityedge::testing;
 using support::Mosquitto;
 using support::PlatformSubscriber;
@@ -254,17 +255,6 @@ TEST_CASE("TLS: the right CA connects; wrong CA, wrong host and expired are refu
   CHECK(errors.size() == cases.size());  // each failure reads differently
 }
 
-// The wall clock of a box without RTC that booted and has no NTP answer yet.
-class BootClock final : public clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override { return 10'000'000'000; }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return clock::Default().MonotonicNs(); }
-  [[nodiscard]] const clock::BootId& boot_id() const override { return clock::Default().boot_id(); }
-  [[nodiscard]] clock::SyncInfo Sync() const override {
-    return {v1::CLOCK_STATE_UNSYNCED, 16'000'000};
-  }
-};
-
 TEST_CASE("TLS while the clock reads 1970: the certificate is checked at the clock floor") {
   TempDir dir;
   auto pki = support::MakeTestPki(dir.path());
@@ -278,7 +268,10 @@ TEST_CASE("TLS while the clock reads 1970: the certificate is checked at the clo
   REQUIRE(broker.has_value());
   v1::Config config = UplinkConfig({"ssl://localhost:" + std::to_string((*broker)->port())});
   config.mutable_uplink()->mutable_tls()->set_ca_file(pki->ca);
-  const BootClock boot_clock;
+  // The wall clock of a box without RTC that booted and has no NTP answer yet.
+  fakes::FakeClock boot_clock = fakes::FakeClock::FollowingSystem();
+  boot_clock.SetWallNs(10'000'000'000);
+  boot_clock.SetSync({v1::CLOCK_STATE_UNSYNCED, 16'000'000});
   constexpr std::int64_t kDayNs = 86'400LL * 1'000'000'000;
   const std::int64_t now_ns = clock::Default().WallNs();
 

@@ -81,7 +81,7 @@ TEST_CASE("aggregate: windows align to the epoch and empty windows are skipped")
 
 TEST_CASE("aggregate: a quiet input's window closes after flush_after of gateway time") {
   Harness h("aggregate", {{"window", "1m"}, {"flush_after", "2m"}}, {"a/x", "b/y"});
-  const std::int64_t start = h.clock.monotonic_ns;
+  const std::int64_t start = h.clock.MonotonicNs();
   h.Feed("a/x", 4, kT0);
   h.Feed("b/y", 5, kT0);
   h.Tick(start + 2 * kMin - 1);

@@ -181,21 +181,21 @@ class Run {
 
   [[nodiscard]] std::vector<v1::FeverAlert> Alerts() const {
     std::vector<v1::FeverAlert> out;
-    for (const v1::Event& e : sink.events) {
+    for (const v1::Event& e : sink.Events()) {
       if (e.has_fever_alert()) out.push_back(e.fever_alert());
     }
     return out;
   }
   [[nodiscard]] std::vector<v1::DriverStatus> Statuses() const {
     std::vector<v1::DriverStatus> out;
-    for (const v1::Event& e : sink.events) {
+    for (const v1::Event& e : sink.Events()) {
       if (e.has_driver_status()) out.push_back(e.driver_status());
     }
     return out;
   }
 
-  testing::MemorySink sink;
-  testing::FakeClock clock;
+  fakes::RecordingSink sink;
+  fakes::FakeClock clock;
   std::unique_ptr<Pipeline> pipeline;
 };
 
@@ -234,7 +234,8 @@ TEST_CASE("Under drift, exactly the febrile person is alerted, exactly once") {
   CHECK(a.region_width() >= 12);
   CHECK(a.region_height() >= 18);
   CHECK(a.region_y() + a.region_height() / 2 == Approx(60).margin(3));
-  const v1::Event& event = *std::find_if(run.sink.events.begin(), run.sink.events.end(),
+  const std::vector<v1::Event> events = run.sink.Events();
+  const v1::Event& event = *std::find_if(events.begin(), events.end(),
                                          [](const v1::Event& e) { return e.has_fever_alert(); });
   CHECK(event.priority() == v1::PRIORITY_CLASS_ALARM);
   CHECK(event.source() == "ir1/gate");
@@ -409,8 +410,8 @@ TEST_CASE("The ambient hook adds its compensation") {
 TEST_CASE("Settings that cannot work are refused") {
   const auto refused = [](const std::map<std::string, std::string>& yaml,
                           std::vector<std::string> inputs) {
-    testing::MemorySink sink;
-    testing::FakeClock clock;
+    fakes::RecordingSink sink;
+    fakes::FakeClock clock;
     auto created = Type().create(testing::MakeSettings(Type().schema, yaml),
                                  Context{"gate", std::move(inputs), &sink, &clock});
     REQUIRE_FALSE(created.has_value());

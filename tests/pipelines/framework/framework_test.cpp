@@ -42,8 +42,8 @@ TEST_CASE("Every settings row is documented and its default is valid for its own
 }
 
 TEST_CASE("Events carry source driver/pipeline, the sample's capture time and the priority") {
-  testing::MemorySink sink;
-  testing::FakeClock clock;
+  fakes::RecordingSink sink;
+  fakes::FakeClock clock;
   const Context context{"noise_alarm", {"kerb1/laeq"}, &sink, &clock};
   v1::Timestamp ts;
   ts.set_wall_unix_ns(kT0 + 5);
@@ -62,7 +62,7 @@ TEST_CASE("Events carry source driver/pipeline, the sample's capture time and th
   CHECK(InputDriver("kerb1/laeq") == "kerb1");
   CHECK(InputDriver("cam1") == "cam1");
 
-  clock.wall_ns = kT0 + 9;
+  clock.SetWallNs(kT0 + 9);
   const v1::Event timer = MakeTimerEvent(context, "kerb1/laeq", v1::PRIORITY_CLASS_ALARM);
   CHECK(timer.source() == "kerb1/noise_alarm");
   CHECK(timer.capture_time().wall_unix_ns() == kT0 + 9);

@@ -12,14 +12,10 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/core/clock.hpp"
+#include "tests/fakes/event_sink.hpp"
 
 namespace cityedge::pipelines {
 namespace {
-
-class NullSink final : public EventSink {
- public:
-  Status Emit(v1::Event) override { return OkStatus(); }
-};
 
 // Records frames; blocks inside OnFrame while `gate` is closed, as a slow
 // detector would.
@@ -100,7 +96,7 @@ TEST_CASE("a slow vision pipeline gets the newest frame; the rest are dropped an
                                      return Result<std::unique_ptr<pipelines::Pipeline>>(
                                          std::make_unique<ReadingsOnly>(readings_frames));
                                    }};
-  NullSink sink;
+  fakes::RecordingSink sink;
   auto router =
       PipelineRouter::CreateWithTypes(OneVisionPipeline(), sink, clock::Default(),
                                       [&](std::string_view name) -> const pipelines::PipelineType* {
@@ -155,7 +151,7 @@ TEST_CASE("each input camera has its own slot: a fast camera does not push out a
       "slow_vision", "test", {}, true, [&log](const config::Settings&, pipelines::Context) {
         return Result<std::unique_ptr<pipelines::Pipeline>>(std::make_unique<SlowPipeline>(log));
       }};
-  NullSink sink;
+  fakes::RecordingSink sink;
   v1::Config config = OneVisionPipeline();
   config.mutable_pipelines()->RemoveLast();
   config.mutable_pipelines(0)->add_inputs("ir1");
@@ -205,7 +201,7 @@ TEST_CASE("frames waiting at stop are released, and frames after stop are refuse
       "slow_vision", "test", {}, true, [&log](const config::Settings&, pipelines::Context) {
         return Result<std::unique_ptr<pipelines::Pipeline>>(std::make_unique<SlowPipeline>(log));
       }};
-  NullSink sink;
+  fakes::RecordingSink sink;
   v1::Config config = OneVisionPipeline();
   config.mutable_pipelines()->RemoveLast();
   auto router = PipelineRouter::CreateWithTypes(

@@ -56,8 +56,8 @@ TEST_CASE("Each pipeline's sample.yaml validates against its schema and creates 
       // A sample shows what to write: no deprecated form.
       INFO(config::FormatProblems(warnings));
       CHECK(warnings.empty());
-      testing::MemorySink sink;
-      testing::FakeClock clock;
+      fakes::RecordingSink sink;
+      fakes::FakeClock clock;
       Context context{entry["id"].as<std::string>(), entry["inputs"].as<std::vector<std::string>>(),
                       &sink, &clock};
       // Vision pipelines' code is in the vision worker's table; this test also

@@ -84,7 +84,7 @@ TEST_CASE("noise_leq: one NoiseLevel per window from the stream") {
 
 TEST_CASE("noise_leq: flush_after closes the window of a quiet meter") {
   Harness h("noise_leq", {{"window", "5m"}, {"flush_after", "1m"}}, {"kerb1/laeq"});
-  const std::int64_t start = h.clock.monotonic_ns;
+  const std::int64_t start = h.clock.MonotonicNs();
   h.Feed("kerb1/laeq", 55, kT0, "dBA");
   h.Tick(start + kMin);
   const auto events = h.Take();

@@ -302,7 +302,7 @@ TEST_CASE("rainfall: duplicate and out-of-order samples are not counted") {
 TEST_CASE("rainfall: a silent gauge is a fault, raised by the timer or seen in capture time") {
   SECTION("the timer raises it while the gauge is quiet; the next sample clears it") {
     Harness h("rainfall", With({{"silent_after", "30m"}}), {"rain1/rain"});
-    const std::int64_t mono = h.clock.monotonic_ns;
+    const std::int64_t mono = h.clock.MonotonicNs();
     h.Feed("rain1/rain", 0, kT0);
     h.Tick(mono + 29 * kMin);
     CHECK(h.Take().empty());

@@ -46,8 +46,8 @@ const PipelineType& TypeNamed(std::string_view name) {
 Result<std::unique_ptr<Pipeline>> Harness::Create(std::string_view type,
                                                   const std::map<std::string, std::string>& yaml,
                                                   std::vector<std::string> inputs) {
-  static MemorySink sink;
-  static FakeClock clock;
+  static fakes::RecordingSink sink;
+  static fakes::FakeClock clock;
   const PipelineType& t = TypeNamed(type);
   return t.create(MakeSettings(t.schema, yaml), Context{"p", std::move(inputs), &sink, &clock});
 }
@@ -79,10 +79,10 @@ void Harness::Feed(std::string_view input, double value, std::int64_t t_ns, std:
 }
 
 void Harness::Tick(std::int64_t monotonic_ns) {
-  clock.monotonic_ns = monotonic_ns;
+  clock.SetMonotonicNs(monotonic_ns);
   pipeline_->OnTick(monotonic_ns);
 }
 
-std::vector<v1::Event> Harness::Take() { return std::exchange(sink.events, {}); }
+std::vector<v1::Event> Harness::Take() { return sink.Take(); }
 
 }  // namespace cityedge::pipelines::testing

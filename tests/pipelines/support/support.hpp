@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Test support for pipelines: an in-memory EventSink, a settable clock,
-// settings built from a schema's defaults plus YAML-text overrides, and a
-// harness that feeds samples with chosen capture times.
+// Test support for pipelines: settings built from a schema's defaults plus
+// YAML-text overrides, and a harness that feeds samples with chosen capture
+// times to a pipeline that emits into a fakes::RecordingSink and reads a
+// fakes::FakeClock.
 #pragma once
 
 #include <cstdint>
@@ -13,39 +14,18 @@
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/config/settings_validation.hpp"
-#include "daemon/core/clock.hpp"
-#include "daemon/core/event_sink.hpp"
 #include "pipelines/pipeline.hpp"
+#include "tests/fakes/clock.hpp"
+#include "tests/fakes/event_sink.hpp"
 
 namespace cityedge::pipelines::testing {
 
-// 2024-06-01T00:00:00Z: a midnight, so hour and day windows start here.
-inline constexpr std::int64_t kT0 = 1'717'200'000LL * 1'000'000'000LL;
+// 2024-06-01T00:00:00Z: a midnight, so hour and day windows start here. A
+// fakes::FakeClock starts at it, with 1000 s of monotonic time.
+inline constexpr std::int64_t kT0 = fakes::kFakeWallNs;
 inline constexpr std::int64_t kSec = 1'000'000'000LL;
 inline constexpr std::int64_t kMin = 60 * kSec;
 inline constexpr std::int64_t kHour = 60 * kMin;
-
-class MemorySink final : public EventSink {
- public:
-  Status Emit(v1::Event event) override {
-    events.push_back(std::move(event));
-    return OkStatus();
-  }
-  std::vector<v1::Event> events;
-};
-
-class FakeClock final : public clock::Clock {
- public:
-  [[nodiscard]] std::int64_t WallNs() const override { return wall_ns; }
-  [[nodiscard]] std::int64_t MonotonicNs() const override { return monotonic_ns; }
-  [[nodiscard]] const clock::BootId& boot_id() const override { return boot_id_; }
-  [[nodiscard]] clock::SyncInfo Sync() const override { return {}; }
-  std::int64_t wall_ns = kT0;
-  std::int64_t monotonic_ns = 1000 * kSec;
-
- private:
-  clock::BootId boot_id_{};
-};
 
 // `yaml` entries (key -> YAML text) as a settings block, validated by the
 // daemon's own validator: the settings with the schema's defaults, or every
@@ -79,8 +59,8 @@ class Harness {
   // Events emitted since the last call.
   [[nodiscard]] std::vector<v1::Event> Take();
 
-  FakeClock clock;
-  MemorySink sink;
+  fakes::FakeClock clock;
+  fakes::RecordingSink sink;
 
  private:
   std::unique_ptr<Pipeline> pipeline_;

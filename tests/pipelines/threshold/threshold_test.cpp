@@ -135,11 +135,11 @@ TEST_CASE("threshold: bad-quality samples neither raise nor clear") {
 
 TEST_CASE("threshold: a silent input raises a stale alert once and clears on its next sample") {
   Harness h("threshold", {{"stale_after", "30s"}}, {"a/x", "b/y"});
-  const std::int64_t start = h.clock.monotonic_ns;
+  const std::int64_t start = h.clock.MonotonicNs();
   h.Feed("a/x", 1, kT0);
   h.Tick(start + 29 * kSec);
   CHECK(h.Take().empty());
-  h.clock.wall_ns = kT0 + 30 * kSec;
+  h.clock.SetWallNs(kT0 + 30 * kSec);
   h.Tick(start + 30 * kSec);
   auto events = h.Take();
   REQUIRE(events.size() == 2);  // b/y never sent anything; a/x went quiet
@@ -160,7 +160,7 @@ TEST_CASE("threshold: a silent input raises a stale alert once and clears on its
   h.Tick(start + 90 * kSec);
   CHECK(h.Take().empty());  // raised once, not every tick
 
-  h.clock.monotonic_ns = start + 95 * kSec;
+  h.clock.SetMonotonicNs(start + 95 * kSec);
   h.Feed("a/x", 1, kT0 + 95 * kSec);
   events = h.Take();
   REQUIRE(events.size() == 1);

@@ -48,8 +48,8 @@ class FrameHarness {
 
   void Tick(std::int64_t monotonic_ns) { pipeline_->OnTick(monotonic_ns); }
 
-  FakeClock clock;
-  MemorySink sink;
+  fakes::FakeClock clock;
+  fakes::RecordingSink sink;
 
  private:
   std::string camera_;

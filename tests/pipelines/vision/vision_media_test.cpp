@@ -72,7 +72,7 @@ TEST_CASE("people_count on vtest.avi agrees with plain full-frame HOG") {
           people_count::DetectPeopleFullFrame(hog, frames[i], params).size() / 3.0;
     }
   }
-  const std::vector<v1::Event>& events = harness.sink.events;
+  const std::vector<v1::Event> events = harness.sink.Events();
   REQUIRE(events.size() == kIntervals);
   double total = 0;
   double people = 0;
@@ -131,8 +131,8 @@ TEST_CASE("Evidence thumbnails are off by default and private when enabled") {
     for (std::size_t i = 0; i < frames.size(); ++i) {
       harness.Feed(frames[i], kT0 + static_cast<std::int64_t>(i) * kSec / 10);
     }
-    REQUIRE(harness.sink.events.size() == 4);
-    testing::RequireNoPixels(harness.sink.events);
+    REQUIRE(harness.sink.size() == 4);
+    testing::RequireNoPixels(harness.sink.Events());
     if (!enabled) {
       CHECK_FALSE(fs::exists(folder));
       continue;

@@ -92,7 +92,7 @@ std::vector<v1::Event> CrossingRun(int in_passes, int out_passes) {
     for (int i = 0; i < 15; ++i) feed(bg);  // the figure has left
   }
   for (int i = 0; i < 12; ++i) feed(bg);  // closes the last interval
-  return harness.sink.events;
+  return harness.sink.Events();
 }
 
 TEST_CASE("Line crossings of synthetic figures are counted exactly, each way") {
@@ -127,14 +127,14 @@ TEST_CASE("The last interval is reported when the camera falls silent") {
     FrameHarness harness(type, {{"interval", "1s"}});
     const cv::Mat bg = Background(cv::Size(160, 120));
     for (int i = 0; i < 45; ++i) harness.Feed(bg, kT0 + i * kFrameNs);
-    const std::size_t before = harness.sink.events.size();
+    const std::size_t before = harness.sink.size();
     // Frame i has monotonic time kSec + i * kFrameNs (see FrameHarness::Feed).
     harness.Tick(kSec + 44 * kFrameNs + kSec / 2);
-    CHECK(harness.sink.events.size() == before);  // not silent for an interval yet
+    CHECK(harness.sink.size() == before);  // not silent for an interval yet
     harness.Tick(kSec + 44 * kFrameNs + 2 * kSec);
-    CHECK(harness.sink.events.size() == before + 1);
+    CHECK(harness.sink.size() == before + 1);
     harness.Tick(kSec + 44 * kFrameNs + 3 * kSec);
-    CHECK(harness.sink.events.size() == before + 1);  // once
+    CHECK(harness.sink.size() == before + 1);  // once
   }
 }
 
@@ -177,7 +177,7 @@ std::vector<v1::Event> OccupancyRun(const std::vector<double>& fractions,
     }
   }
   harness.Feed(bg, t);  // closes the last interval
-  return harness.sink.events;
+  return harness.sink.Events();
 }
 
 TEST_CASE("crowd_density follows a known occupancy through every level, with hysteresis") {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "tests/uplink/fake_journal.hpp"
+#include "tests/fakes/journal.hpp"
 
-namespace cityedge::uplink::testing {
+namespace cityedge::fakes {
 namespace {
 
 constexpr v1::PriorityClass kLeaseOrder[] = {v1::PRIORITY_CLASS_ALARM, v1::PRIORITY_CLASS_DETECTION,
@@ -15,6 +15,7 @@ Status FakeJournal::Emit(v1::Event event) {
   std::uint64_t seq;
   {
     std::lock_guard lock(mutex_);
+    if (closed_) return MakeError(Code::kFailedPrecondition, "the journal is closed");
     seq = next_seq_++;
     event.set_seq(seq);
     rows_[seq] = Row{event.priority(), event.SerializeAsString(), 0};
@@ -109,6 +110,35 @@ Status FakeJournal::DeadLetter(std::uint64_t lease_id, const std::string& detail
   return OkStatus();
 }
 
+Result<std::vector<journal::LeasedEvent>> FakeJournal::ReadRange(std::uint64_t first_seq,
+                                                                 std::uint64_t last_seq,
+                                                                 std::size_t max_events) {
+  std::lock_guard lock(mutex_);
+  std::vector<journal::LeasedEvent> events;
+  for (auto it = rows_.lower_bound(first_seq);
+       it != rows_.end() && it->first <= last_seq && events.size() < max_events; ++it) {
+    events.push_back(journal::LeasedEvent{it->first, it->second.payload});
+  }
+  return events;
+}
+
+Result<std::vector<journal::LeasedEvent>> FakeJournal::ReadCaptured(std::int64_t from_unix_ns,
+                                                                    std::int64_t to_unix_ns,
+                                                                    std::size_t max_events) {
+  std::lock_guard lock(mutex_);
+  std::vector<journal::LeasedEvent> events;
+  for (const auto& [seq, row] : rows_) {
+    if (events.size() >= max_events) break;
+    v1::Event event;
+    if (!event.ParseFromString(row.payload)) continue;
+    const std::int64_t captured = event.capture_time().wall_unix_ns();
+    if (captured >= from_unix_ns && captured <= to_unix_ns) {
+      events.push_back(journal::LeasedEvent{seq, row.payload});
+    }
+  }
+  return events;
+}
+
 journal::Stats FakeJournal::GetStats() {
   std::lock_guard lock(mutex_);
   journal::Stats stats;
@@ -126,6 +156,11 @@ std::uint64_t FakeJournal::DurableSeq() const {
 std::uint64_t FakeJournal::DurableAlarmSeq() const {
   std::lock_guard lock(mutex_);
   return last_alarm_seq_;
+}
+
+void FakeJournal::Close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
 }
 
 void FakeJournal::SetCommitListener(journal::CommitListener listener) {
@@ -154,4 +189,4 @@ int FakeJournal::release_all_calls() const {
   return release_all_calls_;
 }
 
-}  // namespace cityedge::uplink::testing
+}  // namespace cityedge::fakes

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// An in-memory Journal for uplink tests: same contract as the SQLite journal
-// (leases of one priority class, highest class first, oldest first), no disk.
+// The one fake journal::Journal of the tests: rows in memory under the SQLite
+// journal's contract as the uplink sees it (seq assigned at Emit, leases of one
+// priority class, highest class first, oldest first, live rows by seq range),
+// no disk. Each Emit counts as committed at once, so Flush has nothing to do
+// and the commit listener runs on the emitting thread.
+//
+// What it leaves out: history (an acked row is gone, as with history_bytes 0),
+// bounds, eviction and gap records, and the byte and age figures of Stats
+// (only queued_rows, durable_seq and dead_letter_rows are kept).
 #pragma once
 
 #include <map>
@@ -10,10 +17,11 @@
 
 #include "daemon/journal/journal.hpp"
 
-namespace cityedge::uplink::testing {
+namespace cityedge::fakes {
 
 // THREADING: every method is safe from any thread; the commit listener is
 // called on the emitting thread, outside the fake's lock.
+// After Close, Emit fails with kFailedPrecondition, as the contract says.
 class FakeJournal final : public journal::Journal {
  public:
   Status Emit(v1::Event event) override;
@@ -23,25 +31,29 @@ class FakeJournal final : public journal::Journal {
   Status Release(std::uint64_t lease_id) override;
   void ReleaseAll() override;
   Status DeadLetter(std::uint64_t lease_id, const std::string& detail) override;
-  Result<std::vector<journal::LeasedEvent>> ReadRange(std::uint64_t, std::uint64_t,
-                                                      std::size_t) override {
-    return std::vector<journal::LeasedEvent>{};
-  }
-  Result<std::vector<journal::LeasedEvent>> ReadCaptured(std::int64_t, std::int64_t,
-                                                         std::size_t) override {
-    return std::vector<journal::LeasedEvent>{};
-  }
+  // The queued rows of the range (no history is kept), leased or not.
+  Result<std::vector<journal::LeasedEvent>> ReadRange(std::uint64_t first_seq,
+                                                      std::uint64_t last_seq,
+                                                      std::size_t max_events) override;
+  // The queued rows captured in [from_unix_ns, to_unix_ns], by a scan.
+  Result<std::vector<journal::LeasedEvent>> ReadCaptured(std::int64_t from_unix_ns,
+                                                         std::int64_t to_unix_ns,
+                                                         std::size_t max_events) override;
   journal::Stats GetStats() override;
   std::uint64_t DurableSeq() const override;
   std::uint64_t DurableAlarmSeq() const override;
   void SetCommitListener(journal::CommitListener listener) override;
-  void Close() override {}
+  void Close() override;
 
-  // Appends `count` events of one class with a payload of about `bytes`.
+  // Test side.
+  // Appends `count` events of one class with a payload of about `bytes`
+  // (source `bytes` times 's', reading value 0, 1, ...).
   void AddEvents(v1::PriorityClass priority, int count, std::size_t bytes = 32);
+  // Seqs acked, and moved to the dead letters, so far.
   [[nodiscard]] std::set<std::uint64_t> acked() const;
   [[nodiscard]] std::set<std::uint64_t> dead() const;
   [[nodiscard]] std::string last_dead_letter_detail() const;
+  // Rows not yet acked or dead-lettered, leased or not.
   [[nodiscard]] std::size_t queued() const;
   [[nodiscard]] int release_all_calls() const;
 
@@ -64,7 +76,8 @@ class FakeJournal final : public journal::Journal {
   std::uint64_t last_alarm_seq_ = 0;
   std::uint64_t next_lease_ = 1;
   int release_all_calls_ = 0;
+  bool closed_ = false;
   journal::CommitListener listener_;
 };
 
-}  // namespace cityedge::uplink::testing
+}  // namespace cityedge::fakes
