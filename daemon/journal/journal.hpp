@@ -85,7 +85,9 @@ class Journal : public EventSink {
   // reported in Stats and gap records.
   [[nodiscard]] Status Emit(v1::Event event) override = 0;
 
-  // Blocks until every event emitted before the call is committed, or timeout.
+  // Blocks until every event emitted before the call is committed and a
+  // commit that began after the call has run the periodic checks (bounds,
+  // trimming), or timeout.
   [[nodiscard]] virtual Status Flush(std::int64_t timeout_ms) = 0;
 
   // Leases queued rows of the highest priority class that has any in range,

@@ -97,7 +97,10 @@ Status SqliteJournal::Emit(v1::Event event) {
 
 Status SqliteJournal::Flush(std::int64_t timeout_ms) {
   std::unique_lock lock(mu_);
-  const std::uint64_t target = submitted_;
+  // The flush takes a ticket of its own, so it waits for a round that swaps
+  // it in, one that begins after this call; a round already under way when
+  // the call came may not run the periodic checks a flush promises.
+  const std::uint64_t target = ++submitted_;
   flush_requested_ = true;
   work_cv_.notify_one();
   const bool done =

@@ -215,7 +215,7 @@ class SqliteJournal final : public Journal {
   std::condition_variable done_cv_;
   Batch pending_;
   Batch spare_;
-  std::uint64_t submitted_ = 0;  // tickets handed to Emit/Ack/DeadLetter
+  std::uint64_t submitted_ = 0;  // tickets handed to Emit/Ack/DeadLetter/Flush
   std::uint64_t processed_ = 0;  // tickets committed (or counted in a gap)
   std::int64_t first_pending_ns_ = 0;
   bool flush_requested_ = false;
