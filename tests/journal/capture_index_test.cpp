@@ -354,18 +354,7 @@ TEST_CASE("The old single events table migrates into an indexed journal") {
   {
     auto db = Db::Open(config.path(), true);
     REQUIRE(db.has_value());
-    REQUIRE(db->Exec(R"sql(
-PRAGMA journal_mode=WAL;
-CREATE TABLE events(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, state INTEGER NOT NULL,
-  ts_ms INTEGER NOT NULL, capture_ns INTEGER NOT NULL, size INTEGER NOT NULL,
-  payload BLOB NOT NULL);
-CREATE TABLE counters(id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
-CREATE TABLE meta(key TEXT PRIMARY KEY, value);
-INSERT INTO meta(key, value) VALUES('schema_version', 1);
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
-INSERT INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
-)sql"));
+    REQUIRE(db->Exec(testing::kSchemaVersion1));
     auto insert = db->Prepare(
         "INSERT INTO events(seq, priority, state, ts_ms, capture_ns, size, payload) "
         "VALUES(?1, 1, ?2, 0, 0, ?3, ?4)");

@@ -22,6 +22,21 @@
 
 namespace cityedge::journal::testing {
 
+// The layout of a schema_version 1 journal (one events table for every
+// class), as builds before the per-class queues left it, with zeroed counters.
+inline constexpr const char* kSchemaVersion1 = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, priority INTEGER NOT NULL, state INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL, capture_ns INTEGER NOT NULL, size INTEGER NOT NULL,
+  payload BLOB NOT NULL);
+CREATE TABLE counters(id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+INSERT INTO meta(key, value) VALUES('schema_version', 1);
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 31)
+INSERT INTO counters(id, rows, bytes) SELECT i, 0, 0 FROM n;
+)sql";
+
 // How long a test waits for a flush before it fails.
 inline constexpr std::int64_t kFlushMs = 30'000;
 
